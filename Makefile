@@ -1,0 +1,45 @@
+# plan119 — two commands: `make run` and `make test`. Only Python 3.11 and make are needed.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8000
+export PORT
+
+.PHONY: run test install install-dev messages migrate demo clean help
+
+help:
+	@echo "make run   - install into .venv, migrate, load Plan 119 and demo users, start web + worker + scheduler on :$(PORT)"
+	@echo "make test  - install test requirements and run the test suite"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --upgrade pip >/dev/null
+
+$(VENV)/.installed: requirements.txt | $(PY)
+	$(PY) -m pip install -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
+	$(PY) -m pip install -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+# Translations are compiled from the .po files (pure Python, no GNU gettext needed).
+messages: $(VENV)/.installed
+	$(PY) scripts/compile_messages.py
+
+run: export DEBUG ?= 1
+run: install messages
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_plan
+	$(PY) manage.py seed_demo
+	@echo "Open http://localhost:$(PORT)/ and log in as one of the demo users in README.md. Ctrl-C stops everything."
+	$(VENV)/bin/honcho -f Procfile.dev start -p $(PORT)
+
+test: install-dev messages
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) var staticfiles

@@ -1,0 +1,165 @@
+"""Agencies (cơ quan, đơn vị) and the people who work for them."""
+import re
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .fields import NFCCharField, NFCTextField
+
+
+class AgencyKind(models.TextChoices):
+    DEPARTMENT = "department", _("Provincial department or unit")
+    DISTRICT = "district", _("District-level People's Committee")
+    MASS_ORGANISATION = "mass_organisation", _("Mass organisation")
+    BUSINESS_ASSOCIATION = "business_association", _("Business association")
+    PROVINCIAL_COMMITTEE = "provincial_committee", _("Provincial People's Committee")
+
+
+# Kinds the Provincial People's Committee can give orders to. The plan only *requests* (đề nghị, IV.3–IV.4)
+# the mass organisations and business associations; their reporting is voluntary.
+ORDERED_KINDS = (AgencyKind.DEPARTMENT, AgencyKind.DISTRICT)
+REQUESTED_KINDS = (AgencyKind.MASS_ORGANISATION, AgencyKind.BUSINESS_ASSOCIATION)
+
+_EMAIL_SPLIT = re.compile(r"[\s,;]+")
+
+
+def split_emails(value: str) -> list[str]:
+    return [part for part in _EMAIL_SPLIT.split(value or "") if part]
+
+
+class AgencyQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True)
+
+
+class Agency(models.Model):
+    """An agency of the province (cơ quan, đơn vị): a department, a district-level People's Committee, an organisation.
+
+    Renaming keeps identity (the code and the row stay; history records the old name). Merging marks the agency
+    inactive and points it at its successor; its assignments move there (see tasks.services.agency_merge).
+    """
+
+    code = models.SlugField(_("code"), max_length=40, unique=True, allow_unicode=False)
+    name = NFCCharField(_("name (Vietnamese)"), max_length=255)
+    name_en = NFCCharField(_("name (English)"), max_length=255, blank=True)
+    kind = models.CharField(_("kind"), max_length=32, choices=AgencyKind.choices)
+    active = models.BooleanField(_("active"), default=True)
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_agencies",
+    )
+    merged_on = models.DateField(_("merged on"), null=True, blank=True)
+    contact_emails = NFCTextField(
+        _("contact e-mails"), blank=True, help_text=_("Addresses that receive reminders, one per line.")
+    )
+    head_email = models.EmailField(
+        _("head of agency e-mail"), blank=True, help_text=_("Copied on reminders once a report is a week overdue.")
+    )
+
+    history = HistoricalRecords()
+    objects = AgencyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("agency")
+        verbose_name_plural = _("agencies")
+        ordering = ["kind", "name"]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        if self.name_en and (get_language() or "").startswith("en"):
+            return self.name_en
+        return self.name
+
+    @property
+    def is_requested_kind(self) -> bool:
+        """Organisations the plan requests (đề nghị) rather than orders; their reports are voluntary."""
+        return self.kind in REQUESTED_KINDS
+
+    def email_list(self) -> list[str]:
+        return split_emails(self.contact_emails)
+
+    def successor(self) -> "Agency":
+        """The agency that carries this one's work today: itself, or the end of its merge chain."""
+        agency, seen = self, {self.pk}
+        while agency.merged_into_id and agency.merged_into_id not in seen:
+            seen.add(agency.merged_into_id)
+            agency = agency.merged_into
+        return agency
+
+    def clean(self):
+        errors = {}
+        bad = []
+        for address in self.email_list():
+            try:
+                validate_email(address)
+            except ValidationError:
+                bad.append(address)
+        if bad:
+            errors["contact_emails"] = _("Not a valid e-mail address: %(addresses)s") % {"addresses": ", ".join(bad)}
+        if self.merged_into_id and self.merged_into_id == self.pk:
+            errors["merged_into"] = _("An agency cannot be merged into itself.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class Role(models.TextChoices):
+    """Roles are Django groups (created by a data migration); admins are superusers."""
+
+    AGENCY_STAFF = "agency_staff", _("Agency staff")
+    DFA_OFFICER = "dfa_officer", _("DFA officer")
+    LEADERSHIP = "leadership", _("Leadership viewer")
+
+
+class User(AbstractUser):
+    """A person who signs in. Belongs to at most one agency; what they may do comes from their groups."""
+
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("agency"), null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+    )
+    language = models.CharField(
+        _("language"), max_length=8, default="vi", choices=[("vi", "Tiếng Việt"), ("en", "English")],
+        help_text=_("Language of the e-mails this person receives."),
+    )
+
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def _role_names(self) -> set[str]:
+        if not hasattr(self, "_role_cache"):
+            self._role_cache = set(self.groups.values_list("name", flat=True))
+        return self._role_cache
+
+    def has_role(self, role: str) -> bool:
+        return self.is_active and role in self._role_names()
+
+    @property
+    def is_dfa_officer(self) -> bool:
+        return self.is_superuser or self.has_role(Role.DFA_OFFICER)
+
+    @property
+    def is_leadership(self) -> bool:
+        return self.has_role(Role.LEADERSHIP)
+
+    @property
+    def can_read_everything(self) -> bool:
+        """DFA officers, leadership viewers and admins read every agency's data (issue #3, who may do what)."""
+        return self.is_superuser or self.is_dfa_officer or self.is_leadership
+
+    @property
+    def is_agency_staff(self) -> bool:
+        return self.agency_id is not None and self.has_role(Role.AGENCY_STAFF)

@@ -1,0 +1,29 @@
+"""Writes on agencies and users that need no knowledge of plans or reports."""
+import datetime
+
+from django.db import transaction
+
+from .models import Agency, User
+
+
+@transaction.atomic
+def agency_retire_into(*, agency: Agency, successor: Agency, on: datetime.date) -> int:
+    """Mark `agency` as merged into `successor` and move its people there. Returns how many users moved.
+
+    The agency row stays (reports and history point at it); only its work passes on. Callers that also move
+    plan assignments use tasks.services.agency_merge, which calls this.
+    """
+    if agency.pk == successor.pk:
+        raise ValueError("An agency cannot be merged into itself.")
+    if successor.successor().pk == agency.pk:
+        raise ValueError("The successor was itself merged into this agency.")
+    agency.active = False
+    agency.merged_into = successor
+    agency.merged_on = on
+    agency.save()
+    moved = 0
+    for user in User.objects.filter(agency=agency):
+        user.agency = successor
+        user.save(update_fields=["agency"])
+        moved += 1
+    return moved

@@ -1,0 +1,71 @@
+import unicodedata
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import translation
+
+from agencies.models import Agency, AgencyKind, Role
+from agencies.tests.factories import AgencyFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_vietnamese_typed_decomposed_is_stored_composed():
+    nfd = unicodedata.normalize("NFD", "Sở Ngoại vụ tỉnh Thanh Hóa")
+    agency = AgencyFactory(name=nfd)
+    stored = Agency.objects.values_list("name", flat=True).get(pk=agency.pk)
+    assert stored == "Sở Ngoại vụ tỉnh Thanh Hóa" and unicodedata.is_normalized("NFC", stored)
+    assert agency.name == stored
+    assert Agency.objects.filter(name=nfd).exists()  # look-ups normalise too
+
+
+def test_contact_emails_are_validated():
+    agency = AgencyFactory.build(code="X1", contact_emails="a@thanhhoa.gov.vn, sai-dia-chi")
+    with pytest.raises(ValidationError) as error:
+        agency.full_clean()
+    assert "sai-dia-chi" in str(error.value)
+    agency.contact_emails = "a@thanhhoa.gov.vn\nb@thanhhoa.gov.vn; c@thanhhoa.gov.vn"
+    agency.full_clean()
+    assert agency.email_list() == ["a@thanhhoa.gov.vn", "b@thanhhoa.gov.vn", "c@thanhhoa.gov.vn"]
+
+
+def test_successor_follows_the_merge_chain():
+    a, b, c = AgencyFactory(), AgencyFactory(), AgencyFactory()
+    a.merged_into, b.merged_into = b, c
+    a.save(), b.save()
+    assert a.successor() == c and c.successor() == c
+
+
+def test_display_name_follows_the_language():
+    agency = AgencyFactory(name="Sở Tài chính", name_en="Department of Finance")
+    with translation.override("en"):
+        assert str(agency) == "Department of Finance"
+    with translation.override("vi"):
+        assert str(agency) == "Sở Tài chính"
+
+
+def test_requested_kinds():
+    assert AgencyFactory(kind=AgencyKind.BUSINESS_ASSOCIATION).is_requested_kind
+    assert AgencyFactory(kind=AgencyKind.MASS_ORGANISATION).is_requested_kind
+    assert not AgencyFactory(kind=AgencyKind.DISTRICT).is_requested_kind
+
+
+def test_roles():
+    agency = AgencyFactory()
+    staff = UserFactory(agency=agency, role=Role.AGENCY_STAFF)
+    dfa = UserFactory(role=Role.DFA_OFFICER)
+    leader = UserFactory(role=Role.LEADERSHIP)
+    assert staff.is_agency_staff and not staff.can_read_everything
+    assert dfa.is_dfa_officer and dfa.can_read_everything
+    assert leader.is_leadership and leader.can_read_everything and not leader.is_dfa_officer
+    assert not UserFactory(role=Role.AGENCY_STAFF).is_agency_staff  # staff role without an agency is no staff
+    staff.is_active = False
+    assert not staff.is_agency_staff
+
+
+def test_rename_keeps_identity_and_history():
+    agency = AgencyFactory(code="SKHDT", name="Sở Kế hoạch và Đầu tư")
+    agency.name = "Sở Tài chính (sau sáp nhập)"
+    agency.save()
+    assert Agency.objects.get(code="SKHDT").pk == agency.pk
+    assert [h.name for h in agency.history.all()] == ["Sở Tài chính (sau sáp nhập)", "Sở Kế hoạch và Đầu tư"]

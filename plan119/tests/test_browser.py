@@ -1,0 +1,24 @@
+"""Smoke test in a real browser: the login page and the plan page render in Chromium (Playwright)."""
+import os
+
+import pytest
+from django.urls import reverse
+
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_log_in_and_read_the_plan(page, live_server, plan119, settings):
+    from agencies.tests.factories import staff_of
+    from agencies.models import Agency
+
+    staff_of(Agency.objects.get(code="TTXT"), username="ttxt_demo")
+    page.goto(live_server.url + reverse("plan_detail"))
+    page.get_by_label("Tên đăng nhập").fill("ttxt_demo")
+    page.get_by_label("Mật khẩu").fill("correct horse battery staple")
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url(f"**{reverse('plan_detail')}")
+    assert page.get_by_role("heading", name="Kế hoạch số 119/KH-UBND").is_visible()
+    assert page.locator("td li", has_text="Ban Quản lý Khu kinh tế Nghi Sơn và các Khu công nghiệp").first.is_visible()
+    os.makedirs(settings.BASE_DIR / "var" / "screenshots", exist_ok=True)
+    page.screenshot(path=str(settings.BASE_DIR / "var" / "screenshots" / "plan.png"), full_page=True)

@@ -1,0 +1,287 @@
+"""Plans (kế hoạch), their task groups and tasks (nhiệm vụ, giải pháp), who is assigned what, and the yearly deadlines."""
+import datetime
+
+import holidays
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from agencies.fields import NFCCharField, NFCTextField
+from agencies.models import Agency
+
+
+def _localised(obj, field: str) -> str:
+    english = getattr(obj, f"{field}_en", "")
+    if english and (get_language() or "").startswith("en"):
+        return english
+    return getattr(obj, field)
+
+
+def code_sort_key(code: str) -> str:
+    """'3.10' sorts after '3.9': zero-pad each part of a dotted code."""
+    return ".".join(part.zfill(4) for part in code.split("."))
+
+
+class Plan(models.Model):
+    """A plan of the Provincial People's Committee (e.g. Kế hoạch 119/KH-UBND). Nothing in the code is specific to one plan."""
+
+    number = NFCCharField(_("number"), max_length=50, unique=True, help_text=_("e.g. 119/KH-UBND"))
+    title = NFCTextField(_("title (Vietnamese)"))
+    title_en = NFCTextField(_("title (English)"), blank=True)
+    issued_on = models.DateField(_("issued on"))
+    place = NFCCharField(_("place of issue"), max_length=100, blank=True)
+    issuer = models.ForeignKey(
+        Agency, verbose_name=_("issuer"), on_delete=models.PROTECT, related_name="issued_plans", null=True, blank=True
+    )
+    signer = NFCCharField(_("signed by"), max_length=100, blank=True)
+    signer_title = NFCCharField(_("signer's title"), max_length=200, blank=True)
+    basis_documents = NFCTextField(_("basis documents"), blank=True, help_text=_("One document per line."))
+    preamble = NFCTextField(_("preamble"), blank=True)
+    first_year = models.PositiveSmallIntegerField(_("first year"))
+    last_year = models.PositiveSmallIntegerField(_("last year"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("plan")
+        verbose_name_plural = _("plans")
+        ordering = ["-issued_on", "number"]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def display_title(self) -> str:
+        return _localised(self, "title")
+
+    def years(self) -> range:
+        return range(self.first_year, self.last_year + 1)
+
+    def basis_list(self) -> list[str]:
+        return [line.strip() for line in self.basis_documents.splitlines() if line.strip()]
+
+    def clean(self):
+        if self.first_year and self.last_year and self.last_year < self.first_year:
+            raise ValidationError({"last_year": _("The last year cannot come before the first year.")})
+
+
+class PlanSection(models.Model):
+    """A section of the plan's text (I. purpose, III. funding, IV. implementation), kept as context."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="sections")
+    code = models.CharField(_("code"), max_length=10)
+    title = NFCCharField(_("title (Vietnamese)"), max_length=255)
+    title_en = NFCCharField(_("title (English)"), max_length=255, blank=True)
+    text = NFCTextField(_("text"), blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("plan section")
+        verbose_name_plural = _("plan sections")
+        ordering = ["plan", "position"]
+        constraints = [models.UniqueConstraint(fields=["plan", "code"], name="unique_section_code_per_plan")]
+
+    def __str__(self):
+        return f"{self.code}. {self.title}"
+
+    @property
+    def display_title(self) -> str:
+        return _localised(self, "title")
+
+    def paragraphs(self) -> list[str]:
+        return [p for p in self.text.split("\n") if p.strip()]
+
+
+class TaskGroup(models.Model):
+    """A heading of section II (II.1 … II.6), grouping its tasks."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="groups")
+    code = models.CharField(_("code"), max_length=10)
+    title = NFCTextField(_("title (Vietnamese)"))
+    title_en = NFCTextField(_("title (English)"), blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("task group")
+        verbose_name_plural = _("task groups")
+        ordering = ["plan", "position"]
+        constraints = [models.UniqueConstraint(fields=["plan", "code"], name="unique_group_code_per_plan")]
+
+    def __str__(self):
+        return f"{self.code}. {self.display_title}"
+
+    @property
+    def display_title(self) -> str:
+        return _localised(self, "title")
+
+
+class TaskQuerySet(models.QuerySet):
+    def leaves(self):
+        """Tasks that are reported on: items without dash sub-tasks, and the sub-tasks themselves."""
+        return self.filter(children__isnull=True)
+
+
+class Task(models.Model):
+    """A task of section II (nhiệm vụ, giải pháp): an item such as 3.5, or one of its dash sub-tasks such as 3.1.2."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="tasks")
+    group = models.ForeignKey(TaskGroup, verbose_name=_("task group"), on_delete=models.PROTECT, related_name="tasks")
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent item"), null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
+    code = models.CharField(_("code"), max_length=20, help_text=_("e.g. 3.5, or 3.1.2 for a dash sub-task"))
+    title = NFCCharField(_("short title (Vietnamese)"), max_length=255)
+    title_en = NFCCharField(_("short title (English)"), max_length=255, blank=True)
+    text = NFCTextField(_("text"), help_text=_("The plan's own words."))
+    assigned_to_all = models.BooleanField(
+        _("all departments and districts"),
+        default=False,
+        help_text=_(
+            "Given to every provincial department or unit and every district-level People's Committee; "
+            "each of them gets its own assignment, including agencies added later."
+        ),
+    )
+    # Derived from `code` so that 3.10 sorts after 3.9.
+    sort_key = models.CharField(max_length=60, editable=False, db_index=True)
+
+    history = HistoricalRecords()
+    objects = TaskQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+        ordering = ["plan", "sort_key"]
+        constraints = [models.UniqueConstraint(fields=["plan", "code"], name="unique_task_code_per_plan")]
+
+    def __str__(self):
+        return f"{self.code}. {self.display_title}"
+
+    def save(self, *args, **kwargs):
+        self.sort_key = code_sort_key(self.code)
+        super().save(*args, **kwargs)
+
+    @property
+    def display_title(self) -> str:
+        return _localised(self, "title")
+
+    def paragraphs(self) -> list[str]:
+        return [p for p in self.text.split("\n") if p.strip()]
+
+
+class AssignmentRole(models.TextChoices):
+    LEAD = "lead", _("Lead (chủ trì)")
+    CO_OPERATING = "co", _("Co-operating (phối hợp)")
+
+
+class AssignmentSource(models.TextChoices):
+    PLAN = "plan", _("Named in the plan")
+    ALL_AGENCIES = "all_agencies", _("All provincial departments and district-level People's Committees")
+    ADMIN = "admin", _("Added by an admin")
+
+
+class AssignmentQuerySet(models.QuerySet):
+    def current(self):
+        """Assignments of agencies still in service (merged agencies' work has moved to their successors)."""
+        return self.filter(agency__active=True)
+
+
+class Assignment(models.Model):
+    """Who carries a task: one agency, as lead (chủ trì) or co-operating (phối hợp).
+
+    `requested` marks organisations the plan requests (đề nghị, IV.3–IV.4) rather than orders: they report
+    voluntarily and are not chased.
+    """
+
+    task = models.ForeignKey(Task, verbose_name=_("task"), on_delete=models.CASCADE, related_name="assignments")
+    agency = models.ForeignKey(Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="assignments")
+    role = models.CharField(_("role"), max_length=8, choices=AssignmentRole.choices)
+    requested = models.BooleanField(
+        _("requested, not ordered"),
+        default=False,
+        help_text=_("The plan requests (đề nghị) this organisation's participation; reporting is voluntary."),
+    )
+    source = models.CharField(_("source"), max_length=16, choices=AssignmentSource.choices, default=AssignmentSource.ADMIN)
+    basis = models.CharField(_("basis in the plan"), max_length=20, blank=True, help_text=_("e.g. II.3.5 or IV.4"))
+
+    history = HistoricalRecords()
+    objects = AssignmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        ordering = ["task__sort_key", "role", "agency__name"]
+        constraints = [models.UniqueConstraint(fields=["task", "agency"], name="one_assignment_per_task_and_agency")]
+        indexes = [
+            # the agency's home page and its report sections: "what is this agency assigned?"
+            models.Index(fields=["agency", "task"], name="assignment_by_agency"),
+        ]
+
+    def __str__(self):
+        return f"{self.task.code} · {self.agency} · {self.get_role_display()}"
+
+    @property
+    def is_lead(self) -> bool:
+        return self.role == AssignmentRole.LEAD
+
+
+class DeadlineKind(models.TextChoices):
+    AGENCY_REPORT = "agency_report", _("Agency reports to the DFA")
+    SYNTHESIS = "synthesis", _("DFA synthesis to the Provincial People's Committee")
+
+
+def vietnam_holidays(year: int) -> holidays.HolidayBase:
+    """Vietnamese public holidays of one year, lunar New Year included."""
+    return holidays.country_holidays("VN", years=year)
+
+
+def next_working_day(day: datetime.date, extra_days_off=()) -> datetime.date:
+    """The day itself when it is a working day, else the first working day after it."""
+    off = vietnam_holidays(day.year) | vietnam_holidays(day.year + 1)
+    extra = set(extra_days_off)
+    while day.weekday() >= 5 or day in off or day in extra:
+        day += datetime.timedelta(days=1)
+    return day
+
+
+class DeadlineRule(models.Model):
+    """A yearly deadline of the plan: agencies report to the DFA before 05/11 (IV.2); the DFA synthesises before 15/11 (IV.1)."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="deadline_rules")
+    kind = models.CharField(_("kind"), max_length=20, choices=DeadlineKind.choices)
+    month = models.PositiveSmallIntegerField(_("month"))
+    day = models.PositiveSmallIntegerField(_("day"))
+    move_to_working_day = models.BooleanField(
+        _("move to the next working day"),
+        default=False,
+        help_text=_("When the date falls on a weekend or a Vietnamese public holiday, the deadline is the next working day."),
+    )
+    basis = models.CharField(_("basis in the plan"), max_length=20, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("deadline rule")
+        verbose_name_plural = _("deadline rules")
+        ordering = ["plan", "month", "day"]
+        constraints = [models.UniqueConstraint(fields=["plan", "kind"], name="one_deadline_rule_per_kind")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.day:02d}/{self.month:02d}"
+
+    def clean(self):
+        try:
+            datetime.date(2024, self.month or 0, self.day or 0)  # 2024 is a leap year: 29/02 allowed
+        except (TypeError, ValueError):
+            raise ValidationError(_("%(day)s/%(month)s is not a date.") % {"day": self.day, "month": self.month}) from None
+
+    def due_date(self, year: int, extra_days_off=()) -> datetime.date:
+        """The concrete due date in `year`, moved to the next working day when the rule says so."""
+        if self.month == 2 and self.day == 29:
+            day = datetime.date(year, 3, 1) - datetime.timedelta(days=1)
+        else:
+            day = datetime.date(year, self.month, self.day)
+        return next_working_day(day, extra_days_off) if self.move_to_working_day else day
