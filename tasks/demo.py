@@ -27,7 +27,7 @@ def _user(username: str, *, password: str, agency=None, role=None, superuser=Fal
     user.set_password(password)
     user.save()
     if role:
-        user.groups.add(Group.objects.get(name=role))
+        user.groups.add(Group.objects.get_or_create(name=role)[0])
     return user, True
 
 
