@@ -34,6 +34,7 @@ run: export DEBUG ?= 1
 run: install messages
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_plan
+	$(PY) manage.py open_periods
 	$(PY) manage.py seed_demo
 	@echo "Open http://localhost:$(PORT)/ and log in as one of the demo users in README.md. Ctrl-C stops everything."
 	$(VENV)/bin/honcho -f Procfile.dev start -p $(PORT)

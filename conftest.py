@@ -106,3 +106,19 @@ def browser_type_launch_args(browser_type_launch_args):
 def browser_type(playwright, browser_name):
     require_service(os.path.exists(CHROMIUM), f"Chromium not found at {CHROMIUM}: apt-get install -y chromium")
     return getattr(playwright, browser_name)
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager(settings):
+    """Tasks run in-process unless a test starts a real worker (see reporting/tests/test_worker.py)."""
+    from plan119.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager = False
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"

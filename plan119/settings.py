@@ -214,6 +214,23 @@ CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
+# --- Reporting ------------------------------------------------------------------------------------
+def _month_day(name: str, default: str) -> tuple[int, int]:
+    raw = os.environ.get(name, default)
+    try:
+        day, month = (int(part) for part in raw.split("/"))
+        __import__("datetime").date(2024, month, day)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a day and month like 01/10; got {raw!r}") from None
+    return month, day
+
+
+# A period is visible all year but opens for submission on this day (default 1 October).
+REPORTING_OPENS_ON = _month_day("REPORTING_OPENS_ON", "01/10")
+ATTACHMENT_MAX_MB = env_int("ATTACHMENT_MAX_MB", 20)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000  # a report form has a few fields per task, and many tasks for some agencies
+
 # --- Forms ----------------------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

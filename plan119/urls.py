@@ -2,16 +2,15 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import RedirectView
 
 admin.site.site_header = _("plan119 administration")
 admin.site.site_title = _("plan119 admin")
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="plan_detail"), name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("", include("reporting.urls")),
     path("", include("tasks.urls")),
 ]

@@ -15,6 +15,7 @@ def live_worker(transactional_db):
     import celery.contrib.testing.tasks  # noqa: F401  registers celery.ping for the ping check
     from plan119.celery import app
 
+    app.conf.task_always_eager = False
     with start_worker(app, pool="solo", concurrency=1, perform_ping_check=True, shutdown_timeout=10) as worker:
         yield worker
 

@@ -1,0 +1,104 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from tasks.admin import DeadlineRuleAdmin as BaseDeadlineRuleAdmin
+from tasks.models import DeadlineRule
+
+from .models import Attachment, DayOff, Difficulty, DifficultyResponse, Report, ReportEvent, ReportingPeriod, ReportSection
+from .services import periods_ensure, periods_recompute_all
+
+
+@admin.register(ReportingPeriod)
+class ReportingPeriodAdmin(SimpleHistoryAdmin):
+    """Dates are computed from the plan's rules; fill an override to change one year only."""
+
+    list_display = ("plan", "year", "opens_on", "agency_due", "synthesis_due", "status")
+    list_filter = ("plan", "status")
+    readonly_fields = ("opens_on", "agency_due", "synthesis_due", "covers_from", "covers_to", "closed_at", "closed_by")
+    fields = ("plan", "year", "status", "opens_on_override", "agency_due_override", "synthesis_due_override") + readonly_fields
+
+    def has_add_permission(self, request):
+        return False  # one period per plan year is created from the plan's rules (open_periods)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("plan", "year") + self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        periods_ensure(plan=obj.plan)
+
+
+@admin.register(DayOff)
+class DayOffAdmin(SimpleHistoryAdmin):
+    list_display = ("date", "name")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        periods_recompute_all()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        periods_recompute_all()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        periods_recompute_all()
+
+
+admin.site.unregister(DeadlineRule)
+
+
+@admin.register(DeadlineRule)
+class DeadlineRuleAdmin(BaseDeadlineRuleAdmin):
+    """Changing a rule recomputes the due dates of every period not yet closed."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        periods_ensure(plan=obj.plan)
+
+
+class ReportSectionInline(admin.StackedInline):
+    model = ReportSection
+    extra = 0
+    fields = ("task", "role", "requested", "progress", "results", "difficulties", "proposals", "review_comment")
+    readonly_fields = ("task", "role", "requested")
+    can_delete = False
+
+
+class ReportEventInline(admin.TabularInline):
+    model = ReportEvent
+    extra = 0
+    readonly_fields = ("kind", "actor", "at", "version", "comment", "days_late")
+    can_delete = False
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    list_display = ("agency", "period", "status", "version", "submitted_at", "days_late", "expected")
+    list_filter = ("period", "status", "expected", "agency__kind")
+    search_fields = ("agency__name", "agency__code")
+    list_select_related = ("agency", "period", "period__plan")
+    readonly_fields = ("version", "lock_version", "first_submitted_at", "submitted_at", "submitted_by", "days_late",
+                       "reviewed_at", "reviewed_by", "created_at", "updated_at", "updated_by")
+    inlines = [ReportSectionInline, ReportEventInline]
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(admin.ModelAdmin):
+    list_display = ("original_name", "report", "section", "kind", "size", "uploaded_at")
+    list_select_related = ("report__agency", "report__period", "section__task")
+    readonly_fields = ("file", "kind", "size", "uploaded_by", "uploaded_at")
+
+
+class DifficultyResponseInline(admin.TabularInline):
+    model = DifficultyResponse
+    extra = 0
+
+
+@admin.register(Difficulty)
+class DifficultyAdmin(admin.ModelAdmin):
+    list_display = ("title", "agency", "task", "kind", "status", "raised_at")
+    list_filter = ("status", "kind", "agency__kind")
+    search_fields = ("title", "text", "agency__name")
+    list_select_related = ("agency", "task")
+    inlines = [DifficultyResponseInline]

@@ -1,0 +1,95 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from tasks.models import Task
+
+from .models import Difficulty, DifficultyKind, DifficultyStatus, ReportSection, SectionFigure
+
+TEXT_LIMIT = 20000  # characters per text field: several pages, far beyond any real section
+
+
+def _limited_text(label, required=False, rows=4):
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=TEXT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        error_messages={"max_length": _("At most %(limit_value)d characters (you typed %(show_value)d).")},
+    )
+
+
+class ReportForm(forms.Form):
+    summary = _limited_text(_("Overall assessment"), rows=4)
+    lock_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    anchor = forms.CharField(widget=forms.HiddenInput, required=False, max_length=40)
+
+
+class SectionForm(forms.ModelForm):
+    results = _limited_text(_("Results achieved"), rows=5)
+    difficulties = _limited_text(_("Difficulties"), rows=3)
+    proposals = _limited_text(_("Proposals"), rows=3)
+
+    class Meta:
+        model = ReportSection
+        fields = ["progress", "results", "difficulties", "proposals"]
+
+
+class FigureForm(forms.Form):
+    label = forms.CharField(label=_("Indicator"), max_length=200, required=False,
+                            widget=forms.TextInput(attrs={"placeholder": _("e.g. events held")}))
+    value = forms.DecimalField(label=_("Value"), max_digits=18, decimal_places=2, required=False, localize=True)
+    unit = forms.CharField(label=_("Unit"), max_length=50, required=False,
+                           widget=forms.TextInput(attrs={"placeholder": _("e.g. events, USD million")}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("label") and data.get("value") is None:
+            self.add_error("value", _("Give a value for this indicator, or clear the row."))
+        if data.get("value") is not None and not data.get("label"):
+            self.add_error("label", _("Name the indicator this value measures."))
+        return data
+
+    def as_row(self) -> dict | None:
+        data = self.cleaned_data
+        if not data.get("label"):
+            return None
+        return {"label": data["label"], "value": data["value"], "unit": data.get("unit", "")}
+
+
+FigureFormSet = forms.formset_factory(FigureForm, extra=2, max_num=30, validate_max=True)
+
+
+def figure_initial(section: ReportSection) -> list[dict]:
+    return [{"label": f.label, "value": f.value, "unit": f.unit} for f in section.figures.all()]
+
+
+class ReviewForm(forms.Form):
+    comment = _limited_text(_("Comment to the agency"), rows=3)
+
+
+class ReopenForm(forms.Form):
+    reason = _limited_text(_("Reason for reopening"), required=True, rows=2)
+
+
+class DifficultyForm(forms.ModelForm):
+    text = _limited_text(_("Description"), required=True, rows=6)
+
+    class Meta:
+        model = Difficulty
+        fields = ["kind", "task", "title", "text"]
+
+    def __init__(self, *args, tasks=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["task"].queryset = tasks if tasks is not None else Task.objects.none()
+        self.fields["kind"].choices = DifficultyKind.choices
+
+
+class DifficultyResponseForm(forms.Form):
+    text = _limited_text(_("Response"), required=True, rows=4)
+    status = forms.ChoiceField(label=_("New status"), choices=DifficultyStatus.choices)
+
+
+class SectionFigureForm(forms.ModelForm):
+    class Meta:
+        model = SectionFigure
+        fields = ["label", "value", "unit"]

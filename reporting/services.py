@@ -1,0 +1,456 @@
+"""Writes of the reporting cycle: periods, reports, submission, review, attachments, difficulties.
+
+IV.2: every assigned agency evaluates its results and reports to the Provincial People's Committee through the
+DFA before 5 November each year; IV.1: the DFA synthesises before 15 November.
+"""
+import datetime
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agencies.models import Agency
+from tasks.models import Assignment, DeadlineKind, DeadlineRule, Plan
+
+from .files import classify_upload
+from .models import (
+    Attachment,
+    DayOff,
+    Difficulty,
+    DifficultyResponse,
+    DifficultyStatus,
+    EventKind,
+    PeriodStatus,
+    Report,
+    ReportEvent,
+    ReportingPeriod,
+    ReportSection,
+    ReportStatus,
+    ReportVersion,
+    SectionFigure,
+)
+
+log = logging.getLogger(__name__)
+
+SECTION_FIELDS = ("progress", "results", "difficulties", "proposals")
+
+
+class ReportingError(Exception):
+    """A rule of the reporting cycle refused the action; `str()` is a message for the user."""
+
+
+class PeriodClosed(ReportingError):
+    pass
+
+
+class ReportLocked(ReportingError):
+    pass
+
+
+class StaleReport(ReportingError):
+    """Someone else saved the report after this form was opened (optimistic locking)."""
+
+    def __init__(self, report: Report):
+        self.report = report
+        who = report.updated_by.get_full_name() or report.updated_by.username if report.updated_by else _("someone")
+        when = timezone.localtime(report.updated_at).strftime("%d/%m/%Y %H:%M")
+        super().__init__(
+            _("%(who)s saved this report at %(when)s, after you opened it. Your changes were not saved; "
+              "they are still in the form below. Reload the report to see the other changes, then apply yours again.")
+            % {"who": who, "when": when}
+        )
+
+
+@dataclass
+class IncompleteReport(ReportingError):
+    problems: list[tuple[ReportSection | None, str]]
+
+    def __str__(self):
+        return _("The report cannot be submitted yet: %(count)d section(s) need attention.") % {"count": len(self.problems)}
+
+
+# --- Periods --------------------------------------------------------------------------------------
+
+def _opening_date(year: int) -> datetime.date:
+    month, day = settings.REPORTING_OPENS_ON
+    return datetime.date(year, month, day)
+
+
+def period_dates(*, plan: Plan, year: int, rules: dict[str, DeadlineRule], days_off: set[datetime.date]) -> dict:
+    """The dates a period gets from the plan's rules, before any override: opening, both deadlines, data window."""
+    agency_due = rules[DeadlineKind.AGENCY_REPORT].due_date(year, days_off)
+    synthesis_due = rules[DeadlineKind.SYNTHESIS].due_date(year, days_off)
+    if year <= plan.first_year:
+        covers_from = plan.issued_on
+    else:
+        covers_from = rules[DeadlineKind.AGENCY_REPORT].due_date(year - 1, days_off) + datetime.timedelta(days=1)
+    return {
+        "opens_on": _opening_date(year),
+        "agency_due": agency_due,
+        "synthesis_due": synthesis_due,
+        "covers_from": covers_from,
+        "covers_to": agency_due,
+    }
+
+
+def _apply_dates(period: ReportingPeriod, computed: dict) -> bool:
+    effective = {
+        "opens_on": period.opens_on_override or computed["opens_on"],
+        "agency_due": period.agency_due_override or computed["agency_due"],
+        "synthesis_due": period.synthesis_due_override or computed["synthesis_due"],
+        "covers_from": computed["covers_from"],
+        "covers_to": period.agency_due_override or computed["covers_to"],
+    }
+    changed = False
+    for name, value in effective.items():
+        if getattr(period, name, None) != value:
+            setattr(period, name, value)
+            changed = True
+    return changed
+
+
+def periods_ensure(*, plan: Plan) -> list[ReportingPeriod]:
+    """One period per plan year (2023–2030 for Plan 119), dates from the plan's deadline rules; recomputes open ones.
+
+    Closed periods keep their dates. Called after a rule, an override or the list of days off changes.
+    """
+    rules = {r.kind: r for r in plan.deadline_rules.all()}
+    if not {DeadlineKind.AGENCY_REPORT, DeadlineKind.SYNTHESIS} <= set(rules):
+        return []
+    days_off = set(DayOff.objects.values_list("date", flat=True))
+    existing = {p.year: p for p in plan.periods.all()}
+    periods = []
+    for year in plan.years():
+        period = existing.get(year) or ReportingPeriod(plan=plan, year=year)
+        if period.pk and period.is_closed:
+            periods.append(period)
+            continue
+        if _apply_dates(period, period_dates(plan=plan, year=year, rules=rules, days_off=days_off)) or not period.pk:
+            period.save()
+        periods.append(period)
+    return periods
+
+
+def periods_recompute_all() -> None:
+    for plan in Plan.objects.all():
+        periods_ensure(plan=plan)
+
+
+def period_current(*, plan: Plan, today: datetime.date) -> ReportingPeriod | None:
+    """The period agencies are working on: this year's, or the latest one of the plan."""
+    periods = plan.periods.all()
+    return periods.filter(year=today.year).first() or periods.filter(year__lte=today.year).order_by("-year").first() \
+        or periods.order_by("year").first()
+
+
+@transaction.atomic
+def period_close(*, period: ReportingPeriod, user) -> None:
+    """The DFA closes a period: reports become read-only unless reopened for one agency."""
+    if period.is_closed:
+        return
+    period.status = PeriodStatus.CLOSED
+    period.closed_at = timezone.now()
+    period.closed_by = user
+    period.save()
+    Report.objects.filter(period=period, reopened=True).update(reopened=False)
+
+
+@transaction.atomic
+def period_reopen(*, period: ReportingPeriod, user) -> None:
+    period.status = PeriodStatus.OPEN
+    period.closed_at = None
+    period.closed_by = None
+    period.save()
+
+
+# --- Reports and their sections ---------------------------------------------------------------------
+
+def _agency_assignments(*, plan: Plan, agency: Agency) -> list[Assignment]:
+    """The tasks an agency reports on: assigned tasks, leaving out a parent item whose sub-tasks it also carries."""
+    assignments = list(Assignment.objects.filter(task__plan=plan, agency=agency).select_related("task"))
+    with_children = {a.task.parent_id for a in assignments if a.task.parent_id}
+    return [a for a in assignments if a.task_id not in with_children]
+
+
+def report_sync_sections(*, report: Report) -> None:
+    """Give an editable report a section for every task its agency carries now (an admin may have changed them)."""
+    if report.status not in (ReportStatus.DRAFT, ReportStatus.RETURNED):
+        return
+    assignments = {a.task_id: a for a in _agency_assignments(plan=report.period.plan, agency=report.agency)}
+    sections = {s.task_id: s for s in report.sections.all()}
+    for task_id, assignment in assignments.items():
+        section = sections.get(task_id)
+        if section is None:
+            ReportSection.objects.create(report=report, task_id=task_id, role=assignment.role, requested=assignment.requested)
+        elif (section.role, section.requested) != (assignment.role, assignment.requested):
+            section.role, section.requested = assignment.role, assignment.requested
+            section.save(update_fields=["role", "requested"])
+    for task_id, section in sections.items():
+        if task_id not in assignments and not any(getattr(section, f) for f in SECTION_FIELDS) \
+                and not section.figures.exists() and not section.attachments.exists():
+            section.delete()
+    expected = any(not a.requested for a in assignments.values())
+    if report.expected != expected:
+        Report.objects.filter(pk=report.pk).update(expected=expected)
+        report.expected = expected
+
+
+def report_open(*, period: ReportingPeriod, agency: Agency) -> Report:
+    """The agency's report for the period, created with its sections when first needed."""
+    report, _created = Report.objects.get_or_create(period=period, agency=agency)
+    report_sync_sections(report=report)
+    return report
+
+
+def reports_open_due(*, today: datetime.date) -> int:
+    """Create the reports of every period that has opened (the scheduler runs this daily). Returns how many were created."""
+    created = 0
+    for period in ReportingPeriod.objects.filter(status=PeriodStatus.OPEN, opens_on__lte=today).select_related("plan"):
+        agency_ids = set(
+            Assignment.objects.filter(task__plan=period.plan, agency__active=True).values_list("agency_id", flat=True)
+        )
+        have = set(period.reports.values_list("agency_id", flat=True))
+        for agency in Agency.objects.filter(pk__in=agency_ids - have):
+            report_open(period=period, agency=agency)
+            created += 1
+    return created
+
+
+def _check_editable(report: Report) -> None:
+    if report.is_locked:
+        raise ReportLocked(_("This report was accepted by the DFA and is locked."))
+    if report.period.is_closed and not report.reopened:
+        raise PeriodClosed(
+            _("The %(year)s reporting period is closed. Your draft is kept; ask the DFA to reopen it for your agency.")
+            % {"year": report.period.year}
+        )
+    if report.status == ReportStatus.SUBMITTED:
+        raise ReportLocked(_("This report has been submitted and is waiting for the DFA's review."))
+
+
+@transaction.atomic
+def report_save_draft(
+    *, report: Report, user, lock_version: int, summary: str, sections: dict[int, dict], figures: dict[int, list[dict]] | None = None
+) -> Report:
+    """Save what the agency typed, partial input allowed. Refused when someone else saved since `lock_version`."""
+    _check_editable(report)
+    claimed = Report.objects.filter(pk=report.pk, lock_version=lock_version).update(
+        lock_version=F("lock_version") + 1, summary=summary, updated_at=timezone.now(), updated_by=user
+    )
+    if not claimed:
+        report.refresh_from_db()
+        raise StaleReport(report)
+    own = {s.pk: s for s in report.sections.all()}
+    for section_id, values in sections.items():
+        section = own.get(section_id)
+        if section is None:
+            continue  # a forged or stale section id: ignore it rather than write into another report
+        for name in SECTION_FIELDS:
+            if name in values:
+                setattr(section, name, values[name] or "")
+        section.save(update_fields=list(SECTION_FIELDS))
+    for section_id, rows in (figures or {}).items():
+        section = own.get(section_id)
+        if section is None:
+            continue
+        section.figures.all().delete()
+        SectionFigure.objects.bulk_create(
+            SectionFigure(section=section, label=r["label"], value=r["value"], unit=r.get("unit", "")) for r in rows
+        )
+    report.refresh_from_db()
+    return report
+
+
+def report_problems(report: Report) -> list[tuple[ReportSection | None, str]]:
+    """What keeps a report from being submitted: every task the agency leads needs a results text."""
+    problems = []
+    for section in report.sections.select_related("task").order_by("task__sort_key"):
+        if section.is_lead and not section.requested and not section.results.strip():
+            problems.append(
+                (section, _("Task %(code)s (%(title)s): results achieved are missing.")
+                 % {"code": section.task.code, "title": section.task.display_title})
+            )
+    if not report.sections.exists():
+        problems.append((None, _("This report has no task to report on.")))
+    return problems
+
+
+def _snapshot(report: Report) -> dict:
+    return {
+        "summary": report.summary,
+        "sections": {
+            s.task.code: {
+                "title": s.task.title,
+                **{f: getattr(s, f) for f in SECTION_FIELDS},
+                "figures": [{"label": f.label, "value": str(f.value), "unit": f.unit} for f in s.figures.all()],
+            }
+            for s in report.sections.select_related("task").prefetch_related("figures").order_by("task__sort_key")
+        },
+        "attachments": [a.original_name for a in report.attachments.all()],
+    }
+
+
+def days_late(*, submitted_at: datetime.datetime, due: datetime.date) -> int:
+    """On time means before the end of the due date, local time; otherwise the number of days after it."""
+    return max(0, (timezone.localtime(submitted_at).date() - due).days)
+
+
+@transaction.atomic
+def report_submit(*, report: Report, user) -> Report:
+    """Submit to the DFA (IV.2). Late submissions are accepted and marked with the days late.
+
+    The confirmation e-mail is queued only after the transaction commits, so a mail failure never undoes it.
+    """
+    report = Report.objects.select_for_update().select_related("period", "agency").get(pk=report.pk)
+    _check_editable(report)
+    problems = report_problems(report)
+    if problems:
+        raise IncompleteReport(problems)
+    now = timezone.now()
+    report.status = ReportStatus.SUBMITTED
+    report.version += 1
+    report.submitted_at = now
+    report.first_submitted_at = report.first_submitted_at or now
+    report.submitted_by = user
+    report.days_late = days_late(submitted_at=now, due=report.period.agency_due)
+    report.reopened = False
+    report.lock_version += 1
+    report.save()
+    ReportVersion.objects.create(report=report, number=report.version, submitted_at=now, submitted_by=user, content=_snapshot(report))
+    ReportEvent.objects.create(report=report, kind=EventKind.SUBMITTED, actor=user, at=now, version=report.version, days_late=report.days_late)
+    _after_commit_notify("report_submitted", report.pk)
+    return report
+
+
+def _after_commit_notify(kind: str, report_id: int) -> None:
+    from .tasks import notify_report_event
+
+    def enqueue():
+        try:
+            notify_report_event.delay(kind, report_id)
+        except Exception:  # the broker is down: the report is saved all the same
+            log.exception("Could not queue the %s e-mail for report %s", kind, report_id)
+
+    transaction.on_commit(enqueue)
+
+
+@transaction.atomic
+def report_return(*, report: Report, user, comment: str, section_comments: dict[int, str] | None = None) -> Report:
+    """The DFA returns a submitted report with a comment (and optionally per section); the agency can edit it again."""
+    report = Report.objects.select_for_update().get(pk=report.pk)
+    if report.status != ReportStatus.SUBMITTED:
+        raise ReportingError(_("Only a submitted report can be returned."))
+    if not comment.strip():
+        raise ReportingError(_("Say what needs to change: a comment is required to return a report."))
+    section_comments = section_comments or {}
+    for section in report.sections.all():
+        section.review_comment = (section_comments.get(section.pk) or "").strip()
+        section.save(update_fields=["review_comment"])
+    now = timezone.now()
+    report.status = ReportStatus.RETURNED
+    report.review_comment = comment.strip()
+    report.reviewed_at, report.reviewed_by = now, user
+    report.lock_version += 1
+    report.save()
+    ReportEvent.objects.create(report=report, kind=EventKind.RETURNED, actor=user, at=now, version=report.version, comment=comment.strip())
+    _after_commit_notify("report_returned", report.pk)
+    return report
+
+
+@transaction.atomic
+def report_accept(*, report: Report, user, comment: str = "") -> Report:
+    """The DFA accepts a submitted report; it is locked from then on."""
+    report = Report.objects.select_for_update().get(pk=report.pk)
+    if report.status != ReportStatus.SUBMITTED:
+        raise ReportingError(_("Only a submitted report can be accepted."))
+    now = timezone.now()
+    report.status = ReportStatus.ACCEPTED
+    report.review_comment = comment.strip()
+    report.reviewed_at, report.reviewed_by = now, user
+    report.lock_version += 1
+    report.save()
+    report.sections.update(review_comment="")
+    ReportEvent.objects.create(report=report, kind=EventKind.ACCEPTED, actor=user, at=now, version=report.version, comment=comment.strip())
+    _after_commit_notify("report_accepted", report.pk)
+    return report
+
+
+@transaction.atomic
+def report_reopen(*, report: Report, user, reason: str) -> Report:
+    """The DFA reopens one agency's report: in a closed period, or after acceptance. Logged with its reason."""
+    report = Report.objects.select_for_update().select_related("period").get(pk=report.pk)
+    if not reason.strip():
+        raise ReportingError(_("Give a reason for reopening the report."))
+    if report.status in (ReportStatus.SUBMITTED, ReportStatus.ACCEPTED):
+        report.status = ReportStatus.RETURNED
+    report.reopened = report.period.is_closed
+    report.review_comment = reason.strip()
+    report.lock_version += 1
+    report.save()
+    ReportEvent.objects.create(report=report, kind=EventKind.REOPENED, actor=user, version=report.version, comment=reason.strip())
+    report_sync_sections(report=report)
+    return report
+
+
+# --- Attachments ----------------------------------------------------------------------------------
+
+def attachment_add(*, report: Report, section: ReportSection | None, upload, user) -> Attachment:
+    """Attach evidence. Only the allowed kinds, checked by content, up to the configured size."""
+    _check_editable(report)
+    limit = settings.ATTACHMENT_MAX_MB * 1024 * 1024
+    if upload.size > limit:
+        raise ReportingError(
+            _("%(name)s is %(size).1f MB; the limit is %(limit)d MB. It was not attached.")
+            % {"name": upload.name, "size": upload.size / 1024 / 1024, "limit": settings.ATTACHMENT_MAX_MB}
+        )
+    kind = classify_upload(upload)
+    if kind is None:
+        raise ReportingError(
+            _("%(name)s is not a PDF, Word, Excel, JPG or PNG file (judged by its content). It was not attached.")
+            % {"name": upload.name}
+        )
+    if section is not None and section.report_id != report.pk:
+        raise ReportingError(_("That section belongs to another report."))
+    attachment = Attachment(report=report, section=section, original_name=upload.name[:255], kind=kind, size=upload.size, uploaded_by=user)
+    attachment.file.save(f"upload.{kind}", upload, save=False)
+    attachment.save()
+    return attachment
+
+
+def attachment_delete(*, attachment: Attachment) -> None:
+    _check_editable(attachment.report)
+    attachment.file.delete(save=False)
+    attachment.delete()
+
+
+# --- Difficulties and proposals -------------------------------------------------------------------
+
+def difficulty_raise(*, agency: Agency, task, kind: str, title: str, text: str, user, period=None) -> Difficulty:
+    """An agency reports a difficulty or proposal in writing to the DFA (closing paragraph of the plan)."""
+    if not Assignment.objects.filter(agency=agency, task=task).exists() and not Assignment.objects.filter(
+        agency=agency, task__parent=task
+    ).exists():
+        raise ReportingError(_("Your agency is not assigned task %(code)s.") % {"code": task.code})
+    difficulty = Difficulty.objects.create(
+        agency=agency, task=task, kind=kind, title=title.strip(), text=text.strip(), raised_by=user, period=period
+    )
+    return difficulty
+
+
+@transaction.atomic
+def difficulty_respond(*, difficulty: Difficulty, user, text: str, status: str) -> DifficultyResponse:
+    """The DFA answers and sets the status: guidance given, escalated to the Provincial People's Committee, resolved."""
+    if status not in DifficultyStatus.values:
+        raise ReportingError(_("Unknown status."))
+    response = DifficultyResponse.objects.create(difficulty=difficulty, author=user, text=text.strip(), status=status)
+    difficulty.status = status
+    difficulty.save(update_fields=["status", "updated_at"])
+    return response
+
+
+def reports_for_agency_home(*, agency: Agency) -> Q:
+    return Q(agency=agency)

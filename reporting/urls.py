@@ -1,0 +1,19 @@
+from django.urls import path
+
+from . import views, views_difficulties
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("reports/<int:pk>/", views.report_detail, name="report_detail"),
+    path("reports/<int:pk>/edit/", views.report_edit, name="report_edit"),
+    path("reports/<int:pk>/review/", views.report_review, name="report_review"),
+    path("reports/<int:pk>/reopen/", views.report_reopen, name="report_reopen"),
+    path("reports/<int:pk>/versions/", views.report_versions, name="report_versions"),
+    path("attachments/<int:pk>/", views.attachment_download, name="attachment_download"),
+    path("review/", views.review_queue_view, name="review_queue"),
+    path("periods/", views.period_list, name="period_list"),
+    path("periods/<int:pk>/close/", views.period_close, name="period_close"),
+    path("difficulties/", views_difficulties.difficulty_list, name="difficulty_list"),
+    path("difficulties/new/", views_difficulties.difficulty_create, name="difficulty_create"),
+    path("difficulties/<int:pk>/", views_difficulties.difficulty_detail, name="difficulty_detail"),
+]

@@ -1,0 +1,346 @@
+"""Pages of the reporting cycle. Each view asks one permission question, calls one service, renders."""
+import mimetypes
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from tasks.selectors import plan_current
+
+from . import services
+from .diff import versions_diff
+from .files import CONTENT_TYPES
+from .forms import FigureFormSet, ReopenForm, ReportForm, ReviewForm, SectionForm, figure_initial
+from .models import ReportingPeriod, ReportStatus, ReportVersion
+from .permissions import attachment_for, dfa_required, may_edit, report_for, report_to_edit
+from .selectors import (
+    agency_assignments,
+    agency_past_reports,
+    period_overview,
+    report_attachments,
+    report_timeline,
+    report_with_sections,
+    review_queue,
+)
+
+
+@require_safe
+@login_required
+def home(request):
+    """Agency staff see what they owe; the DFA and leadership see the cycle; others are told to ask an admin."""
+    user = request.user
+    plan = plan_current()
+    if plan is None:
+        return render(request, "reporting/home_empty.html")
+    today = timezone.localdate()
+    if not plan.periods.exists():
+        services.periods_ensure(plan=plan)
+    period = services.period_current(plan=plan, today=today)
+    if user.is_agency_staff:
+        report = None
+        if period is not None:
+            existing = period.reports.filter(agency_id=user.agency_id).first()
+            if existing is not None or period.is_open_for_submission(today):
+                report = services.report_open(period=period, agency=user.agency)
+        return render(
+            request,
+            "reporting/home_agency.html",
+            {
+                "plan": plan, "period": period, "report": report, "today": today,
+                "days_left": period.days_left(today) if period else None,
+                "days_overdue": -period.days_left(today) if period else None,
+                "assignments": agency_assignments(agency=user.agency, plan=plan),
+                "past_reports": agency_past_reports(agency=user.agency, exclude=report),
+                "agency": user.agency,
+            },
+        )
+    if user.can_read_everything:
+        return render(
+            request,
+            "reporting/home_dfa.html",
+            {"plan": plan, "period": period, "today": today, "periods": period_overview(plan=plan),
+             "queue_count": review_queue(plan=plan).count(),
+             "days_left": period.days_left(today) if period else None,
+             "synthesis_days_left": period.synthesis_days_left(today) if period else None},
+        )
+    return render(request, "reporting/home_empty.html", {"no_agency": True})
+
+
+def _section_forms(report, sections, data=None):
+    bundles = []
+    for section in sections:
+        prefix = f"s{section.pk}"
+        bundles.append(
+            {
+                "section": section,
+                "form": SectionForm(data, instance=section, prefix=prefix),
+                "figures": FigureFormSet(data, initial=figure_initial(section), prefix=f"{prefix}-fig"),
+                "anchor": f"task-{section.task.code}",
+            }
+        )
+    return bundles
+
+
+def _render_edit(request, report, form, bundles, problems=None, status=200):
+    problems = problems or []
+    by_section = {}
+    for section, message in problems:
+        by_section.setdefault(section.pk if section else None, []).append(message)
+    for bundle in bundles:
+        bundle["problems"] = by_section.get(bundle["section"].pk, [])
+    return render(
+        request,
+        "reporting/report_form.html",
+        {"report": report, "form": form, "bundles": bundles, "general_problems": by_section.get(None, []),
+         "attachments": report_attachments(report=report), "max_mb": services.settings.ATTACHMENT_MAX_MB,
+         "accept": ".pdf,.doc,.docx,.xls,.xlsx,.jpg,.jpeg,.png"},
+        status=status,
+    )
+
+
+def _save_uploads(request, report, sections_by_id) -> int:
+    """Attach every uploaded file; a refused file gets a message and does not stop the rest."""
+    failures = 0
+    for field, files in request.FILES.lists():
+        section = None
+        if field.startswith("file-s"):
+            section = sections_by_id.get(int(field[6:])) if field[6:].isdigit() else None
+            if section is None:
+                failures += len(files)
+                continue
+        elif field != "file-report":
+            continue
+        for upload in files:
+            try:
+                services.attachment_add(report=report, section=section, upload=upload, user=request.user)
+            except services.ReportingError as error:
+                messages.error(request, str(error))
+                failures += 1
+    return failures
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def report_edit(request, pk):
+    """The agency's report form: save a draft at any time, submit when every led task has its results."""
+    report = report_to_edit(request.user, pk)
+    if not report.is_editable():
+        messages.info(request, _("This report cannot be changed now."))
+        return redirect("report_detail", pk=report.pk)
+    services.report_sync_sections(report=report)
+    sections = list(report_with_sections(report=report))
+    if request.method == "GET":
+        form = ReportForm(initial={"summary": report.summary, "lock_version": report.lock_version})
+        return _render_edit(request, report, form, _section_forms(report, sections))
+
+    form = ReportForm(request.POST)
+    bundles = _section_forms(report, sections, request.POST)
+    valid = form.is_valid() & all([b["form"].is_valid() & b["figures"].is_valid() for b in bundles])
+    if not valid:
+        messages.error(request, _("Some fields need correcting (marked below). Nothing was saved yet; what you typed is kept."))
+        return _render_edit(request, report, form, bundles, status=400)
+    try:
+        report = services.report_save_draft(
+            report=report,
+            user=request.user,
+            lock_version=form.cleaned_data["lock_version"],
+            summary=form.cleaned_data["summary"],
+            sections={b["section"].pk: b["form"].cleaned_data for b in bundles},
+            figures={b["section"].pk: [row for f in b["figures"] if (row := f.as_row())] for b in bundles},
+        )
+    except services.StaleReport as error:
+        messages.error(request, str(error))
+        return _render_edit(request, report, form, bundles, status=409)
+    except services.ReportingError as error:
+        messages.error(request, str(error))
+        return _render_edit(request, report, form, bundles, status=400)
+
+    sections_by_id = {s.pk: s for s in sections}
+    failed_uploads = _save_uploads(request, report, sections_by_id)
+    delete_id = request.POST.get("delete_attachment", "")
+    if delete_id.isdigit():
+        attachment = report.attachments.filter(pk=int(delete_id)).first()
+        if attachment is not None:
+            services.attachment_delete(attachment=attachment)
+            messages.info(request, _("%(name)s was removed.") % {"name": attachment.original_name})
+
+    anchor = form.cleaned_data.get("anchor") or ""
+    if request.POST.get("action") == "submit":
+        if failed_uploads:
+            messages.warning(request, _("Your draft was saved, but not submitted: a file could not be attached."))
+        else:
+            try:
+                services.report_submit(report=report, user=request.user)
+            except services.IncompleteReport as error:
+                messages.warning(request, _("Your draft was saved, but not submitted.") + " " + str(error))
+                report.refresh_from_db()
+                form = ReportForm(initial={"summary": report.summary, "lock_version": report.lock_version})
+                sections = list(report_with_sections(report=report))
+                return _render_edit(request, report, form, _section_forms(report, sections), problems=error.problems)
+            except services.ReportingError as error:
+                messages.error(request, str(error))
+                return redirect("report_detail", pk=report.pk)
+            report.refresh_from_db()
+            if report.days_late:
+                messages.warning(
+                    request,
+                    _("Report submitted to the DFA, %(days)d day(s) after the deadline. A confirmation e-mail is on its way.")
+                    % {"days": report.days_late},
+                )
+            else:
+                messages.success(request, _("Report submitted to the DFA. A confirmation e-mail is on its way."))
+            return redirect("report_detail", pk=report.pk)
+    messages.success(
+        request, _("Draft saved at %(time)s.") % {"time": timezone.localtime().strftime("%H:%M")}
+    )
+    url = reverse("report_edit", args=[report.pk])
+    return redirect(f"{url}#{anchor}" if anchor else url)
+
+
+@require_safe
+@login_required
+def report_detail(request, pk):
+    report = report_for(request.user, pk)
+    user = request.user
+    return render(
+        request,
+        "reporting/report_detail.html",
+        {
+            "report": report,
+            "sections": report_with_sections(report=report),
+            "attachments": report_attachments(report=report),
+            "events": report_timeline(report=report),
+            "can_edit": may_edit(user, report) and report.is_editable(),
+            "can_review": user.is_dfa_officer and report.status == ReportStatus.SUBMITTED,
+            "can_reopen": user.is_dfa_officer and (report.status != ReportStatus.SUBMITTED)
+            and (report.period.is_closed or report.status == ReportStatus.ACCEPTED),
+            "review_form": ReviewForm(),
+            "reopen_form": ReopenForm(),
+            "versions": report.versions.order_by("number").values_list("number", flat=True),
+        },
+    )
+
+
+@require_POST
+@dfa_required
+def report_review(request, pk):
+    """Accept, or return with a comment on the report and optionally on sections."""
+    report = report_for(request.user, pk)
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The comment is too long."))
+        return redirect("report_detail", pk=report.pk)
+    decision = request.POST.get("decision")
+    try:
+        if decision == "accept":
+            services.report_accept(report=report, user=request.user, comment=form.cleaned_data["comment"])
+            messages.success(request, _("Report accepted and locked."))
+        elif decision == "return":
+            section_comments = {
+                s.pk: request.POST.get(f"comment-s{s.pk}", "")[:20000] for s in report.sections.all()
+            }
+            services.report_return(report=report, user=request.user, comment=form.cleaned_data["comment"], section_comments=section_comments)
+            messages.success(request, _("Report returned to the agency with your comments."))
+        else:
+            messages.error(request, _("Choose to accept or to return the report."))
+    except services.ReportingError as error:
+        messages.error(request, str(error))
+    return redirect("report_detail", pk=report.pk)
+
+
+@require_POST
+@dfa_required
+def report_reopen(request, pk):
+    report = report_for(request.user, pk)
+    form = ReopenForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a reason for reopening the report."))
+        return redirect("report_detail", pk=report.pk)
+    try:
+        services.report_reopen(report=report, user=request.user, reason=form.cleaned_data["reason"])
+        messages.success(request, _("Report reopened for %(agency)s.") % {"agency": report.agency})
+    except services.ReportingError as error:
+        messages.error(request, str(error))
+    return redirect("report_detail", pk=report.pk)
+
+
+@require_safe
+@login_required
+def report_versions(request, pk):
+    """Compare two submitted versions (default: the last two)."""
+    report = report_for(request.user, pk)
+    numbers = list(report.versions.order_by("number").values_list("number", flat=True))
+    if not numbers:
+        raise Http404
+    def pick(name, default):
+        raw = request.GET.get(name, "")
+        return int(raw) if raw.isdigit() and int(raw) in numbers else default
+    new = pick("b", numbers[-1])
+    old = pick("a", numbers[-2] if len(numbers) > 1 else numbers[-1])
+    a = get_object_or_404(ReportVersion, report=report, number=old)
+    b = get_object_or_404(ReportVersion, report=report, number=new)
+    return render(
+        request,
+        "reporting/report_versions.html",
+        {"report": report, "a": a, "b": b, "numbers": numbers, "rows": versions_diff(a.content, b.content)},
+    )
+
+
+@require_safe
+@login_required
+def attachment_download(request, pk):
+    """Attachments are never public files: every download asks who is asking."""
+    attachment = attachment_for(request.user, pk)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=CONTENT_TYPES.get(attachment.kind) or mimetypes.guess_type(attachment.original_name)[0],
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_safe
+@dfa_required
+def review_queue_view(request):
+    today = timezone.localdate()
+    return render(request, "reporting/review_queue.html", {"reports": review_queue(), "today": today})
+
+
+@require_safe
+@login_required
+def period_list(request):
+    if not request.user.can_read_everything:
+        raise PermissionDenied
+    plan = plan_current()
+    if plan is None:
+        raise Http404
+    services.periods_ensure(plan=plan)
+    return render(request, "reporting/period_list.html", {"plan": plan, "periods": period_overview(plan=plan),
+                                                          "today": timezone.localdate()})
+
+
+@require_POST
+@dfa_required
+def period_close(request, pk):
+    period = get_object_or_404(ReportingPeriod, pk=pk)
+    if request.POST.get("reopen"):
+        services.period_reopen(period=period, user=request.user)
+        messages.success(request, _("The %(year)s period is open again.") % {"year": period.year})
+    else:
+        with transaction.atomic():
+            services.period_close(period=period, user=request.user)
+        messages.success(request, _("The %(year)s period is closed; its reports are read-only.") % {"year": period.year})
+    return redirect("period_list")
