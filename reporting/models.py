@@ -81,12 +81,28 @@ class ReportingPeriod(models.Model):
     def synthesis_days_left(self, today: datetime.date) -> int:
         return (self.synthesis_due - today).days
 
+    @property
+    def is_synthesis_final(self) -> bool:
+        synthesis = getattr(self, "synthesis", None)
+        return synthesis is not None and synthesis.finalised_at is not None
+
 
 class ReportStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SUBMITTED = "submitted", _("Submitted")
     RETURNED = "returned", _("Returned for changes")
     ACCEPTED = "accepted", _("Accepted")
+
+
+class ReportQuerySet(models.QuerySet):
+    def with_content_flag(self):
+        """Annotate `has_content`: has anyone typed anything yet? ("not started" in the DFA's digest)."""
+        typed = ReportSection.objects.filter(report=models.OuterRef("pk")).exclude(results="", difficulties="", proposals="")
+        return self.annotate(
+            has_content=models.ExpressionWrapper(
+                models.Exists(typed) | ~models.Q(summary=""), output_field=models.BooleanField()
+            )
+        )
 
 
 class Report(models.Model):
@@ -119,6 +135,8 @@ class Report(models.Model):
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    objects = ReportQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("report")
@@ -322,3 +340,162 @@ class DifficultyResponse(models.Model):
 
     class Meta:
         ordering = ["difficulty", "at", "id"]
+
+
+def _int_list(text: str) -> list[int]:
+    return sorted({int(part) for part in text.replace(";", ",").split(",") if part.strip().lstrip("-").isdigit()}, reverse=True)
+
+
+class ReminderSettings(models.Model):
+    """When reminders go out (one row, edited in the admin). Offsets are days relative to the deadline."""
+
+    before_deadline = models.CharField(
+        _("days before the agency deadline"), max_length=100, default="30,14,7,3,1,0",
+        help_text=_("Comma-separated; 0 is the deadline day itself."),
+    )
+    overdue_first = models.PositiveSmallIntegerField(_("first overdue reminder, days after the deadline"), default=1)
+    overdue_every = models.PositiveSmallIntegerField(_("then every … days"), default=3)
+    escalate_after = models.PositiveSmallIntegerField(
+        _("copy the head of agency and the DFA from … days overdue"), default=7
+    )
+    digest_from_day = models.PositiveSmallIntegerField(_("DFA daily digest from day"), default=20)
+    digest_from_month = models.PositiveSmallIntegerField(_("DFA daily digest from month"), default=10)
+    synthesis_before = models.CharField(
+        _("days before the synthesis deadline (DFA)"), max_length=100, default="7,3,1"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("reminder settings")
+        verbose_name_plural = _("reminder settings")
+
+    def __str__(self):
+        return str(_("Reminder settings"))
+
+    @classmethod
+    def load(cls) -> "ReminderSettings":
+        return cls.objects.get_or_create(pk=1)[0]
+
+    def offsets_before(self) -> list[int]:
+        return [o for o in _int_list(self.before_deadline) if o >= 0]
+
+    def offsets_synthesis(self) -> list[int]:
+        return [o for o in _int_list(self.synthesis_before) if o >= 0]
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        for field in ("before_deadline", "synthesis_before"):
+            raw = getattr(self, field)
+            if any(p.strip() and not p.strip().isdigit() for p in raw.replace(";", ",").split(",")):
+                raise ValidationError({field: _("Whole numbers of days, separated by commas.")})
+        if self.overdue_every < 1:
+            raise ValidationError({"overdue_every": _("At least every 1 day.")})
+        try:
+            datetime.date(2024, self.digest_from_month, self.digest_from_day)
+        except ValueError:
+            raise ValidationError({"digest_from_day": _("Not a date.")}) from None
+
+
+class ReminderKind(models.TextChoices):
+    DEADLINE = "deadline", _("Deadline approaching")
+    OVERDUE = "overdue", _("Report overdue")
+    ESCALATION = "escalation", _("Report a week or more overdue")
+    VOLUNTARY = "voluntary", _("Invitation to report (voluntary)")
+    DIGEST = "digest", _("DFA daily digest")
+    SYNTHESIS = "synthesis", _("Synthesis deadline approaching")
+
+
+class Reminder(models.Model):
+    """Every reminder the scheduler owes, claimed before it is sent so that it goes out exactly once.
+
+    The unique (period, recipient, kind, offset) row is inserted by whichever run gets there first
+    (healthchecks' claim pattern); a second run, a concurrent one or a worker retry finds it and skips.
+    """
+
+    period = models.ForeignKey(ReportingPeriod, on_delete=models.CASCADE, related_name="reminders")
+    recipient = models.EmailField(_("recipient"))
+    kind = models.CharField(_("kind"), max_length=12, choices=ReminderKind.choices)
+    offset = models.IntegerField(_("days before the deadline"), help_text=_("negative once the deadline has passed"))
+    claimed_at = models.DateTimeField(_("claimed at"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        ordering = ["-claimed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["period", "recipient", "kind", "offset"], name="one_reminder_per_stage")
+        ]
+
+    def __str__(self):
+        return f"{self.recipient} · {self.get_kind_display()} · {self.offset}"
+
+
+class Notification(models.Model):
+    """What the app told a person, shown in the app with an unread count (the same words as the e-mail)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    subject = NFCCharField(_("subject"), max_length=255)
+    body = NFCTextField(_("message"))
+    url = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # the unread badge on every page
+            models.Index(fields=["user", "read_at"], name="notification_unread"),
+        ]
+
+    def __str__(self):
+        return self.subject
+
+
+class SynthesisState(models.TextChoices):
+    IDLE = "idle", _("Ready")
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Building")
+    FAILED = "failed", _("Failed")
+
+
+class Synthesis(models.Model):
+    """The provincial synthesis of one period (báo cáo tổng hợp, IV.1), rebuilt from the reports until finalised."""
+
+    period = models.OneToOneField(ReportingPeriod, on_delete=models.CASCADE, related_name="synthesis")
+    content = models.JSONField(_("content"), default=dict)
+    built_at = models.DateTimeField(_("built at"), null=True, blank=True)
+    built_from = models.JSONField(_("report versions used"), default=dict, help_text=_("agency code → report version"))
+    introduction = NFCTextField(_("introduction"), blank=True)
+    assessment = NFCTextField(_("overall assessment"), blank=True)
+    proposals = NFCTextField(_("proposals to the Provincial People's Committee"), blank=True)
+    doc_number = models.CharField(_("document number"), max_length=20, blank=True)
+    state = models.CharField(_("build state"), max_length=10, choices=SynthesisState.choices, default=SynthesisState.IDLE)
+    progress = models.PositiveSmallIntegerField(_("build progress (%)"), default=0)
+    error = models.TextField(blank=True)
+    lock_version = models.PositiveIntegerField(default=0)
+    finalised_at = models.DateTimeField(_("finalised at"), null=True, blank=True)
+    finalised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("finalised by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    history = HistoricalRecords(excluded_fields=["content", "progress", "state"])
+
+    class Meta:
+        verbose_name = _("synthesis")
+        verbose_name_plural = _("syntheses")
+
+    def __str__(self):
+        return f"{self.period}"
+
+    @property
+    def is_final(self) -> bool:
+        return self.finalised_at is not None
+
+    def narrative(self) -> dict:
+        return {"introduction": self.introduction, "assessment": self.assessment, "proposals": self.proposals}

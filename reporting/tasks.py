@@ -1,7 +1,16 @@
-"""Celery jobs. Each takes ids or dates, calls one service, and returns a small result."""
+"""Celery jobs. Each takes ids or a date, calls one service, and returns a small result."""
+import datetime
+import logging
 import smtplib
 
 from celery import shared_task
+from django.utils import timezone
+
+log = logging.getLogger(__name__)
+
+
+def _day(today: str | None) -> datetime.date:
+    return datetime.date.fromisoformat(today) if today else timezone.localdate()
 
 
 @shared_task
@@ -25,3 +34,39 @@ def notify_report_event(kind: str, report_id: int) -> int:
     from .notifications import report_event_send
 
     return report_event_send(kind=kind, report_id=report_id)
+
+
+@shared_task
+def open_periods(today: str | None = None) -> int:
+    from .services import periods_recompute_all, reports_open_due
+
+    periods_recompute_all()
+    return reports_open_due(today=_day(today))
+
+
+@shared_task(bind=True, max_retries=6)
+def send_reminders(self, today: str | None = None) -> dict:
+    """Daily reminders; reminders whose e-mail failed are retried with backoff (sent ones are never sent again)."""
+    from .reminders import reminders_send_due
+
+    result = reminders_send_due(today=_day(today))
+    if result["failed"]:
+        log.warning("Reminders: %s e-mail(s) failed, retrying", result["failed"])
+        raise self.retry(countdown=min(60 * 2 ** self.request.retries, 3600), kwargs={"today": result["date"]})
+    return result
+
+
+@shared_task
+def build_syntheses(today: str | None = None) -> list[int]:
+    from .synthesis import syntheses_build_due
+
+    return syntheses_build_due(today=_day(today))
+
+
+@shared_task
+def build_synthesis(period_id: int) -> int:
+    """On demand, from the DFA's synthesis page (which polls the stored progress)."""
+    from .models import ReportingPeriod
+    from .synthesis import synthesis_build
+
+    return synthesis_build(period=ReportingPeriod.objects.get(pk=period_id)).pk

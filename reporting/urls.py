@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_difficulties
+from . import views, views_difficulties, views_notifications, views_synthesis
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -16,4 +16,11 @@ urlpatterns = [
     path("difficulties/", views_difficulties.difficulty_list, name="difficulty_list"),
     path("difficulties/new/", views_difficulties.difficulty_create, name="difficulty_create"),
     path("difficulties/<int:pk>/", views_difficulties.difficulty_detail, name="difficulty_detail"),
+    path("synthesis/<int:year>/", views_synthesis.synthesis_page, name="synthesis"),
+    path("synthesis/<int:year>/build/", views_synthesis.synthesis_build_view, name="synthesis_build"),
+    path("synthesis/<int:year>/status/", views_synthesis.synthesis_status, name="synthesis_status"),
+    path("synthesis/<int:year>/finalise/", views_synthesis.synthesis_finalise_view, name="synthesis_finalise"),
+    path("synthesis/<int:year>/download.<fmt>", views_synthesis.synthesis_download, name="synthesis_download"),
+    path("notifications/", views_notifications.notification_list, name="notification_list"),
+    path("notifications/read/", views_notifications.notifications_mark_read, name="notifications_mark_read"),
 ]

@@ -1,0 +1,201 @@
+"""The provincial synthesis (báo cáo tổng hợp, IV.1): what every agency reported, rolled up per task and group.
+
+Built from the last *submitted* version of each report, so that a draft being typed never leaks in and two
+builds over the same submissions give the same result (deterministic and idempotent).
+"""
+import datetime
+from collections import Counter
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tasks.models import AssignmentRole
+
+from .models import (
+    Difficulty,
+    Progress,
+    Report,
+    ReportingPeriod,
+    ReportStatus,
+    ReportVersion,
+    Synthesis,
+    SynthesisState,
+)
+from .services import ReportingError, reports_open_due
+
+
+def _finalised_message():
+    return _("The synthesis has been finalised and can no longer change.")
+
+
+def _rate(part: int, whole: int) -> float:
+    return round(100.0 * part / whole, 1) if whole else 0.0
+
+
+def completeness(reports: list[Report]) -> dict:
+    """DHIS2's reporting rate (submitted / expected) and on-time rate (submitted by the end of the due date / expected)."""
+    expected = [r for r in reports if r.expected]
+    submitted = [r for r in expected if r.submitted_at is not None]
+    on_time = [r for r in submitted if r.days_late == 0]
+    return {
+        "expected": len(expected),
+        "submitted": len(submitted),
+        "on_time": len(on_time),
+        "late": len(submitted) - len(on_time),
+        "missing": len(expected) - len(submitted),
+        "accepted": sum(r.status == ReportStatus.ACCEPTED for r in expected),
+        "returned": sum(r.status == ReportStatus.RETURNED for r in expected),
+        "waiting": sum(r.status == ReportStatus.SUBMITTED for r in expected),
+        "reporting_rate": _rate(len(submitted), len(expected)),
+        "on_time_rate": _rate(len(on_time), len(expected)),
+        "voluntary_submitted": sum(1 for r in reports if not r.expected and r.submitted_at is not None),
+    }
+
+
+def synthesis_content(*, period: ReportingPeriod, progress=None) -> tuple[dict, dict]:
+    """The roll-up as plain data, and the report versions it was built from. Reads only; `progress(pct)` is told along."""
+    progress = progress or (lambda pct: None)
+    plan = period.plan
+    reports = list(period.reports.select_related("agency").order_by("agency__name", "agency__code"))
+    progress(10)
+    last_versions = {}
+    for version in ReportVersion.objects.filter(report__period=period).order_by("report_id", "number"):
+        last_versions[version.report_id] = version  # the highest number wins
+    progress(40)
+    agencies = []
+    for r in reports:
+        agencies.append({
+            "code": r.agency.code, "name": r.agency.name, "kind": r.agency.kind, "expected": r.expected,
+            "status": r.status if r.submitted_at else ReportStatus.DRAFT,
+            "submitted_at": timezone.localtime(r.submitted_at).isoformat() if r.submitted_at else None,
+            "days_late": r.days_late, "version": r.version,
+        })
+    # what each agency said about each task, from its last submitted version
+    said: dict[str, dict[str, dict]] = {}
+    for r in reports:
+        version = last_versions.get(r.pk)
+        if version is not None:
+            for code, section in version.content.get("sections", {}).items():
+                said.setdefault(code, {})[r.agency.code] = section
+    progress(60)
+    by_code = {r.agency.code: r for r in reports}
+    groups = []
+    tasks = list(plan.tasks.select_related("group").prefetch_related("assignments__agency").order_by("sort_key"))
+    for group in plan.groups.order_by("position"):
+        group_tasks = []
+        for task in (t for t in tasks if t.group_id == group.pk):
+            assignments = sorted(
+                (a for a in task.assignments.all() if a.agency.code in by_code),
+                key=lambda a: (a.role != AssignmentRole.LEAD, a.agency.name, a.agency.code),
+            )
+            counts = Counter({p: 0 for p in Progress.values} | {"no_report": 0})
+            entries = []
+            for a in assignments:
+                section = said.get(task.code, {}).get(a.agency.code)
+                if section is None:
+                    counts["no_report"] += 1 if not a.requested else 0
+                    continue
+                counts[section.get("progress") or "not_started"] += 1
+                entries.append({"agency": a.agency.name, "role": a.role, "progress": section.get("progress", ""),
+                                "results": section.get("results", ""), "difficulties": section.get("difficulties", ""),
+                                "proposals": section.get("proposals", "")})
+            if assignments:
+                group_tasks.append({"code": task.code, "title": task.title, "all_agencies": task.assigned_to_all,
+                                    "counts": dict(counts), "entries": entries})
+        groups.append({"code": group.code, "title": group.title, "tasks": group_tasks})
+    progress(80)
+    difficulties = []
+    raised = Difficulty.objects.filter(task__plan=plan).filter(
+        raised_at__date__gte=period.covers_from, raised_at__date__lte=period.synthesis_due
+    ).select_related("agency", "task").prefetch_related("responses").order_by("raised_at", "pk")
+    for d in raised:
+        responses = list(d.responses.all())
+        difficulties.append({"agency": d.agency.name, "task": d.task.code, "kind": d.kind, "title": d.title, "text": d.text,
+                             "status": d.status, "raised_on": timezone.localtime(d.raised_at).date().isoformat(),
+                             "response": responses[-1].text if responses else ""})
+    comp = completeness(reports)
+    content = {
+        "plan": {"number": plan.number, "title": plan.title, "issued_on": plan.issued_on.isoformat()},
+        "year": period.year,
+        "period": {"agency_due": period.agency_due.isoformat(), "synthesis_due": period.synthesis_due.isoformat(),
+                   "covers_from": period.covers_from.isoformat(), "covers_to": period.covers_to.isoformat()},
+        "completeness": comp,
+        "agencies": agencies,
+        "missing": [a["name"] for a in agencies if a["expected"] and a["submitted_at"] is None],
+        "late": [{"name": a["name"], "days_late": a["days_late"]} for a in agencies if a["expected"] and a["days_late"]],
+        "groups": groups,
+        "difficulties": difficulties,
+    }
+    built_from = {by_code_r.agency.code: last_versions[by_code_r.pk].number for by_code_r in reports if by_code_r.pk in last_versions}
+    return content, built_from
+
+
+def synthesis_build(*, period: ReportingPeriod, today: datetime.date | None = None) -> Synthesis:
+    """Rebuild and store the synthesis of a period (refused once finalised). Progress is saved as it goes."""
+    synthesis, _ = Synthesis.objects.get_or_create(period=period)
+    if synthesis.is_final:
+        raise ReportingError(_finalised_message())
+    reports_open_due(today=today or period.opens_on)
+
+    def progress(pct):
+        Synthesis.objects.filter(pk=synthesis.pk).update(state=SynthesisState.RUNNING, progress=pct)
+
+    progress(1)
+    try:
+        content, built_from = synthesis_content(period=period, progress=progress)
+    except Exception as error:
+        Synthesis.objects.filter(pk=synthesis.pk).update(state=SynthesisState.FAILED, error=str(error)[:2000])
+        raise
+    with transaction.atomic():
+        synthesis = Synthesis.objects.select_for_update().get(pk=synthesis.pk)
+        if synthesis.is_final:
+            raise ReportingError(_finalised_message())
+        synthesis.content, synthesis.built_from, synthesis.built_at = content, built_from, timezone.now()
+        synthesis.state, synthesis.progress, synthesis.error = SynthesisState.IDLE, 100, ""
+        synthesis.save()
+    return synthesis
+
+
+def syntheses_build_due(*, today: datetime.date) -> list[int]:
+    """Nightly from the agency deadline to the synthesis deadline (5–15 November): rebuild unfinalised syntheses."""
+    built = []
+    for period in ReportingPeriod.objects.filter(agency_due__lte=today, synthesis_due__gte=today).select_related("plan"):
+        synthesis = getattr(period, "synthesis", None)
+        if synthesis is not None and synthesis.is_final:
+            continue
+        synthesis_build(period=period, today=today)
+        built.append(period.pk)
+    return built
+
+
+@transaction.atomic
+def synthesis_edit(*, synthesis: Synthesis, user, lock_version: int, introduction: str, assessment: str, proposals: str,
+                   doc_number: str = "") -> Synthesis:
+    """The DFA edits the narrative before finalising (optimistic lock, like reports)."""
+    if synthesis.is_final:
+        raise ReportingError(_finalised_message())
+    updated = Synthesis.objects.filter(pk=synthesis.pk, lock_version=lock_version, finalised_at__isnull=True).update(
+        introduction=introduction, assessment=assessment, proposals=proposals, doc_number=doc_number,
+        lock_version=lock_version + 1,
+    )
+    if not updated:
+        raise ReportingError(_("Someone else changed the synthesis after you opened it. Reload the page; your text is still in the form."))
+    synthesis.refresh_from_db()
+    return synthesis
+
+
+@transaction.atomic
+def synthesis_finalise(*, synthesis: Synthesis, user) -> Synthesis:
+    """Finalising locks the synthesis, records who and when, and closes the period (issue #3: closes automatically)."""
+    from .services import period_close
+
+    synthesis = Synthesis.objects.select_for_update().get(pk=synthesis.pk)
+    if synthesis.is_final:
+        return synthesis
+    if synthesis.built_at is None:
+        raise ReportingError(_("Build the synthesis before finalising it."))
+    synthesis.finalised_at, synthesis.finalised_by = timezone.now(), user
+    synthesis.save()
+    period_close(period=synthesis.period, user=user)
+    return synthesis

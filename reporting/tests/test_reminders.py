@@ -1,0 +1,260 @@
+"""Reminders: offsets, overdue cadence, escalation, exactly once (twice, concurrently, after a retry), catch-up, digest."""
+import datetime
+import json
+import threading
+from io import StringIO
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+
+from agencies.models import Agency, Role
+from agencies.tests.factories import UserFactory, staff_of
+from reporting import services
+from reporting.models import Notification, Reminder, ReminderKind, ReminderSettings
+from reporting.reminders import deadline_stage, reminders_due, reminders_send_due, synthesis_stage
+from reporting.tests.conftest import fill
+
+pytestmark = pytest.mark.django_db
+
+D = datetime.date
+
+
+def test_deadline_stages_before_and_after():
+    s = ReminderSettings()
+    assert deadline_stage(31, s) is None
+    assert deadline_stage(30, s) == ("deadline", 30)
+    assert deadline_stage(20, s) == ("deadline", 30)  # catch-up: the latest stage due, not the backlog
+    assert deadline_stage(14, s) == ("deadline", 14)
+    assert deadline_stage(2, s) == ("deadline", 3)
+    assert deadline_stage(0, s) == ("deadline", 0)
+    assert [deadline_stage(-d, s) for d in (1, 2, 3, 4, 7, 8, 10)] == [
+        ("overdue", -1), ("overdue", -1), ("overdue", -1), ("overdue", -4), ("overdue", -7), ("overdue", -7), ("overdue", -10)]
+
+
+def test_offsets_are_settings():
+    s = ReminderSettings(before_deadline="10, 5", overdue_first=2, overdue_every=5)
+    assert deadline_stage(12, s) is None and deadline_stage(6, s) == ("deadline", 10)
+    assert deadline_stage(-1, s) is None and deadline_stage(-2, s) == ("overdue", -2) and deadline_stage(-7, s) == ("overdue", -7)
+    assert synthesis_stage(8, s) is None and synthesis_stage(5, s) == 7 and synthesis_stage(-1, s) is None
+
+
+@pytest.fixture
+def cast(periods, agency_of):
+    """Staff of two agencies, a head contact, a DFA officer and a voluntary organisation, all with addresses."""
+    sct = agency_of("SCT")
+    sct.head_email = "giamdoc.sct@thanhhoa.gov.vn"
+    sct.contact_emails = "vanthu.sct@thanhhoa.gov.vn"
+    sct.save()
+    return {
+        "sct": staff_of(sct, email="canbo.sct@thanhhoa.gov.vn"),
+        "stc": staff_of(agency_of("STC"), email="canbo.stc@thanhhoa.gov.vn"),
+        "vcci": staff_of(agency_of("VCCI"), email="vcci@vcci.vn"),
+        "dfa": UserFactory(agency=agency_of("SNGV"), role=Role.DFA_OFFICER, email="cv.sngv@thanhhoa.gov.vn", language="en"),
+    }
+
+
+def close_other_years(periods, user, keep=2025):
+    for year, period in periods.items():
+        if year != keep:
+            services.period_close(period=period, user=user)
+
+
+def sent_to(address):
+    return [m for m in mail.outbox if address in m.to]
+
+
+def test_send_once_then_nothing(cast, periods):
+    close_other_years(periods, cast["dfa"])
+    first = reminders_send_due(today=D(2025, 10, 29))
+    assert first["sent"] > 0 and first["failed"] == 0
+    count = len(mail.outbox)
+    second = reminders_send_due(today=D(2025, 10, 29))
+    assert second["sent"] == 0 and second["skipped"] > 0
+    assert len(mail.outbox) == count
+    assert len(sent_to("canbo.sct@thanhhoa.gov.vn")) == 1
+    message = sent_to("canbo.sct@thanhhoa.gov.vn")[0]
+    assert "05/11/2025" in message.body and "/reports/" in message.body
+    assert message.alternatives[0][1] == "text/html"
+
+
+def test_one_email_per_recipient_covering_everything(cast, periods):
+    # the 2024 period is still open and overdue: one e-mail covers both years
+    close_other_years(periods, cast["dfa"], keep=2025)
+    services.period_reopen(period=periods[2024], user=cast["dfa"])
+    reminders_send_due(today=D(2025, 10, 29))
+    messages = sent_to("canbo.sct@thanhhoa.gov.vn")
+    assert len(messages) == 1
+    assert "2024" in messages[0].body and "2025" in messages[0].body
+
+
+def test_submitted_agencies_are_not_chased(cast, periods):
+    close_other_years(periods, cast["dfa"])
+    import time_machine
+
+    with time_machine.travel(datetime.datetime(2025, 10, 20, 10), tick=False):
+        report = services.report_open(period=periods[2025], agency=cast["sct"].agency)
+        fill(report)
+        services.report_submit(report=report, user=cast["sct"])
+    mail.outbox.clear()
+    reminders_send_due(today=D(2025, 10, 29))
+    assert not sent_to("canbo.sct@thanhhoa.gov.vn")
+    assert sent_to("canbo.stc@thanhhoa.gov.vn")
+
+
+def test_voluntary_organisation_gets_one_polite_notice(cast, periods):
+    close_other_years(periods, cast["dfa"])
+    reminders_send_due(today=D(2025, 10, 2))
+    reminders_send_due(today=D(2025, 10, 29))
+    reminders_send_due(today=D(2025, 11, 20))
+    notices = sent_to("vcci@vcci.vn")
+    assert len(notices) == 1
+    assert "voluntary" in notices[0].body.lower() or "tự nguyện" in notices[0].body.lower()
+
+
+def test_overdue_cadence_and_escalation(cast, periods):
+    close_other_years(periods, cast["dfa"])
+    days = {}
+    for day in range(6, 20):
+        mail.outbox.clear()
+        reminders_send_due(today=D(2025, 11, day))
+        days[day] = {tuple(m.to)[0] for m in mail.outbox}
+    staff = "canbo.sct@thanhhoa.gov.vn"
+    assert [d for d in days if staff in days[d]] == [6, 9, 12, 15, 18]  # day after, then every 3 days
+    head = "giamdoc.sct@thanhhoa.gov.vn"
+    assert [d for d in days if head in days[d]] == [12, 15, 18]  # from 7 days overdue
+    assert "cv.sngv@thanhhoa.gov.vn" in days[12]
+
+
+def test_catch_up_after_a_missed_day_sends_the_latest_stage_once(cast, periods):
+    close_other_years(periods, cast["dfa"])
+    reminders_send_due(today=D(2025, 10, 6))   # 30 days before
+    mail.outbox.clear()
+    reminders_send_due(today=D(2025, 11, 1))   # server was down from 22/10 (14) and 29/10 (7): now 4 days left
+    assert len(sent_to("canbo.sct@thanhhoa.gov.vn")) == 1
+    stages = set(Reminder.objects.filter(recipient="canbo.sct@thanhhoa.gov.vn").values_list("offset", flat=True))
+    assert stages == {30, 7}
+
+
+def test_digest_for_the_dfa_never_empty(cast, periods, dfa_officer):
+    close_other_years(periods, cast["dfa"])
+    reminders_send_due(today=D(2025, 10, 19))
+    assert not sent_to("cv.sngv@thanhhoa.gov.vn")  # before 20/10
+    reminders_send_due(today=D(2025, 10, 20))
+    digest = sent_to("cv.sngv@thanhhoa.gov.vn")
+    assert len(digest) == 1 and "Not started" in digest[0].body  # the officer reads English
+    # every expected report accepted: nothing to say, so no digest
+    for report in periods[2025].reports.all():
+        report.status, report.submitted_at, report.expected = "accepted", datetime.datetime(2025, 10, 21, tzinfo=datetime.timezone.utc), report.expected
+        report.save()
+    mail.outbox.clear()
+    due = reminders_due(today=D(2025, 10, 25))
+    assert not any(item.kind == ReminderKind.DIGEST for batch in due.values() for item in batch.items.values())
+
+
+def test_synthesis_reminders_for_the_dfa(cast, periods):
+    close_other_years(periods, cast["dfa"])
+    kinds = {}
+    for day in (7, 8, 12, 14, 15, 16):
+        due = reminders_due(today=D(2025, 11, day)).get("cv.sngv@thanhhoa.gov.vn")
+        kinds[day] = sorted(i.offset for i in due.items.values() if i.kind == ReminderKind.SYNTHESIS) if due else []
+    assert kinds == {7: [], 8: [7], 12: [3], 14: [1], 15: [1], 16: []}
+
+
+def test_in_app_notification_with_unread_count(client, cast, periods):
+    close_other_years(periods, cast["dfa"])
+    reminders_send_due(today=D(2025, 10, 29))
+    assert Notification.objects.filter(user=cast["sct"], read_at__isnull=True).count() == 1
+    client.force_login(cast["sct"])
+    html = client.get("/notifications/").content.decode()
+    assert "2025" in html
+    client.post("/notifications/read/")
+    assert not Notification.objects.filter(user=cast["sct"], read_at__isnull=True).exists()
+
+
+def test_mail_failure_is_recorded_and_retried_once_mail_is_back(cast, periods, monkeypatch):
+    close_other_years(periods, cast["dfa"])
+    from django.core.mail import EmailMultiAlternatives
+
+    original = EmailMultiAlternatives.send
+
+    def down(self, *args, **kwargs):
+        raise ConnectionRefusedError("mail server down")
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", down)
+    result = reminders_send_due(today=D(2025, 10, 29))
+    assert result["sent"] == 0 and result["failed"] > 0
+    assert Reminder.objects.filter(failed_at__isnull=False, sent_at__isnull=True).exists()
+    monkeypatch.setattr(EmailMultiAlternatives, "send", original)
+    retry = reminders_send_due(today=D(2025, 10, 29))
+    assert retry["sent"] == result["failed"] and retry["failed"] == 0
+    assert reminders_send_due(today=D(2025, 10, 29))["sent"] == 0
+
+
+def test_dry_run_sends_and_records_nothing(cast, periods):
+    close_other_years(periods, cast["dfa"])
+    out = StringIO()
+    call_command("send_reminders", "--today", "2025-10-29", "--dry-run", stdout=out)
+    assert "would send to canbo.sct@thanhhoa.gov.vn" in out.getvalue()
+    assert not mail.outbox and not Reminder.objects.exists()
+
+
+def test_command_prints_one_json_line(cast, periods):
+    close_other_years(periods, cast["dfa"])
+    out = StringIO()
+    call_command("send_reminders", "--today", "2025-10-29", stdout=out)
+    last = json.loads(out.getvalue().strip().splitlines()[-1])
+    assert set(last) == {"date", "sent", "skipped", "failed"} and last["date"] == "2025-10-29" and last["sent"] > 0
+    out = StringIO()
+    call_command("send_reminders", "--today", "2025-10-29", stdout=out)
+    assert json.loads(out.getvalue().strip().splitlines()[-1])["sent"] == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_runs_send_each_reminder_once(cast, periods):
+    from django.db import connection
+
+    from conftest import require_service
+
+    require_service(connection.vendor == "postgresql", "concurrent claims are tested on PostgreSQL (in-memory SQLite locks whole tables)")
+    close_other_years(periods, cast["dfa"])
+    results, errors = [], []
+
+    def run():
+        from django.db import connection as thread_connection
+
+        try:
+            results.append(reminders_send_due(today=D(2025, 10, 29)))
+        except Exception as error:  # pragma: no cover - shown in the assertion
+            errors.append(error)
+        finally:
+            thread_connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    recipients = [m.to[0] for m in mail.outbox]
+    assert len(recipients) == len(set(recipients))
+    assert sum(r["sent"] for r in results) == len(mail.outbox) == Reminder.objects.filter(sent_at__isnull=False).values("recipient").distinct().count()
+
+
+def test_stale_claim_of_a_dead_run_is_taken_over(cast, periods):
+    from django.utils import timezone
+
+    close_other_years(periods, cast["dfa"])
+    Reminder.objects.create(period=periods[2025], recipient="canbo.sct@thanhhoa.gov.vn", kind="deadline", offset=7,
+                            claimed_at=timezone.now() - datetime.timedelta(hours=1))
+    reminders_send_due(today=D(2025, 10, 29))
+    assert len(sent_to("canbo.sct@thanhhoa.gov.vn")) == 1
+
+
+def test_schedule_is_declared_at_eight(db):
+    from django_celery_beat.models import PeriodicTask
+
+    tasks = {t.task: t for t in PeriodicTask.objects.select_related("crontab")}
+    for name in ("reporting.tasks.send_reminders", "reporting.tasks.open_periods", "reporting.tasks.build_syntheses"):
+        assert tasks[name].crontab.hour == "8" and tasks[name].crontab.minute == "0"
+        assert str(tasks[name].crontab.timezone) == "Asia/Ho_Chi_Minh"

@@ -1,0 +1,60 @@
+"""E-mail through a real SMTP server started by the test (aiosmtpd), read back from what arrived."""
+import datetime
+import email
+import socket
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from reporting.reminders import reminders_send_due
+from reporting.tests.test_reminders import cast, close_other_years  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.django_db
+
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content)))
+        return "250 OK"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(settings):
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_USE_TLS = False
+    yield inbox
+    controller.stop()
+
+
+def test_reminders_arrive_over_smtp_in_the_recipients_language(smtp_server, cast, periods):  # noqa: F811
+    close_other_years(periods, cast["dfa"])
+    result = reminders_send_due(today=datetime.date(2025, 11, 12))
+    assert result["failed"] == 0 and result["sent"] == len(smtp_server.messages) > 0
+    by_rcpt = {tuple(r): m for r, m in smtp_server.messages}
+    staff = by_rcpt[("canbo.sct@thanhhoa.gov.vn",)]
+    assert staff.is_multipart() and {p.get_content_type() for p in staff.walk()} >= {"text/plain", "text/html"}
+    text = staff.get_payload()[0].get_payload(decode=True).decode()
+    assert "05/11/2025" in text
+    officer = by_rcpt[("cv.sngv@thanhhoa.gov.vn",)]
+    assert "Overdue" in str(officer["Subject"]) or "overdue" in officer.get_payload()[0].get_payload(decode=True).decode()
+
+
+def test_unreachable_mail_server_is_a_failure_not_a_crash(settings, cast, periods):  # noqa: F811
+    close_other_years(periods, cast["dfa"])
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 2
+    result = reminders_send_due(today=datetime.date(2025, 10, 29))
+    assert result["sent"] == 0 and result["failed"] > 0

@@ -1,0 +1,164 @@
+"""The provincial synthesis: counts, determinism, versions, edit, finalise; the command and the page."""
+import datetime
+import io
+from io import StringIO
+
+import pytest
+import time_machine
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from agencies.models import Agency
+from reporting import services
+from reporting.models import ReportStatus, Synthesis
+from reporting.synthesis import synthesis_build, synthesis_edit, synthesis_finalise
+from reporting.tests.conftest import fill
+
+pytestmark = pytest.mark.django_db
+
+
+def at(day, hour=10):
+    return time_machine.travel(datetime.datetime(2025, 11, day, hour, tzinfo=datetime.timezone(datetime.timedelta(hours=7))), tick=False)
+
+
+@pytest.fixture
+def season(period, staff, other_staff, dfa_officer, agency_of):
+    """2025: SCT on time and accepted, STC late (3 days) and waiting, SKHDT returned, VCCI voluntary, the rest missing."""
+    from agencies.tests.factories import staff_of
+
+    with at(3):
+        sct = fill(services.report_open(period=period, agency=staff.agency))
+        services.report_submit(report=sct, user=staff)
+        services.report_accept(report=sct, user=dfa_officer)
+        skhdt_user = staff_of(agency_of("SKHDT"))
+        skhdt = fill(services.report_open(period=period, agency=skhdt_user.agency))
+        services.report_submit(report=skhdt, user=skhdt_user)
+        services.report_return(report=skhdt, user=dfa_officer, comment="Bổ sung")
+        vcci_user = staff_of(agency_of("VCCI"))
+        vcci = fill(services.report_open(period=period, agency=vcci_user.agency))
+        services.report_submit(report=vcci, user=vcci_user)
+        services.difficulty_raise(agency=staff.agency, task=sct.sections.get(task__code="4.3").task, kind="difficulty",
+                                  title="Thiếu kinh phí xúc tiến", text="…", user=staff)
+    with at(8):
+        stc = fill(services.report_open(period=period, agency=other_staff.agency))
+        services.report_submit(report=stc, user=other_staff)
+    return period
+
+
+def test_counts(season):
+    with at(10):
+        synthesis = synthesis_build(period=season)
+    c = synthesis.content["completeness"]
+    expected = Agency.objects.filter(kind__in=["department", "district"]).count()
+    assert c["expected"] == expected
+    assert (c["submitted"], c["on_time"], c["late"], c["accepted"], c["returned"], c["waiting"]) == (3, 2, 1, 1, 1, 1)
+    assert c["missing"] == expected - 3
+    assert c["reporting_rate"] == round(300 / expected, 1) and c["on_time_rate"] == round(200 / expected, 1)
+    assert c["voluntary_submitted"] == 1
+    assert "Sở Y tế" in synthesis.content["missing"] and "Sở Công Thương" not in synthesis.content["missing"]
+    assert synthesis.content["late"] == [{"name": "Sở Tài chính", "days_late": 3}]
+    assert synthesis.built_from == {"SCT": 1, "SKHDT": 1, "STC": 1, "VCCI": 1}
+    task_43 = next(t for g in synthesis.content["groups"] for t in g["tasks"] if t["code"] == "4.3")
+    assert task_43["counts"]["in_progress"] == 1 and task_43["entries"][0]["agency"] == "Sở Công Thương"
+    task_11 = next(t for g in synthesis.content["groups"] for t in g["tasks"] if t["code"] == "1.1")
+    assert task_11["counts"]["no_report"] == expected - 3
+    assert synthesis.content["difficulties"][0]["title"] == "Thiếu kinh phí xúc tiến"
+
+
+def test_rebuild_is_deterministic_and_ignores_drafts(season, staff):
+    with at(10):
+        first = synthesis_build(period=season).content
+        # a draft being typed does not leak in: only submitted versions count
+        draft = Agency.objects.get(code="SKHDT").reports.get(period=season)
+        services.report_save_draft(report=draft, user=draft.agency.users.first(), lock_version=draft.lock_version,
+                                   summary="đang sửa", sections={draft.sections.first().pk: {"results": "bản nháp mới"}})
+        second = synthesis_build(period=season).content
+    assert first == second
+
+
+def test_edit_and_finalise_locks_and_closes(season, dfa_officer):
+    with at(10):
+        synthesis = synthesis_build(period=season)
+    synthesis = synthesis_edit(synthesis=synthesis, user=dfa_officer, lock_version=synthesis.lock_version,
+                               introduction="Mở đầu", assessment="Đánh giá", proposals="Kiến nghị", doc_number="123")
+    with pytest.raises(services.ReportingError):
+        synthesis_edit(synthesis=synthesis, user=dfa_officer, lock_version=0, introduction="x", assessment="", proposals="")
+    synthesis_finalise(synthesis=synthesis, user=dfa_officer)
+    synthesis.refresh_from_db()
+    season.refresh_from_db()
+    assert synthesis.is_final and synthesis.finalised_by == dfa_officer and season.is_closed
+    with pytest.raises(services.ReportingError):
+        synthesis_build(period=season)
+
+
+def test_export_command(season, tmp_path):
+    with pytest.raises(CommandError, match="build_synthesis"):
+        call_command("export_synthesis", "--year", "2025", "--format", "docx", "-o", str(tmp_path / "x.docx"))
+    with at(10):
+        call_command("build_synthesis", "--year", "2025", stdout=StringIO())
+    call_command("export_synthesis", "--year", "2025", "--format", "docx", "-o", str(tmp_path / "s.docx"), stdout=StringIO())
+    call_command("export_synthesis", "--year", "2025", "--format", "xlsx", "-o", str(tmp_path / "s.xlsx"), stdout=StringIO())
+    import docx
+    import openpyxl
+
+    text = "\n".join(p.text for p in docx.Document(str(tmp_path / "s.docx")).paragraphs)
+    assert "BÁO CÁO" in text and "năm 2025" in text
+    assert len(openpyxl.load_workbook(tmp_path / "s.xlsx").sheetnames) == 3
+
+
+def test_nightly_build_window(season):
+    from reporting.synthesis import syntheses_build_due
+
+    assert syntheses_build_due(today=datetime.date(2025, 11, 4)) == []
+    assert syntheses_build_due(today=datetime.date(2025, 11, 5)) == [season.pk]
+    assert syntheses_build_due(today=datetime.date(2025, 11, 16)) == []
+
+
+# --- the page ---
+
+def test_page_permissions(client, season, staff, other_staff, dfa_officer, leader):
+    url = reverse("synthesis", args=[2025])
+    assert client.get(url).status_code == 302
+    for user, code in ((staff, 403), (other_staff, 403), (leader, 403), (dfa_officer, 200)):
+        client.force_login(user)
+        assert client.get(url).status_code == code
+    client.force_login(dfa_officer)
+    client.post(reverse("synthesis_build", args=[2025]))  # eager in tests: built at once
+    synthesis = Synthesis.objects.get(period=season)
+    assert synthesis.built_at and synthesis.state == "idle" and synthesis.progress == 100
+    assert client.get(reverse("synthesis_status", args=[2025])).json()["progress"] == 100
+    client.force_login(leader)
+    assert client.get(url).status_code == 403  # leadership reads it once final
+    client.force_login(dfa_officer)
+    client.post(reverse("synthesis_finalise", args=[2025]))
+    client.force_login(leader)
+    assert client.get(url).status_code == 200
+    assert client.get(reverse("synthesis_download", args=[2025, "docx"])).status_code == 200
+    client.force_login(staff)
+    assert client.get(reverse("synthesis_download", args=[2025, "docx"])).status_code == 403
+
+
+def test_edit_narrative_and_download(client, season, dfa_officer):
+    client.force_login(dfa_officer)
+    client.post(reverse("synthesis_build", args=[2025]))
+    synthesis = Synthesis.objects.get(period=season)
+    response = client.post(reverse("synthesis", args=[2025]), {"introduction": "Năm 2025, các đơn vị…", "assessment": "Tốt",
+                                                               "proposals": "", "doc_number": "45", "lock_version": synthesis.lock_version})
+    assert response.status_code == 302
+    synthesis.refresh_from_db()
+    assert synthesis.introduction == "Năm 2025, các đơn vị…" and synthesis.doc_number == "45"
+    response = client.get(reverse("synthesis_download", args=[2025, "docx"]))
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    import docx
+
+    document = docx.Document(io.BytesIO(response.content))
+    assert any("45/BC-SNgV" in c.text for t in document.tables for row in t.rows for c in row.cells)
+    assert client.get(reverse("synthesis_download", args=[2025, "xlsx"])).status_code == 200
+    assert client.get("/synthesis/2025/download.pdf").status_code == 404
+
+
+def test_wrong_methods(client, season, dfa_officer):
+    client.force_login(dfa_officer)
+    assert client.get(reverse("synthesis_build", args=[2025])).status_code == 405
+    assert client.get(reverse("synthesis_finalise", args=[2025])).status_code == 405
+    assert client.post(reverse("synthesis_status", args=[2025])).status_code == 405

@@ -1,0 +1,128 @@
+"""The DFA's synthesis page: build (with progress), edit the narrative, download DOCX/XLSX, finalise."""
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from .exports import synthesis_docx, synthesis_xlsx
+from .forms import TEXT_LIMIT
+from .models import ReportingPeriod, Synthesis, SynthesisState
+from .permissions import dfa_required
+from .services import ReportingError
+from .synthesis import synthesis_edit, synthesis_finalise
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+class NarrativeForm(forms.Form):
+    doc_number = forms.CharField(label=gettext_lazy("Document number"), max_length=20, required=False)
+    introduction = forms.CharField(label=gettext_lazy("Introduction"), required=False, max_length=TEXT_LIMIT, widget=forms.Textarea(attrs={"rows": 4}))
+    assessment = forms.CharField(label=gettext_lazy("Overall assessment"), required=False, max_length=TEXT_LIMIT, widget=forms.Textarea(attrs={"rows": 6}))
+    proposals = forms.CharField(label=gettext_lazy("Proposals to the Provincial People's Committee"), required=False, max_length=TEXT_LIMIT, widget=forms.Textarea(attrs={"rows": 4}))
+    lock_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+
+def _period(year: int) -> ReportingPeriod:
+    return get_object_or_404(ReportingPeriod.objects.select_related("plan").order_by("-plan__issued_on"), year=year)
+
+
+def _readable(user, synthesis: Synthesis | None) -> bool:
+    """The DFA always; leadership once it is final."""
+    return user.is_dfa_officer or (user.can_read_everything and synthesis is not None and synthesis.is_final)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def synthesis_page(request, year):
+    period = _period(year)
+    synthesis = Synthesis.objects.filter(period=period).select_related("finalised_by").first()
+    if not _readable(request.user, synthesis):
+        raise PermissionDenied
+    if request.method == "POST":
+        if not request.user.is_dfa_officer or synthesis is None:
+            raise PermissionDenied
+        form = NarrativeForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                synthesis_edit(synthesis=synthesis, user=request.user, lock_version=data["lock_version"],
+                               introduction=data["introduction"], assessment=data["assessment"],
+                               proposals=data["proposals"], doc_number=data["doc_number"])
+                messages.success(request, _("Narrative saved."))
+                return redirect("synthesis", year=year)
+            except ReportingError as error:
+                messages.error(request, str(error))
+        else:
+            messages.error(request, _("Some fields need correcting; nothing was saved yet."))
+    else:
+        form = NarrativeForm(initial={**synthesis.narrative(), "doc_number": synthesis.doc_number,
+                                      "lock_version": synthesis.lock_version}) if synthesis else None
+    return render(request, "reporting/synthesis.html", {"period": period, "synthesis": synthesis, "form": form,
+                                                         "content": synthesis.content if synthesis else {}})
+
+
+@require_POST
+@dfa_required
+def synthesis_build_view(request, year):
+    from .tasks import build_synthesis
+
+    period = _period(year)
+    synthesis, _created = Synthesis.objects.get_or_create(period=period)
+    if synthesis.is_final:
+        messages.error(request, _("The synthesis has been finalised and can no longer change."))
+        return redirect("synthesis", year=year)
+    Synthesis.objects.filter(pk=synthesis.pk).update(state=SynthesisState.QUEUED, progress=0, error="")
+    try:
+        build_synthesis.delay(period.pk)
+    except Exception:
+        Synthesis.objects.filter(pk=synthesis.pk).update(state=SynthesisState.FAILED, error="broker unavailable")
+        messages.error(request, _("The background worker cannot be reached; try again in a moment."))
+    return redirect("synthesis", year=year)
+
+
+@require_safe
+@dfa_required
+def synthesis_status(request, year):
+    """Polled by the page while a build runs."""
+    synthesis = get_object_or_404(Synthesis, period=_period(year))
+    return JsonResponse({"state": synthesis.state, "progress": synthesis.progress,
+                         "built_at": timezone.localtime(synthesis.built_at).strftime("%d/%m/%Y %H:%M") if synthesis.built_at else None})
+
+
+@require_POST
+@dfa_required
+def synthesis_finalise_view(request, year):
+    synthesis = get_object_or_404(Synthesis, period=_period(year))
+    try:
+        synthesis_finalise(synthesis=synthesis, user=request.user)
+        messages.success(request, _("The synthesis is final; the %(year)s period is closed.") % {"year": year})
+    except ReportingError as error:
+        messages.error(request, str(error))
+    return redirect("synthesis", year=year)
+
+
+@require_safe
+@login_required
+def synthesis_download(request, year, fmt):
+    if fmt not in ("docx", "xlsx"):
+        raise Http404
+    synthesis = Synthesis.objects.filter(period=_period(year)).first()
+    if not _readable(request.user, synthesis):
+        raise PermissionDenied
+    if synthesis is None or synthesis.built_at is None:
+        raise Http404
+    if fmt == "docx":
+        body = synthesis_docx(synthesis.content, synthesis.narrative(), doc_number=synthesis.doc_number,
+                              signed_on=timezone.localtime(synthesis.finalised_at or synthesis.built_at).date())
+        response = HttpResponse(body, content_type=DOCX)
+    else:
+        response = HttpResponse(synthesis_xlsx(synthesis.content, synthesis.narrative()), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="bao-cao-tong-hop-KH119-{year}.{fmt}"'
+    return response
