@@ -34,3 +34,9 @@ class NFCCharField(NFCMixin, models.CharField):
 
 class NFCTextField(NFCMixin, models.TextField):
     pass
+
+
+def fold(value: str) -> str:
+    """Lower-case ASCII for accent-insensitive search: "Sở Ngoại vụ" → "so ngoai vu" (đ → d)."""
+    value = unicodedata.normalize("NFD", (value or "").replace("Đ", "D").replace("đ", "d"))
+    return " ".join("".join(c for c in value if unicodedata.category(c) != "Mn").lower().split())

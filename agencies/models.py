@@ -9,7 +9,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .fields import NFCCharField, NFCTextField
+from .fields import NFCCharField, NFCTextField, fold
 
 
 class AgencyKind(models.TextChoices):
@@ -35,6 +35,13 @@ def split_emails(value: str) -> list[str]:
 class AgencyQuerySet(models.QuerySet):
     def active(self):
         return self.filter(active=True)
+
+    def search(self, text: str):
+        """Accent- and case-insensitive: every word must appear ("ngoai vu" finds "Sở Ngoại vụ")."""
+        queryset = self
+        for word in fold(text).split():
+            queryset = queryset.filter(search_text__contains=word)
+        return queryset
 
 
 class Agency(models.Model):
@@ -64,8 +71,10 @@ class Agency(models.Model):
     head_email = models.EmailField(
         _("head of agency e-mail"), blank=True, help_text=_("Copied on reminders once a report is a week overdue.")
     )
+    # Derived from the names and code, so that "ngoai vu" finds "Sở Ngoại vụ" on any database.
+    search_text = models.CharField(max_length=600, editable=False, default="", db_index=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["search_text"])
     objects = AgencyQuerySet.as_manager()
 
     class Meta:
@@ -75,6 +84,10 @@ class Agency(models.Model):
 
     def __str__(self):
         return self.display_name
+
+    def save(self, *args, **kwargs):
+        self.search_text = fold(f"{self.code} {self.name} {self.name_en}")
+        super().save(*args, **kwargs)
 
     @property
     def display_name(self) -> str:
@@ -122,6 +135,12 @@ class Role(models.TextChoices):
     LEADERSHIP = "leadership", _("Leadership viewer")
 
 
+def new_calendar_token() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(24)
+
+
 class User(AbstractUser):
     """A person who signs in. Belongs to at most one agency; what they may do comes from their groups."""
 
@@ -132,8 +151,10 @@ class User(AbstractUser):
         _("language"), max_length=8, default="vi", choices=[("vi", "Tiếng Việt"), ("en", "English")],
         help_text=_("Language of the e-mails this person receives."),
     )
+    # The secret in the address of this person's calendar feed; rotating it cuts off every old subscription.
+    calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+    history = HistoricalRecords(excluded_fields=["password", "last_login", "calendar_token"])
 
     class Meta:
         verbose_name = _("user")

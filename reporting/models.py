@@ -405,6 +405,7 @@ class ReminderKind(models.TextChoices):
     VOLUNTARY = "voluntary", _("Invitation to report (voluntary)")
     DIGEST = "digest", _("DFA daily digest")
     SYNTHESIS = "synthesis", _("Synthesis deadline approaching")
+    MANUAL = "manual", _("Reminder sent by the DFA")
 
 
 class Reminder(models.Model):

@@ -221,11 +221,41 @@ def render_batch(batch: Batch, items: list[Item]):
     return build_mail("reminders", context, to=[batch.recipient], language=batch.language)
 
 
+def reminders_manual(*, period: ReportingPeriod, today: datetime.date, agency_ids: list[int] | None = None) -> dict[str, Batch]:
+    """What "remind now" on the dashboard owes: the not-yet-submitted expected reports, one per recipient and day."""
+    offset = period.days_left(today)
+    reports = period.reports.select_related("agency", "period").filter(agency__active=True, expected=True, submitted_at__isnull=True)
+    if agency_ids is not None:
+        reports = reports.filter(agency_id__in=agency_ids)
+    reports = list(reports.order_by("agency__name"))
+    staff = _staff_by_agency({r.agency_id for r in reports})
+    batches: dict[str, Batch] = {}
+    for report in reports:
+        users = staff.get(report.agency_id, [])
+        known = {u.email.lower() for u in users}
+        targets = [(u.email, u) for u in users] + [(a, None) for a in report.agency.email_list() if a.lower() not in known]
+        for address, user in targets:
+            batch = batches.setdefault(address.strip().lower(), Batch(recipient=address.strip().lower()))
+            if user is not None and batch.user is None:
+                batch.user, batch.language = user, user.language
+            batch.add((period.pk, ReminderKind.MANUAL, offset), lambda: Item(period, ReminderKind.MANUAL, offset), report)
+    return batches
+
+
+def reminders_send_now(*, period: ReportingPeriod, today: datetime.date, agency_ids: list[int] | None = None) -> dict:
+    return _send(reminders_manual(period=period, today=today, agency_ids=agency_ids), today=today)
+
+
 def reminders_send_due(*, today: datetime.date, dry_run: bool = False, out=None) -> dict:
     """Send what is owed today, each reminder exactly once. Returns {"date", "sent", "skipped", "failed"}."""
     reports_open_due(today=today)  # reports of a period that opened today exist before anyone is reminded of them
+    return _send(reminders_due(today=today), today=today, dry_run=dry_run, out=out)
+
+
+def _send(batches: dict[str, Batch], *, today: datetime.date, dry_run: bool = False, out=None) -> dict:
+    """Claim, then send one e-mail per recipient; a recipient whose claims all belong to someone else is skipped."""
     sent = skipped = failed = 0
-    for recipient, batch in sorted(reminders_due(today=today).items()):
+    for recipient, batch in sorted(batches.items()):
         items = list(batch.items.values())
         if dry_run:
             kinds = ", ".join(f"{i.kind}({i.offset:+d}) {len(i.reports)} report(s)" for i in items)

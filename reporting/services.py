@@ -182,11 +182,17 @@ def report_sync_sections(*, report: Report) -> None:
         return
     assignments = {a.task_id: a for a in _agency_assignments(plan=report.period.plan, agency=report.agency)}
     sections = {s.task_id: s for s in report.sections.all()}
+    missing = [
+        ReportSection(report=report, task_id=task_id, role=a.role, requested=a.requested)
+        for task_id, a in assignments.items() if task_id not in sections
+    ]
+    # two runs may open the same report at once (scheduler and a page view): the second insert is a no-op
+    ReportSection.objects.bulk_create(missing, ignore_conflicts=True)
     for task_id, assignment in assignments.items():
         section = sections.get(task_id)
         if section is None:
-            ReportSection.objects.create(report=report, task_id=task_id, role=assignment.role, requested=assignment.requested)
-        elif (section.role, section.requested) != (assignment.role, assignment.requested):
+            continue
+        if (section.role, section.requested) != (assignment.role, assignment.requested):
             section.role, section.requested = assignment.role, assignment.requested
             section.save(update_fields=["role", "requested"])
     for task_id, section in sections.items():

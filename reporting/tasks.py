@@ -70,3 +70,15 @@ def build_synthesis(period_id: int) -> int:
     from .synthesis import synthesis_build
 
     return synthesis_build(period=ReportingPeriod.objects.get(pk=period_id)).pk
+
+
+@shared_task(bind=True, max_retries=6)
+def remind_now(self, period_id: int, agency_ids: list[int] | None, today: str) -> dict:
+    """The DFA's "remind now" on the dashboard (exactly once per recipient and day)."""
+    from .models import ReportingPeriod
+    from .reminders import reminders_send_now
+
+    result = reminders_send_now(period=ReportingPeriod.objects.get(pk=period_id), today=_day(today), agency_ids=agency_ids)
+    if result["failed"]:
+        raise self.retry(countdown=min(60 * 2 ** self.request.retries, 3600))
+    return result

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_difficulties, views_notifications, views_synthesis
+from . import views, views_dashboard, views_difficulties, views_notifications, views_profile, views_synthesis
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -21,6 +21,16 @@ urlpatterns = [
     path("synthesis/<int:year>/status/", views_synthesis.synthesis_status, name="synthesis_status"),
     path("synthesis/<int:year>/finalise/", views_synthesis.synthesis_finalise_view, name="synthesis_finalise"),
     path("synthesis/<int:year>/download.<fmt>", views_synthesis.synthesis_download, name="synthesis_download"),
+    path("dashboard/", views_dashboard.dashboard, name="dashboard"),
+    path("dashboard/<int:year>/", views_dashboard.dashboard, name="dashboard_year"),
+    path("dashboard/<int:year>/reports/", views_dashboard.dashboard_reports, name="dashboard_reports"),
+    path("dashboard/<int:year>/sections/", views_dashboard.dashboard_sections, name="dashboard_sections"),
+    path("dashboard/<int:year>/matrix/", views_dashboard.dashboard_matrix, name="dashboard_matrix"),
+    path("dashboard/<int:year>/remind/", views_dashboard.dashboard_remind, name="dashboard_remind"),
+    path("dashboard/years/", views_dashboard.dashboard_years, name="dashboard_years"),
+    path("profile/", views_profile.profile, name="profile"),
+    path("profile/calendar/rotate/", views_profile.calendar_rotate, name="calendar_rotate"),
+    path("calendar/<str:token>.ics", views_profile.calendar_view, name="calendar_feed"),
     path("notifications/", views_notifications.notification_list, name="notification_list"),
     path("notifications/read/", views_notifications.notifications_mark_read, name="notifications_mark_read"),
 ]

@@ -19,7 +19,7 @@ from .diff import versions_diff
 from .files import CONTENT_TYPES
 from .forms import FigureFormSet, ReopenForm, ReportForm, ReviewForm, SectionForm, figure_initial
 from .models import ReportingPeriod, ReportStatus, ReportVersion
-from .permissions import attachment_for, dfa_required, may_edit, report_for, report_to_edit
+from .permissions import attachment_for, dfa_required, difficulties_visible_to, may_edit, report_for, report_to_edit
 from .selectors import (
     agency_assignments,
     agency_past_reports,
@@ -58,6 +58,7 @@ def home(request):
                 "days_overdue": -period.days_left(today) if period else None,
                 "assignments": agency_assignments(agency=user.agency, plan=plan),
                 "past_reports": agency_past_reports(agency=user.agency, exclude=report),
+                "difficulties": difficulties_visible_to(user).select_related("task").order_by("-raised_at")[:10],
                 "agency": user.agency,
             },
         )

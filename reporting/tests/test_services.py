@@ -116,7 +116,7 @@ def test_optimistic_lock_refuses_the_later_save(report, staff):
     section = report.sections.get(task__code="4.3")
     opened = report.lock_version
     services.report_save_draft(report=report, user=staff, lock_version=opened, summary="first", sections={section.pk: {"results": "A"}})
-    with pytest.raises(services.StaleReport, match="saved this report"):
+    with pytest.raises(services.StaleReport, match="20/10/2025 10:00"):
         services.report_save_draft(report=report, user=staff, lock_version=opened, summary="second", sections={section.pk: {"results": "B"}})
     section.refresh_from_db()
     report.refresh_from_db()

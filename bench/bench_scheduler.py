@@ -1,0 +1,329 @@
+#!/usr/bin/env python
+"""Benchmark of the scheduler's heavy jobs at provincial scale (2,000 agencies), on PostgreSQL.
+
+    createdb -h 127.0.0.1 -U postgres plan119_bench
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/plan119_bench DEBUG=1 .venv/bin/python manage.py migrate
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/plan119_bench DEBUG=1 .venv/bin/python bench/bench_scheduler.py
+
+Measures, each in a fresh subprocess so that the peak memory is that of one measurement:
+
+(a) ``reminders_send_due`` for one day (default 2025-10-29, a week before the 05/11 deadline: every agency that
+    has not submitted gets a reminder, the DFA its digest) into an SMTP sink (aiosmtpd, in this process, on a free
+    port of 127.0.0.1) that counts messages and recipients; then the same day again, which must send nothing
+    (exactly-once);
+(b) ``synthesis_build`` of the 2025 period;
+(c) ``synthesis_docx`` of that synthesis.
+
+Prints one JSON line per figure on stdout (progress goes to stderr). During the run the plan's other periods are
+closed (as they would be once their synthesis is final) and restored afterwards; the reminders and notifications
+the run created are deleted at the end, so the benchmark can be run again.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import resource
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from generate import BENCH_DOMAIN, setup_django  # noqa: E402
+
+TARGETS = {
+    "reminders_per_second": (">= 200", lambda v: v >= 200),
+    "reminders_exactly_once": ("true", lambda v: v is True),
+    "synthesis_build_seconds": ("<= 5", lambda v: v <= 5),
+    "docx_export_seconds": ("<= 3", lambda v: v <= 3),
+    "peak_mb": ("<= 300", lambda v: v <= 300),
+}
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def peak_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # KiB on Linux
+
+
+def figure(name: str, value, unit: str, target_key: str | None = None, **extra) -> dict:
+    target, check = TARGETS[target_key or name] if (target_key or name) in TARGETS else (None, None)
+    line = {"figure": name, "value": value, "unit": unit, "target": target, "ok": check(value) if check else None, **extra}
+    print(json.dumps(line, ensure_ascii=False), flush=True)
+    return line
+
+
+# --- The measurements, run in a child process ----------------------------------------------------------
+
+def _profiled(function, profile_to: str | None):
+    if not profile_to:
+        return function()
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    try:
+        return profiler.runcall(function)
+    finally:
+        profiler.dump_stats(profile_to)
+        stats = pstats.Stats(profile_to, stream=sys.stderr)
+        stats.sort_stats("cumulative").print_stats(35)
+        stats.sort_stats("tottime").print_stats(20)
+
+
+def child(args) -> int:
+    setup_django()
+    from django.conf import settings
+
+    from reporting.models import ReportingPeriod, Synthesis
+    from tasks.models import Plan
+
+    baseline = peak_mb()
+    plan = Plan.objects.get(number="119/KH-UBND")
+    period = ReportingPeriod.objects.select_related("plan").get(plan=plan, year=args.year)
+    out: dict = {"baseline_mb": baseline}
+    profile_to = f"{args.profile}/{args.child}.prof" if args.profile else None
+
+    if args.child == "reminders":
+        from reporting.reminders import reminders_send_due
+
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", args.smtp_port
+        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        day = datetime.date.fromisoformat(args.day)
+        started = time.perf_counter()
+        out["result"] = _profiled(lambda: reminders_send_due(today=day), profile_to)
+        out["seconds"] = time.perf_counter() - started
+
+    elif args.child == "synthesis":
+        from reporting.synthesis import synthesis_build
+
+        started = time.perf_counter()
+        synthesis = _profiled(lambda: synthesis_build(period=period), profile_to)
+        out["seconds"] = time.perf_counter() - started
+        content = synthesis.content
+        out["agencies"] = len(content["agencies"])
+        out["entries"] = sum(len(t["entries"]) for g in content["groups"] for t in g["tasks"])
+        out["reporting_rate"] = content["completeness"]["reporting_rate"]
+        out["content_bytes"] = len(json.dumps(content, ensure_ascii=False).encode())
+
+    elif args.child == "docx":
+        from django.utils import timezone
+
+        from reporting.exports import synthesis_docx
+
+        synthesis = Synthesis.objects.get(period=period)
+        content, narrative = synthesis.content, synthesis.narrative()
+        signed_on = timezone.localtime(synthesis.finalised_at or synthesis.built_at).date()
+        out["before_mb"] = peak_mb()
+        started = time.perf_counter()
+        body = _profiled(lambda: synthesis_docx(content, narrative, doc_number=synthesis.doc_number, signed_on=signed_on),
+                         profile_to)
+        out["seconds"] = time.perf_counter() - started
+        out["bytes"] = len(body)
+        if args.keep_docx:
+            Path(args.keep_docx).write_bytes(body)
+    out["peak_mb"] = peak_mb()
+    print("RESULT " + json.dumps(out), flush=True)
+    return 0
+
+
+def run_child(name: str, args, **extra) -> dict:
+    command = [sys.executable, str(Path(__file__).resolve()), "--child", name, "--year", str(args.year), "--day", args.day]
+    for key, value in extra.items():
+        command += [f"--{key.replace('_', '-')}", str(value)]
+    if args.profile:
+        command += ["--profile", args.profile]
+    if args.keep_docx:
+        command += ["--keep-docx", args.keep_docx]
+    proc = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"measurement {name} failed (exit {proc.returncode})")
+    for line in proc.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line[len("RESULT "):])
+    raise SystemExit(f"measurement {name} printed no result:\n{proc.stdout}")
+
+
+# --- The SMTP sink ---------------------------------------------------------------------------------
+
+class CountingHandler:
+    """Accepts every message and counts it, and each recipient, without keeping the message."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.messages = 0
+        self.bytes = 0
+        self.recipients: Counter = Counter()
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.messages += 1
+            self.bytes += len(envelope.content or b"")
+            self.recipients.update(address.lower() for address in envelope.rcpt_tos)
+        return "250 Message accepted for delivery"
+
+    def snapshot(self) -> tuple[int, Counter]:
+        with self.lock:
+            return self.messages, Counter(self.recipients)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# --- Orchestration ---------------------------------------------------------------------------------
+
+def check_database(allow_sqlite: bool) -> None:
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://", "pgsql://")):
+        return
+    if allow_sqlite:
+        log("warning: not PostgreSQL; the figures will not say anything about the 2-core PostgreSQL target")
+        return
+    raise SystemExit(
+        "Set DATABASE_URL to a scratch PostgreSQL database, e.g.\n"
+        "  createdb -h 127.0.0.1 -U postgres plan119_bench\n"
+        "  export DATABASE_URL=postgres://postgres@127.0.0.1:5432/plan119_bench DEBUG=1\n"
+        "  .venv/bin/python manage.py migrate && .venv/bin/python bench/bench_scheduler.py\n"
+        "(the benchmark writes 2,000 agencies of synthetic data; --allow-sqlite runs it on SQLite anyway)"
+    )
+
+
+def orchestrate(args) -> int:
+    check_database(args.allow_sqlite)
+    if not args.skip_generate:
+        log(f"generating {args.agencies} agencies × {args.years} years …")
+        proc = subprocess.run([sys.executable, str(HERE / "generate.py"), "--agencies", str(args.agencies),
+                               "--years", str(args.years), "--seed", str(args.seed)], cwd=ROOT, stdout=subprocess.PIPE,
+                              text=True)
+        if proc.returncode != 0:
+            raise SystemExit("generation failed")
+        log(f"generated: {proc.stdout.strip()}")
+
+    setup_django()
+    import logging
+
+    from aiosmtpd.controller import Controller
+
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command at INFO
+
+    from agencies.models import ORDERED_KINDS, Agency
+    from reporting.models import Notification, PeriodStatus, Reminder, ReportingPeriod
+    from tasks.models import Plan
+
+    plan = Plan.objects.get(number="119/KH-UBND")
+    period = ReportingPeriod.objects.get(plan=plan, year=args.year)
+    agencies = Agency.objects.filter(active=True, kind__in=ORDERED_KINDS).count()
+    common = {"agencies": agencies, "year": args.year}
+
+    statuses = dict(ReportingPeriod.objects.filter(plan=plan).values_list("pk", "status"))
+    handler = CountingHandler()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    before_reminder = Reminder.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    before_notification = Notification.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    results = []
+    try:
+        # Only the measured period open, as once earlier syntheses are final; no leftovers of an aborted run.
+        ReportingPeriod.objects.filter(plan=plan).exclude(pk=period.pk).update(status=PeriodStatus.CLOSED)
+        ReportingPeriod.objects.filter(pk=period.pk).update(status=PeriodStatus.OPEN)
+        Reminder.objects.filter(period=period, recipient__endswith=BENCH_DOMAIN).delete()
+
+        if "reminders" in args.only:
+            log(f"(a) reminders for {args.day}, SMTP sink on 127.0.0.1:{port} …")
+            first = run_child("reminders", args, smtp_port=port)
+            messages_1, recipients_1 = handler.snapshot()
+            log(f"    first run: {first['result']} in {first['seconds']:.2f}s, sink got {messages_1} messages")
+            second = run_child("reminders", args, smtp_port=port)
+            messages_2, _ = handler.snapshot()
+            log(f"    second run: {second['result']} in {second['seconds']:.2f}s, sink got {messages_2 - messages_1} more")
+            rows = Reminder.objects.filter(pk__gt=before_reminder)
+            sent = first["result"]["sent"]
+            exactly_once = (
+                sent > 0
+                and first["result"]["failed"] == 0
+                and messages_1 == sent
+                and max(recipients_1.values(), default=0) == 1  # nobody got two messages
+                and second["result"]["sent"] == 0
+                and second["result"]["failed"] == 0
+                and messages_2 == messages_1
+                and not rows.filter(sent_at__isnull=True).exists()
+            )
+            rate = round(sent / first["seconds"], 1)
+            results.append(figure("reminders_per_second", rate, "emails/s", recipients=len(recipients_1), sent=sent,
+                                  seconds=round(first["seconds"], 2), day=args.day, **common))
+            results.append(figure("reminders_exactly_once", exactly_once, "bool", second_run=second["result"],
+                                  second_run_seconds=round(second["seconds"], 2), sink_messages=messages_1,
+                                  sink_new_messages=messages_2 - messages_1, reminder_rows=rows.count(), **common))
+            results.append(figure("reminders_peak_mb", first["peak_mb"], "MB", "peak_mb",
+                                  baseline_mb=first["baseline_mb"], second_run_peak_mb=second["peak_mb"], **common))
+
+        if "synthesis" in args.only:
+            log(f"(b) synthesis_build for {args.year} …")
+            built = run_child("synthesis", args)
+            results.append(figure("synthesis_build_seconds", round(built["seconds"], 2), "s", reports=built["agencies"],
+                                  entries=built["entries"], reporting_rate=built["reporting_rate"],
+                                  content_bytes=built["content_bytes"], **common))
+            results.append(figure("synthesis_build_peak_mb", built["peak_mb"], "MB", "peak_mb",
+                                  baseline_mb=built["baseline_mb"], **common))
+
+        if "docx" in args.only:
+            log(f"(c) synthesis_docx for {args.year} …")
+            docx = run_child("docx", args)
+            results.append(figure("docx_export_seconds", round(docx["seconds"], 2), "s", bytes=docx["bytes"], **common))
+            results.append(figure("docx_export_peak_mb", docx["peak_mb"], "MB", "peak_mb", baseline_mb=docx["baseline_mb"],
+                                  before_export_mb=docx["before_mb"], **common))
+            results.append(figure("docx_export_bytes", docx["bytes"], "bytes", **common))
+    finally:
+        controller.stop()
+        for status in set(statuses.values()):
+            ReportingPeriod.objects.filter(pk__in=[pk for pk, s in statuses.items() if s == status]).update(status=status)
+        cleaned = Reminder.objects.filter(pk__gt=before_reminder).delete()[0]
+        cleaned_n = Notification.objects.filter(pk__gt=before_notification).delete()[0]
+        log(f"restored period statuses; deleted {cleaned} reminder rows and {cleaned_n} notifications created by the run")
+    failed = [r["figure"] for r in results if r["ok"] is False]
+    if failed:
+        log(f"targets missed: {', '.join(failed)}")
+    return 1 if failed else 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--agencies", type=int, default=2000, help="ordered agencies to generate (default 2000)")
+    parser.add_argument("--years", type=int, default=8, help="years of reports to generate (default 8)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--skip-generate", action="store_true", help="use the data already in the database")
+    parser.add_argument("--allow-sqlite", action="store_true", help="run even when DATABASE_URL is not PostgreSQL")
+    parser.add_argument("--year", type=int, default=2025, help="period measured (default 2025)")
+    parser.add_argument("--day", default="2025-10-29", help="day of the reminder run (default 2025-10-29)")
+    parser.add_argument("--only", default="reminders,synthesis,docx", help="comma-separated subset of the measurements")
+    parser.add_argument("--profile", metavar="DIR", help="run each measurement under cProfile, stats to DIR (slower)")
+    parser.add_argument("--keep-docx", metavar="FILE", help="also write the DOCX to FILE")
+    parser.add_argument("--child", choices=["reminders", "synthesis", "docx"], help=argparse.SUPPRESS)
+    parser.add_argument("--smtp-port", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    args.only = {part.strip() for part in args.only.split(",") if part.strip()}
+    if args.profile:
+        Path(args.profile).mkdir(parents=True, exist_ok=True)
+    if args.child:
+        return child(args)
+    return orchestrate(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,47 @@
+"""iCalendar feeds of deadlines: one per agency (its deadline and opening dates), one for the DFA (both deadlines)."""
+import datetime
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from icalendar import Calendar, Event
+
+from .models import PeriodStatus, ReportingPeriod
+
+
+def _event(uid: str, day: datetime.date, summary: str, url: str, description: str = "") -> Event:
+    event = Event()
+    event.add("uid", f"{uid}@plan119")
+    event.add("dtstamp", datetime.datetime.combine(day, datetime.time(0, 0), tzinfo=datetime.timezone.utc))
+    event.add("dtstart", day)
+    event.add("dtend", day + datetime.timedelta(days=1))
+    event.add("summary", summary)
+    event.add("url", url)
+    event.add("description", f"{description}\n{url}".strip())
+    event.add("transp", "TRANSPARENT")
+    return event
+
+
+def calendar_feed(*, user) -> bytes:
+    """The feed a person subscribes to: what their agency owes, or, for the DFA, both deadlines of every open period."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//plan119//Ke hoach 119//VI")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", _("Plan 119 deadlines"))
+    home = settings.SITE_URL + reverse("home")
+    periods = ReportingPeriod.objects.select_related("plan").order_by("year")
+    if user.is_dfa_officer or user.can_read_everything:
+        for p in periods.filter(status=PeriodStatus.OPEN):
+            calendar.add_component(_event(f"p{p.pk}-agency", p.agency_due, _("Agency reports due (%(year)s)") % {"year": p.year},
+                                          settings.SITE_URL + reverse("dashboard_year", args=[p.year])))
+            calendar.add_component(_event(f"p{p.pk}-synthesis", p.synthesis_due,
+                                          _("Synthesis due to the Provincial People's Committee (%(year)s)") % {"year": p.year},
+                                          settings.SITE_URL + reverse("synthesis", args=[p.year])))
+    elif user.is_agency_staff:
+        for p in periods:
+            calendar.add_component(_event(f"p{p.pk}-a{user.agency_id}-open", p.opens_on,
+                                          _("%(year)s report opens for input") % {"year": p.year}, home))
+            calendar.add_component(_event(f"p{p.pk}-a{user.agency_id}-due", p.agency_due,
+                                          _("%(year)s report due to the DFA") % {"year": p.year}, home,
+                                          str(user.agency)))
+    return calendar.to_ical()

@@ -1,0 +1,95 @@
+"""Demo data for `make run`: four years of reports in every state, so that the dashboards have something to show.
+
+Deterministic (seeded by agency and year). Goes through the same services as real use, then moves the
+timestamps back to plausible dates, so that timelines, versions and lateness are consistent.
+"""
+import datetime
+import random
+
+from django.db import transaction
+from django.utils import timezone
+
+from agencies.models import User
+from tasks.selectors import plan_current
+
+from . import services
+from .models import Progress, Report, ReportEvent, ReportVersion
+from .synthesis import synthesis_build, synthesis_finalise
+
+RESULTS = [
+    "Đã tổ chức {n} hội nghị, hội thảo quán triệt, tuyên truyền với sự tham gia của {m} lượt cán bộ, doanh nghiệp.",
+    "Phối hợp đón tiếp {n} đoàn khách quốc tế đến làm việc, tìm hiểu cơ hội đầu tư; ký kết {k} biên bản ghi nhớ hợp tác.",
+    "Đăng tải {m} tin, bài về công tác ngoại giao kinh tế trên trang thông tin điện tử của đơn vị.",
+    "Tổ chức {n} chương trình xúc tiến đầu tư, thương mại; hỗ trợ {m} doanh nghiệp tham gia hội chợ quốc tế.",
+    "Cử {n} lượt cán bộ tham gia lớp bồi dưỡng kiến thức về hội nhập kinh tế quốc tế.",
+]
+DIFFICULTIES = ["Kinh phí cho hoạt động xúc tiến còn hạn chế.", "Thiếu cán bộ có trình độ ngoại ngữ.", ""]
+PROGRESS = [Progress.IN_PROGRESS, Progress.ONGOING, Progress.COMPLETED, Progress.IN_PROGRESS, Progress.NOT_STARTED]
+
+
+def _local(day: datetime.date, hour: int) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, 15)))
+
+
+def _fill(report: Report, rng: random.Random, user) -> None:
+    sections = {}
+    for section in report.sections.all():
+        sections[section.pk] = {
+            "progress": rng.choice(PROGRESS),
+            "results": rng.choice(RESULTS).format(n=rng.randint(1, 6), m=rng.randint(20, 400), k=rng.randint(1, 3)),
+            "difficulties": rng.choice(DIFFICULTIES),
+            "proposals": "",
+        }
+    services.report_save_draft(report=report, user=user, lock_version=report.lock_version,
+                               summary=f"Năm {report.period.year}, đơn vị đã triển khai nghiêm túc Kế hoạch số 119/KH-UBND.",
+                               sections=sections)
+
+
+def _backdate(report: Report, when: datetime.datetime) -> None:
+    Report.objects.filter(pk=report.pk).update(submitted_at=when, first_submitted_at=when,
+                                               days_late=services.days_late(submitted_at=when, due=report.period.agency_due))
+    ReportVersion.objects.filter(report=report).update(submitted_at=when)
+    ReportEvent.objects.filter(report=report).update(at=when)
+
+
+@transaction.atomic
+def demo_reports_create(*, today: datetime.date, dfa: User) -> int:
+    """Reports for every year up to `today`'s; past years closed with a finalised synthesis. Returns reports touched."""
+    plan = plan_current()
+    if plan is None or ReportVersion.objects.exists():
+        return 0
+    periods = services.periods_ensure(plan=plan)
+    services.reports_open_due(today=today)
+    touched = 0
+    for period in periods:
+        if period.opens_on > today:
+            continue
+        current = period.year == today.year
+        for report in period.reports.select_related("agency").order_by("agency__code"):
+            rng = random.Random(f"{report.agency.code}-{period.year}")
+            roll = rng.random()
+            user = report.agency.users.first() or dfa
+            if roll < (0.18 if current else 0.08) or (not report.expected and roll < 0.6):
+                if roll < 0.05:
+                    _fill(report, rng, user)  # started, never submitted
+                continue
+            _fill(report, rng, user)
+            report.refresh_from_db()
+            services.report_submit(report=report, user=user)
+            late = roll > 0.88
+            day = period.agency_due + datetime.timedelta(days=rng.randint(1, 12)) if late else period.agency_due - datetime.timedelta(days=rng.randint(0, 20))
+            _backdate(report, _local(min(day, today), rng.randint(8, 16)))
+            report.refresh_from_db()
+            if current and roll > 0.75:
+                continue  # waiting for review
+            if roll > 0.70 and roll <= 0.75:
+                services.report_return(report=report, user=dfa, comment="Đề nghị bổ sung số liệu cụ thể về kết quả đạt được.")
+                continue
+            services.report_accept(report=report, user=dfa)
+            touched += 1
+        if not current and period.synthesis_due < today:
+            synthesis = synthesis_build(period=period, today=today)
+            synthesis.introduction = f"Thực hiện Kế hoạch số 119/KH-UBND, năm {period.year} Sở Ngoại vụ tổng hợp kết quả như sau."
+            synthesis.save()
+            synthesis_finalise(synthesis=synthesis, user=dfa)
+    return touched

@@ -1,0 +1,62 @@
+import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from agencies.models import AgencyKind
+from tasks.models import AssignmentRole, Task
+
+from .dashboard import METRICS
+from .models import Report, ReportStatus
+
+STATUS_CHOICES = [
+    ("missing", _("Not submitted")),
+    (ReportStatus.SUBMITTED, _("Waiting for review")),
+    (ReportStatus.RETURNED, _("Returned for changes")),
+    (ReportStatus.ACCEPTED, _("Accepted")),
+]
+SORTS = {
+    "agency": ("agency__name",), "-agency": ("-agency__name",),
+    "submitted": ("submitted_at", "agency__name"), "-submitted": ("-submitted_at", "agency__name"),
+    "late": ("days_late", "agency__name"), "-late": ("-days_late", "agency__name"),
+    "status": ("status", "agency__name"), "-status": ("-status", "agency__name"),
+}
+
+
+class AgencyReportFilter(django_filters.FilterSet):
+    """The DFA's table of agencies for one period: kind, status, late, lead of a task, and accent-insensitive search."""
+
+    q = django_filters.CharFilter(label=_("Search"), method="search",
+                                  widget=forms.TextInput(attrs={"placeholder": _("e.g. ngoai vu")}))
+    kind = django_filters.ChoiceFilter(label=_("Kind"), field_name="agency__kind", choices=AgencyKind.choices)
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=STATUS_CHOICES, method="by_status")
+    late = django_filters.BooleanFilter(label=_("Late"), method="by_late",
+                                        widget=forms.Select(choices=[("", "---------"), ("true", _("Yes")), ("false", _("No"))]))
+    lead_of = django_filters.ModelChoiceFilter(label=_("Lead of task"), queryset=Task.objects.order_by("sort_key"), method="by_lead")
+    sort = django_filters.ChoiceFilter(label=_("Sort by"), method="by_sort", empty_label=None, choices=[
+        ("agency", _("Agency")), ("-submitted", _("Latest submission")), ("submitted", _("Earliest submission")),
+        ("-late", _("Most days late")), ("status", _("Status"))])
+
+    class Meta:
+        model = Report
+        fields = []
+
+    def search(self, queryset, name, value):
+        from agencies.fields import fold
+
+        for word in fold(value).split():
+            queryset = queryset.filter(agency__search_text__contains=word)
+        return queryset
+
+    def by_status(self, queryset, name, value):
+        if value == "missing":
+            return queryset.filter(METRICS["missing"])
+        return queryset.filter(status=value, submitted_at__isnull=False)
+
+    def by_late(self, queryset, name, value):
+        return queryset.filter(days_late__gt=0) if value else queryset.filter(days_late=0)
+
+    def by_lead(self, queryset, name, value):
+        return queryset.filter(agency__assignments__task=value, agency__assignments__role=AssignmentRole.LEAD).distinct()
+
+    def by_sort(self, queryset, name, value):
+        return queryset.order_by(*SORTS.get(value, SORTS["agency"]))

@@ -1,0 +1,191 @@
+"""Dashboards: figures, drill-downs, filters, exports, charts data, remind now; every page within 15 queries at any size."""
+import datetime
+import io
+
+import openpyxl
+import pytest
+import time_machine
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from agencies.models import AgencyKind
+from agencies.tests.factories import AgencyFactory, staff_of
+from reporting import services
+from reporting.models import Reminder
+from reporting.tests.conftest import fill
+from tasks.services import assignments_sync_for_agency
+
+pytestmark = pytest.mark.django_db
+
+
+def at(day, month=11, hour=10):
+    return time_machine.travel(datetime.datetime(2025, month, day, hour, tzinfo=datetime.timezone(datetime.timedelta(hours=7))), tick=False)
+
+
+@pytest.fixture
+def season(period, staff, other_staff, dfa_officer):
+    with at(3):
+        sct = fill(services.report_open(period=period, agency=staff.agency))
+        services.report_submit(report=sct, user=staff)
+        services.report_accept(report=sct, user=dfa_officer)
+    with at(9):
+        stc = fill(services.report_open(period=period, agency=other_staff.agency))
+        services.report_submit(report=stc, user=other_staff)
+    services.reports_open_due(today=datetime.date(2025, 11, 20))
+    return period
+
+
+def add_agencies(period, n, start):
+    """n more districts, each with a submitted report (the larger data set)."""
+    for i in range(n):
+        agency = AgencyFactory(code=f"X{start + i:05d}", kind=AgencyKind.DISTRICT)
+        assignments_sync_for_agency(agency=agency)
+        user = staff_of(agency)
+        with at(4):
+            report = fill(services.report_open(period=period, agency=agency))
+            services.report_submit(report=report, user=user)
+
+
+PAGES = [
+    ("dashboard_year", [2025], ""),
+    ("dashboard_year", [2025], "?q=ngoai+vu&status=missing&kind=district&late=false&sort=-late"),
+    ("dashboard_reports", [2025], "?metric=late"),
+    ("dashboard_sections", [2025], "?progress=in_progress"),
+    ("dashboard_matrix", [2025], ""),
+    ("dashboard_years", [], ""),
+]
+
+
+def test_headline_figures(client, season, dfa_officer):
+    client.force_login(dfa_officer)
+    with at(20):
+        response = client.get(reverse("dashboard_year", args=[2025]))
+    stats = response.context["stats"]
+    expected = stats["expected"]
+    assert (stats["submitted"], stats["on_time"], stats["late"], stats["accepted"], stats["waiting"]) == (2, 1, 1, 1, 1)
+    assert stats["missing"] == expected - 2
+    assert stats["reporting_rate"] == round(200 / expected, 1)
+    html = response.content.decode()
+    assert reverse("dashboard_reports", args=[2025]) + "?metric=late" in html
+
+
+def test_every_number_drills_down(client, season, dfa_officer):
+    client.force_login(dfa_officer)
+    late = client.get(reverse("dashboard_reports", args=[2025]), {"metric": "late"})
+    assert [r.agency.code for r in late.context["page"]] == ["STC"]
+    missing = client.get(reverse("dashboard_reports", args=[2025]), {"metric": "missing"})
+    assert missing.context["page"].paginator.count == client.get(reverse("dashboard_year", args=[2025])).context["stats"]["missing"]
+    assert client.get(reverse("dashboard_reports", args=[2025]), {"metric": "bogus"}).status_code == 404
+    progress = client.get(reverse("dashboard_year", args=[2025])).context["progress"]
+    row = next(r for r in progress if r["task__code"] == "4.3")
+    sections = client.get(reverse("dashboard_sections", args=[2025]), {"task": row["task_id"], "progress": "in_progress"})
+    assert sections.context["page"].paginator.count == row["in_progress"] == 1
+
+
+def test_accent_insensitive_search(client, season, dfa_officer):
+    client.force_login(dfa_officer)
+    response = client.get(reverse("dashboard_year", args=[2025]), {"q": "ngoai vu"})
+    assert [r.agency.code for r in response.context["page"]] == ["SNGV"]
+    response = client.get(reverse("dashboard_year", args=[2025]), {"q": "HOANG HOA"})
+    assert [r.agency.code for r in response.context["page"]] == ["H-HOANGHOA"]
+
+
+def test_filters(client, season, dfa_officer):
+    client.force_login(dfa_officer)
+    url = reverse("dashboard_year", args=[2025])
+    assert [r.agency.code for r in client.get(url, {"late": "true"}).context["page"]] == ["STC"]
+    assert [r.agency.code for r in client.get(url, {"status": "accepted"}).context["page"]] == ["SCT"]
+    leads = client.get(url, {"lead_of": season.plan.tasks.get(code="3.5").pk}).context["page"]
+    assert [r.agency.code for r in leads] == ["TTXT"]
+    districts = client.get(url, {"kind": "district"}).context["page"].paginator.count
+    assert districts == 27
+
+
+def test_exports(client, season, dfa_officer):
+    client.force_login(dfa_officer)
+    csv = client.get(reverse("dashboard_year", args=[2025]), {"format": "csv", "late": "true"})
+    assert csv["Content-Type"].startswith("text/csv") and "Sở Tài chính" in csv.content.decode("utf-8-sig")
+    xlsx = client.get(reverse("dashboard_reports", args=[2025]), {"metric": "submitted", "format": "xlsx"})
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+    assert sheet.max_row == 3
+    for name, args, _ in PAGES:
+        assert client.get(reverse(name, args=args), {"format": "csv"}).status_code == 200
+
+
+def test_years_chart_data_and_table(client, season, dfa_officer):
+    client.force_login(dfa_officer)
+    response = client.get(reverse("dashboard_years"))
+    chart = response.context["chart"]
+    assert chart["years"] == list(range(2023, 2031))
+    assert chart["reporting_rate"][2] > 0 and chart["reporting_rate"][0] == 0
+    html = response.content.decode()
+    assert 'id="chart-data"' in html and "<caption" in html
+
+
+@pytest.mark.parametrize("who,code", [("staff", 403), ("other_staff", 403), ("leader", 200), ("dfa_officer", 200)])
+def test_who_sees_the_dashboards(client, season, request, who, code):
+    client.force_login(request.getfixturevalue(who))
+    for name, args, query in PAGES:
+        assert client.get(reverse(name, args=args) + query).status_code == code, name
+
+
+def test_anonymous_and_wrong_method(client, season, dfa_officer):
+    for name, args, query in PAGES:
+        assert client.get(reverse(name, args=args)).status_code == 302
+    client.force_login(dfa_officer)
+    assert client.post(reverse("dashboard_year", args=[2025])).status_code == 405
+    assert client.get(reverse("dashboard_remind", args=[2025])).status_code == 405
+
+
+def test_leadership_cannot_remind(client, season, leader):
+    client.force_login(leader)
+    assert client.post(reverse("dashboard_remind", args=[2025]), {"agency": "all"}).status_code == 403
+    assert "remind now" not in client.get(reverse("dashboard_year", args=[2025])).content.decode()
+
+
+def test_remind_now_once_per_day(client, season, dfa_officer, agency_of):
+    target = staff_of(agency_of("SYT"), email="canbo.syt@thanhhoa.gov.vn")
+    client.force_login(dfa_officer)
+    with at(20):
+        page = client.get(reverse("dashboard_year", args=[2025])).content.decode()
+        assert "remind now" in page or "nhắc ngay" in page
+        client.post(reverse("dashboard_remind", args=[2025]), {"agency": target.agency_id})
+        client.post(reverse("dashboard_remind", args=[2025]), {"agency": target.agency_id})
+        client.post(reverse("dashboard_remind", args=[2025]), {"agency": "all"})
+    to_target = [m for m in mail.outbox if "canbo.syt@thanhhoa.gov.vn" in m.to]
+    assert len(to_target) == 1
+    assert Reminder.objects.filter(recipient="canbo.syt@thanhhoa.gov.vn", kind="manual").count() == 1
+    with at(21):
+        client.post(reverse("dashboard_remind", args=[2025]), {"agency": target.agency_id})
+    assert len([m for m in mail.outbox if "canbo.syt@thanhhoa.gov.vn" in m.to]) == 2
+    assert client.post(reverse("dashboard_remind", args=[2025]), {"agency": 999999}).status_code == 404
+
+
+def test_query_budget_does_not_grow_tenfold(client, season, dfa_officer):
+    client.force_login(dfa_officer)
+
+    def counts():
+        out = {}
+        for name, args, query in PAGES:
+            with CaptureQueriesContext(connection) as ctx:
+                assert client.get(reverse(name, args=args) + query).status_code == 200
+            out[(name, query)] = len(ctx)
+        return out
+
+    add_agencies(season, 3, 0)
+    small = counts()
+    add_agencies(season, 27, 100)
+    large = counts()
+    assert small == large, (small, large)
+    assert max(large.values()) <= 15, large
+
+
+def test_agency_home_shows_comments_past_reports_and_difficulties(client, season, staff, dfa_officer):
+    services.difficulty_raise(agency=staff.agency, task=season.plan.tasks.get(code="4.3"), kind="proposal",
+                              title="Đề xuất hỗ trợ hội chợ", text="…", user=staff)
+    client.force_login(staff)
+    with time_machine.travel(datetime.datetime(2026, 10, 10, 9), tick=False):
+        html = client.get(reverse("home")).content.decode()
+    assert "2025" in html and "Đề xuất hỗ trợ hội chợ" in html

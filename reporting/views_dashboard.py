@@ -1,0 +1,218 @@
+"""Dashboards: completeness, timeliness and progress for the DFA (and read-only for leadership)."""
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from agencies.models import Agency
+from tasks.models import Task
+from tasks.selectors import plan_current
+
+from .dashboard import (
+    METRICS,
+    dashboard_stats,
+    overdue_reports,
+    period_reports,
+    progress_by_year,
+    reports_for_metric,
+    sections_for,
+    task_matrix,
+    task_progress,
+    years_series,
+)
+from .filters import AgencyReportFilter
+from .models import Difficulty, DifficultyStatus, Progress, ReportingPeriod
+from .permissions import dfa_required
+from .services import period_current
+from .tabular import table_response
+
+PAGE = 50
+
+
+def readers_only(view):
+    """The DFA, leadership and admins: everyone who reads every agency's data."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.can_read_everything:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _period(year: int | None) -> ReportingPeriod:
+    plan = plan_current()
+    if plan is None:
+        raise Http404
+    if year is None:
+        period = period_current(plan=plan, today=timezone.localdate())
+        if period is None:
+            raise Http404
+        return period
+    return get_object_or_404(ReportingPeriod.objects.select_related("plan"), plan=plan, year=year)
+
+
+def _pager_query(request) -> str:
+    """The current filters, to carry over to the next page."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode() + "&" if params else ""
+
+
+def _status_label(report) -> str:
+    return str(_("Not submitted")) if report.submitted_at is None else report.get_status_display()
+
+
+@require_safe
+@readers_only
+def dashboard(request, year=None):
+    period = _period(year)
+    today = timezone.localdate()
+    table = AgencyReportFilter(request.GET or None, queryset=period_reports(period).filter(expected=True).select_related("agency").order_by("agency__name"))
+    rows = table.qs
+    export = table_response(
+        request, filename=f"bao-cao-{period.year}-don-vi",
+        headers=[_("Code"), _("Agency"), _("Kind"), _("Status"), _("Submitted"), _("Days late"), _("Version")],
+        rows=([r.agency.code, r.agency.name, r.agency.get_kind_display(), _status_label(r),
+               timezone.localtime(r.submitted_at).strftime("%d/%m/%Y %H:%M") if r.submitted_at else "", r.days_late, r.version]
+              for r in rows.iterator()),
+    )
+    if export:
+        return export
+    page = Paginator(rows, PAGE).get_page(request.GET.get("page"))
+    stats = dashboard_stats(period=period, today=today)
+    overdue = overdue_reports(period=period, today=today)
+    return render(request, "reporting/dashboard.html", {
+        "period": period, "today": today, "stats": stats,
+        "table": table, "page": page, "progress": task_progress(period=period),
+        # overdue = the "missing" figure once the deadline has passed
+        "overdue": overdue[:PAGE], "overdue_count": stats["missing"] if stats["days_left"] < 0 else 0,
+        "years": period.plan.years(),
+        "escalated": Difficulty.objects.filter(status=DifficultyStatus.ESCALATED).select_related("agency", "task")[:20],
+        "query": request.GET.urlencode(), "table_query": _pager_query(request),
+    })
+
+
+@require_safe
+@readers_only
+def dashboard_reports(request, year):
+    """The reports behind one headline number."""
+    period = _period(year)
+    metric = request.GET.get("metric", "expected")
+    if metric not in METRICS:
+        raise Http404
+    reports = reports_for_metric(period=period, metric=metric)
+    export = table_response(
+        request, filename=f"bao-cao-{year}-{metric}",
+        headers=[_("Agency"), _("Status"), _("Submitted"), _("Days late")],
+        rows=([r.agency.name, _status_label(r), timezone.localtime(r.submitted_at).strftime("%d/%m/%Y %H:%M") if r.submitted_at else "",
+               r.days_late] for r in reports.iterator()),
+    )
+    if export:
+        return export
+    return render(request, "reporting/dashboard_reports.html", {
+        "period": period, "metric": metric, "page": Paginator(reports, PAGE).get_page(request.GET.get("page")),
+        "query": request.GET.urlencode(), "extra": _pager_query(request)})
+
+
+@require_safe
+@readers_only
+def dashboard_sections(request, year):
+    """The report sections behind one number of the task progress table."""
+    period = _period(year)
+    task_id = request.GET.get("task")
+    progress = request.GET.get("progress") or None
+    if progress and progress not in (*Progress.values, "none"):
+        raise Http404
+    task = get_object_or_404(Task, pk=task_id, plan=period.plan) if task_id and task_id.isdigit() else None
+    sections = sections_for(period=period, task_id=task.pk if task else None, progress=progress)
+    export = table_response(
+        request, filename=f"nhiem-vu-{year}",
+        headers=[_("Task"), _("Agency"), _("Role"), _("Progress"), _("Results achieved")],
+        rows=([s.task.code, s.report.agency.name, s.get_role_display(), s.get_progress_display(), s.results] for s in sections.iterator()),
+    )
+    if export:
+        return export
+    return render(request, "reporting/dashboard_sections.html", {
+        "period": period, "task": task, "progress": progress, "page": Paginator(sections, PAGE).get_page(request.GET.get("page")),
+        "query": request.GET.urlencode(), "extra": _pager_query(request)})
+
+
+@require_safe
+@readers_only
+def dashboard_matrix(request, year):
+    """Tasks × assigned agencies, a page of agencies at a time."""
+    period = _period(year)
+    agencies = Agency.objects.filter(reports__period=period, reports__expected=True, active=True).order_by("kind", "name")
+    page = Paginator(agencies, 25).get_page(request.GET.get("page"))
+    columns = list(page.object_list)
+    tasks = list(period.plan.tasks.leaves().order_by("sort_key"))
+    cells = task_matrix(period=period, agency_ids=[a.pk for a in columns])
+    grid = [(t, [cells.get(t.pk, {}).get(a.pk) for a in columns]) for t in tasks]
+    export = table_response(
+        request, filename=f"ma-tran-{year}", headers=[_("Task")] + [a.name for a in columns],
+        rows=([t.code] + [((c["progress"] or "-") + (" *" if c["lead"] else "")) if c else "" for c in row] for t, row in grid),
+    )
+    if export:
+        return export
+    return render(request, "reporting/dashboard_matrix.html", {"period": period, "page": page, "columns": columns, "grid": grid,
+                                                               "labels": dict(Progress.choices), "query": request.GET.urlencode(),
+                                                               "extra": _pager_query(request)})
+
+
+@require_safe
+@readers_only
+def dashboard_years(request):
+    """Across the plan's years: rates per year and progress per task per year."""
+    plan = plan_current()
+    if plan is None:
+        raise Http404
+    series = years_series(plan=plan)
+    progress = progress_by_year(plan=plan)
+    export = table_response(
+        request, filename="theo-nam",
+        headers=[_("Year"), _("Expected"), _("Submitted"), _("On time"), _("Late"), _("Missing"), _("Reporting rate"), _("On-time rate")],
+        rows=([r["year"], r["expected"], r["submitted"], r["on_time"], r["late"], r["missing"], r["reporting_rate"], r["on_time_rate"]] for r in series),
+    )
+    if export:
+        return export
+    years = list(plan.years())
+    progress_rows = [(code, [progress[code].get(y, {}) for y in years]) for code in progress]
+    chart = {
+        "years": years,
+        "reporting_rate": [r["reporting_rate"] for r in series], "on_time_rate": [r["on_time_rate"] for r in series],
+        "labels": {"reporting_rate": _("Reporting rate (%)"), "on_time_rate": _("On-time rate (%)"),
+                   **{p: str(label) for p, label in Progress.choices}},
+        "progress": {p: [sum(progress[c].get(y, {}).get(p, 0) for c in progress) for y in years] for p in Progress.values},
+    }
+    return render(request, "reporting/dashboard_years.html", {"plan": plan, "series": series, "years": years,
+                                                              "progress_rows": progress_rows, "chart": chart, "progress_values": Progress.values})
+
+
+@require_POST
+@dfa_required
+def dashboard_remind(request, year):
+    """Queue a reminder now, for one overdue agency or all; at most once per recipient and day."""
+    from .tasks import remind_now
+
+    period = _period(year)
+    agency = request.POST.get("agency", "all")
+    agency_ids = [int(agency)] if agency.isdigit() else None
+    if agency_ids and not period_reports(period).filter(agency_id=agency_ids[0]).exists():
+        raise Http404
+    try:
+        remind_now.delay(period.pk, agency_ids, timezone.localdate().isoformat())
+        messages.success(request, _("Reminder queued. Each recipient gets at most one reminder of this kind per day."))
+    except Exception:
+        messages.error(request, _("The background worker cannot be reached; try again in a moment."))
+    return redirect(reverse("dashboard_year", args=[period.year]) + "#overdue")
