@@ -81,6 +81,49 @@ def _profiled(function, profile_to: str | None):
         stats.sort_stats("tottime").print_stats(20)
 
 
+def _install_timers() -> dict:
+    """Wrap the steps of a reminder run with wall-clock counters (cheap, unlike cProfile): where do the seconds go?"""
+    from django.core.mail import EmailMessage
+    from django.core.mail.backends.smtp import EmailBackend
+    from django.db import connection
+
+    from reporting import reminders
+
+    timers: dict[str, list] = {}
+
+    def timed(name, function):
+        def wrapper(*a, **kw):
+            started = time.perf_counter()
+            try:
+                return function(*a, **kw)
+            finally:
+                entry = timers.setdefault(name, [0, 0.0])
+                entry[0] += 1
+                entry[1] += time.perf_counter() - started
+        return wrapper
+
+    reminders.reports_open_due = timed("reports_open_due", reminders.reports_open_due)
+    reminders.reminders_due = timed("reminders_due (who is owed what)", reminders.reminders_due)
+    reminders._claim = timed("_claim (insert Reminder row)", reminders._claim)
+    reminders.render_batch = timed("render_batch (3 templates)", reminders.render_batch)
+    EmailMessage.send = timed("EmailMessage.send (total)", EmailMessage.send)
+    EmailMessage.message = timed("  of which: MIME message build", EmailMessage.message)
+    EmailBackend.open = timed("  of which: SMTP connect+EHLO", EmailBackend.open)
+    EmailBackend.close = timed("  of which: SMTP QUIT+close", EmailBackend.close)
+
+    def db_timer(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            entry = timers.setdefault("database (all queries)", [0, 0.0])
+            entry[0] += 1
+            entry[1] += time.perf_counter() - started
+
+    connection.execute_wrappers.append(db_timer)
+    return timers
+
+
 def child(args) -> int:
     setup_django()
     from django.conf import settings
@@ -102,9 +145,12 @@ def child(args) -> int:
         settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
         settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
         day = datetime.date.fromisoformat(args.day)
+        timers = _install_timers() if args.breakdown else None
         started = time.perf_counter()
         out["result"] = _profiled(lambda: reminders_send_due(today=day), profile_to)
         out["seconds"] = time.perf_counter() - started
+        if timers is not None:
+            out["breakdown"] = {name: {"calls": calls, "seconds": round(spent, 2)} for name, (calls, spent) in timers.items()}
 
     elif args.child == "synthesis":
         from reporting.synthesis import synthesis_build
@@ -145,6 +191,8 @@ def run_child(name: str, args, **extra) -> dict:
         command += [f"--{key.replace('_', '-')}", str(value)]
     if args.profile:
         command += ["--profile", args.profile]
+    if args.breakdown:
+        command += ["--breakdown"]
     if args.keep_docx:
         command += ["--keep-docx", args.keep_docx]
     proc = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
@@ -249,6 +297,8 @@ def orchestrate(args) -> int:
             first = run_child("reminders", args, smtp_port=port)
             messages_1, recipients_1 = handler.snapshot()
             log(f"    first run: {first['result']} in {first['seconds']:.2f}s, sink got {messages_1} messages")
+            for name, entry in (first.get("breakdown") or {}).items():
+                log(f"      {name:<36} {entry['calls']:>6} calls {entry['seconds']:>8.2f} s")
             second = run_child("reminders", args, smtp_port=port)
             messages_2, _ = handler.snapshot()
             log(f"    second run: {second['result']} in {second['seconds']:.2f}s, sink got {messages_2 - messages_1} more")
@@ -313,6 +363,8 @@ def main(argv=None) -> int:
     parser.add_argument("--day", default="2025-10-29", help="day of the reminder run (default 2025-10-29)")
     parser.add_argument("--only", default="reminders,synthesis,docx", help="comma-separated subset of the measurements")
     parser.add_argument("--profile", metavar="DIR", help="run each measurement under cProfile, stats to DIR (slower)")
+    parser.add_argument("--breakdown", action="store_true",
+                        help="time the steps of the reminder run (e-mail rendering, SMTP, database) and print them")
     parser.add_argument("--keep-docx", metavar="FILE", help="also write the DOCX to FILE")
     parser.add_argument("--child", choices=["reminders", "synthesis", "docx"], help=argparse.SUPPRESS)
     parser.add_argument("--smtp-port", type=int, help=argparse.SUPPRESS)

@@ -1,0 +1,105 @@
+"""Security: deploy checks, headers, no inline script, login throttling, sessions, CSRF."""
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    env = {k: v for k, v in os.environ.items() if k not in {"PYTEST_VERSION", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    env.update(SECRET_KEY="x" * 20 + "production-only-secret-key-for-the-check-0123456789", ALLOWED_HOSTS="plan119.example",
+               DATABASE_URL=os.environ.get("DATABASE_URL", "sqlite:////tmp/plan119-check.sqlite3"))
+    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+                            cwd=settings.BASE_DIR, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_security_headers(client, plan119, staff):
+    client.force_login(staff)
+    response = client.get(reverse("plan_detail"))
+    csp = response["Content-Security-Policy"]
+    script_src = re.search(r"script-src ([^;]*)", csp).group(1)
+    assert "'self'" in script_src and "unsafe-inline" not in script_src and "unsafe-eval" not in script_src
+    assert "frame-ancestors 'none'" in csp
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>", re.I)
+
+
+def test_no_inline_script_in_any_template():
+    offenders = []
+    for folder in [settings.BASE_DIR / "templates"]:
+        for path in folder.rglob("*.html"):
+            if "emails" in path.parts:
+                continue
+            if INLINE_SCRIPT.search(path.read_text(encoding="utf-8")):
+                offenders.append(str(path))
+    assert offenders == []
+
+
+def test_login_throttling_with_a_clear_message(db, plan119):
+    from agencies.tests.factories import UserFactory
+
+    UserFactory(username="lan")
+    client = Client()
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        response = client.post(reverse("login"), {"username": "lan", "password": "wrong"})
+        assert response.status_code == 200
+    fifth = client.post(reverse("login"), {"username": "lan", "password": "wrong"})
+    assert fifth.status_code == 429
+    locked = client.post(reverse("login"), {"username": "lan", "password": "correct horse battery staple"})
+    assert locked.status_code == 429  # even the right password, until the lockout ends
+    html = locked.content.decode()
+    assert "30" in html and ("khóa" in html or "locked" in html)
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_right_password_logs_in(db, plan119):
+    from agencies.tests.factories import UserFactory
+
+    UserFactory(username="minh")
+    client = Client()
+    response = client.post(reverse("login"), {"username": "minh", "password": "correct horse battery staple"})
+    assert response.status_code == 302
+
+
+def test_password_change_signs_out_other_sessions(db, plan119):
+    from agencies.tests.factories import UserFactory
+
+    user = UserFactory(username="hoa")
+    first, second = Client(), Client()
+    first.force_login(user)
+    second.force_login(user)
+    response = first.post(reverse("password_change"), {"old_password": "correct horse battery staple",
+                                                       "new_password1": "Mật-khẩu-mới-2025!", "new_password2": "Mật-khẩu-mới-2025!"})
+    assert response.status_code == 302
+    assert first.get(reverse("plan_detail")).status_code == 200
+    assert second.get(reverse("plan_detail")).status_code == 302  # signed out
+
+
+def test_weak_password_is_refused_with_a_message(client, plan119, staff):
+    client.force_login(staff)
+    response = client.post(reverse("password_change"), {"old_password": "correct horse battery staple",
+                                                        "new_password1": "12345678", "new_password2": "12345678"})
+    assert response.status_code == 200 and response.context["form"].errors
+
+
+def test_sessions_expire():
+    assert settings.SESSION_COOKIE_AGE <= 12 * 3600 and settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
+
+
+def test_csrf_is_required(plan119, staff):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(staff)
+    assert client.post(reverse("profile"), {"first_name": "x", "email": "a@b.vn", "language": "vi"}).status_code == 403
