@@ -81,13 +81,96 @@ def _profiled(function, profile_to: str | None):
         stats.sort_stats("tottime").print_stats(20)
 
 
+def _share_smtp_connection() -> None:
+    """What-if (not app behaviour): every message of the run goes through one open SMTP connection."""
+    from django.core.mail import get_connection
+
+    from reporting import mail, reminders
+
+    shared = get_connection()
+    shared.open()
+    original = mail.build_mail
+
+    def build_mail(*a, **kw):
+        message = original(*a, **kw)
+        message.connection = shared
+        return message
+
+    reminders.build_mail = build_mail
+
+
+def _fast_docx() -> None:
+    """What-if (not app behaviour): the same DOCX XML, built with fewer python-docx calls.
+
+    ``_run`` appends ``w:r/w:rPr/w:t`` directly instead of ``paragraph.add_run(text)`` (which feeds the text through
+    python-docx's character-by-character tab/line-break translator and then sets each property through the
+    schema-ordered ``get_or_add_*`` helpers); ``_body`` deep-copies a prototype paragraph and inserts it just before
+    the body's ``w:sectPr`` (python-docx's ``add_paragraph`` looks the ``w:sectPr`` up among *all* body children
+    each time, which makes adding paragraphs quadratic).
+    """
+    import copy
+
+    from docx import Document
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.text.paragraph import Paragraph
+    from docx.text.run import Run
+
+    from reporting import exports
+
+    original_run, original_body = exports._run, exports._body
+    prototype = {}
+
+    def fast_run(paragraph, text, *, bold=False, italic=False, size=None):
+        if any(ch in text for ch in "\t\n\r"):
+            return original_run(paragraph, text, bold=bold, italic=italic, size=size)
+        r = OxmlElement("w:r")
+        rpr = OxmlElement("w:rPr")
+        r.append(rpr)
+        if bold:
+            rpr.append(OxmlElement("w:b"))
+        if italic:
+            rpr.append(OxmlElement("w:i"))
+        if size is not None:
+            sz = OxmlElement("w:sz")
+            sz.set(qn("w:val"), str(int(round(size * 2))))
+            rpr.append(sz)
+        if text:
+            t = OxmlElement("w:t")
+            t.text = text
+            if len(text.strip()) < len(text):
+                t.set(qn("xml:space"), "preserve")
+            r.append(t)
+        paragraph._p.append(r)
+        return Run(r, paragraph)
+
+    def fast_body(doc, text="", *, bold=False, italic=False):
+        if "p" not in prototype:
+            prototype["p"] = original_body(Document())._p
+        body = doc.element.body
+        last = body[-1]
+        p = copy.deepcopy(prototype["p"])
+        if last.tag == qn("w:sectPr"):
+            last.addprevious(p)
+        else:
+            body.append(p)
+        paragraph = Paragraph(p, doc._body)
+        if text:
+            fast_run(paragraph, text, bold=bold, italic=italic)
+        return paragraph
+
+    exports._run, exports._body = fast_run, fast_body
+
+
 def _install_timers() -> dict:
     """Wrap the steps of a reminder run with wall-clock counters (cheap, unlike cProfile): where do the seconds go?"""
     from django.core.mail import EmailMessage
     from django.core.mail.backends.smtp import EmailBackend
     from django.db import connection
+    from django.db.models import QuerySet
 
     from reporting import reminders
+    from reporting.models import Notification
 
     timers: dict[str, list] = {}
 
@@ -106,6 +189,8 @@ def _install_timers() -> dict:
     reminders.reminders_due = timed("reminders_due (who is owed what)", reminders.reminders_due)
     reminders._claim = timed("_claim (insert Reminder row)", reminders._claim)
     reminders.render_batch = timed("render_batch (3 templates)", reminders.render_batch)
+    QuerySet.update = timed("QuerySet.update (mark sent)", QuerySet.update)
+    Notification.objects.create = timed("Notification.objects.create", Notification.objects.create)
     EmailMessage.send = timed("EmailMessage.send (total)", EmailMessage.send)
     EmailMessage.message = timed("  of which: MIME message build", EmailMessage.message)
     EmailBackend.open = timed("  of which: SMTP connect+EHLO", EmailBackend.open)
@@ -145,6 +230,8 @@ def child(args) -> int:
         settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
         settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
         day = datetime.date.fromisoformat(args.day)
+        if args.what_if == "shared-smtp":
+            _share_smtp_connection()
         timers = _install_timers() if args.breakdown else None
         started = time.perf_counter()
         out["result"] = _profiled(lambda: reminders_send_due(today=day), profile_to)
@@ -169,6 +256,8 @@ def child(args) -> int:
 
         from reporting.exports import synthesis_docx
 
+        if args.what_if == "fast-docx":
+            _fast_docx()
         synthesis = Synthesis.objects.get(period=period)
         content, narrative = synthesis.content, synthesis.narrative()
         signed_on = timezone.localtime(synthesis.finalised_at or synthesis.built_at).date()
@@ -193,6 +282,8 @@ def run_child(name: str, args, **extra) -> dict:
         command += ["--profile", args.profile]
     if args.breakdown:
         command += ["--breakdown"]
+    if args.what_if:
+        command += ["--what-if", args.what_if]
     if args.keep_docx:
         command += ["--keep-docx", args.keep_docx]
     proc = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
@@ -365,6 +456,9 @@ def main(argv=None) -> int:
     parser.add_argument("--profile", metavar="DIR", help="run each measurement under cProfile, stats to DIR (slower)")
     parser.add_argument("--breakdown", action="store_true",
                         help="time the steps of the reminder run (e-mail rendering, SMTP, database) and print them")
+    parser.add_argument("--what-if", choices=["shared-smtp", "fast-docx"],
+                        help="experiment, not app behaviour: reminders reuse one SMTP connection for the whole run "
+                             "(shared-smtp), or the DOCX is built with fewer python-docx calls (fast-docx)")
     parser.add_argument("--keep-docx", metavar="FILE", help="also write the DOCX to FILE")
     parser.add_argument("--child", choices=["reminders", "synthesis", "docx"], help=argparse.SUPPRESS)
     parser.add_argument("--smtp-port", type=int, help=argparse.SUPPRESS)
