@@ -255,7 +255,8 @@ def test_dfa_builds_edits_downloads_and_finalises_the_synthesis(page, live_serve
     with page.expect_download() as info:
         page.get_by_role("link", name=vi("Download XLSX")).click()
     assert info.value.suggested_filename.endswith(".xlsx")
-    workbook = openpyxl.load_workbook(info.value.path())
+    with open(info.value.path(), "rb") as handle:  # the downloaded file has no extension, which openpyxl wants
+        workbook = openpyxl.load_workbook(io.BytesIO(handle.read()))
     assert workbook.sheetnames
 
     page.get_by_role("button", name=vi("Finalise and close the period")).click()
@@ -271,8 +272,7 @@ def test_dfa_builds_edits_downloads_and_finalises_the_synthesis(page, live_serve
 
 def select2_choose(page, field: str, typed: str, option: re.Pattern) -> None:
     """Pick from a Django admin autocomplete (select2) the way a person does: open, type, choose."""
-    page.screenshot(path="/tmp/dbg_admin.png", full_page=True)
-    page.locator(f"#select2-id_{field}-container").click()
+    page.locator(f"#id_{field} + .select2 .select2-selection").click()
     page.locator(".select2-container--open .select2-search__field").fill(typed)
     page.locator(".select2-results__option", has_text=option).first.click()
 
