@@ -109,8 +109,10 @@ def years_series(*, plan: Plan) -> list[dict]:
     out = []
     for year in plan.years():
         r = by_year.get(year, {"expected": 0, "submitted": 0, "on_time": 0, "late": 0, "missing": 0})
+        # a year with nothing expected yet has no rate (None: a gap in the chart, a dash in the table), not 0 %
         out.append({"year": year, **{k: r[k] for k in ("expected", "submitted", "on_time", "late", "missing")},
-                    "reporting_rate": _rate(r["submitted"], r["expected"]), "on_time_rate": _rate(r["on_time"], r["expected"])})
+                    "reporting_rate": _rate(r["submitted"], r["expected"]) if r["expected"] else None,
+                    "on_time_rate": _rate(r["on_time"], r["expected"]) if r["expected"] else None})
     return out
 
 

@@ -302,7 +302,7 @@ def test_admin_adds_a_co_agency_and_merges_a_district(page, browser, live_server
     expect(page.get_by_text(f"H-HATRUNG — {hatrung.name}")).to_be_visible()
     page.get_by_label(vi("Merge into")).select_option(label=bimson.name)
     page.get_by_role("button", name=vi("Merge")).click()
-    expect(page.locator(".messagelist .success", has_text=bimson.name)).to_be_visible()
+    expect(page.locator(".messagelist li", has_text=bimson.name)).to_be_visible()
     hatrung.refresh_from_db()
     assert not hatrung.active and hatrung.merged_into == bimson
 

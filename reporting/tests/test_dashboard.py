@@ -120,6 +120,7 @@ def test_years_chart_data_and_table(client, season, dfa_officer):
     chart = response.context["chart"]
     assert chart["years"] == list(range(2023, 2031))
     assert chart["reporting_rate"][2] > 0 and chart["reporting_rate"][0] == 0
+    assert chart["reporting_rate"][4] is None  # 2027: nothing expected yet, a gap rather than 0 %
     html = response.content.decode()
     assert 'id="chart-data"' in html and "<caption" in html
 
