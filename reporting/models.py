@@ -500,3 +500,29 @@ class Synthesis(models.Model):
 
     def narrative(self) -> dict:
         return {"introduction": self.introduction, "assessment": self.assessment, "proposals": self.proposals}
+
+
+class OutboxMessage(models.Model):
+    """An e-mail owed about a report event, written in the same transaction as the event itself.
+
+    If the broker is down when the event commits, nothing is lost: the row waits here and the outbox job
+    sends it once the broker is back. A claim on the row makes sure it goes out once.
+    """
+
+    kind = models.CharField(max_length=32)
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="outbox")
+    created_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            # the outbox job: what is still to send
+            models.Index(fields=["sent_at", "created_at"], name="outbox_pending"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} · {self.report_id}"

@@ -2,10 +2,12 @@
 tables, where an admin can change the time or pause a job. Times are Asia/Ho_Chi_Minh."""
 
 JOBS = [
-    # name, Celery task, hour, minute
-    ("Mở kỳ báo cáo / Open reporting periods", "reporting.tasks.open_periods", 8, 0),
-    ("Gửi nhắc hạn / Send reminders", "reporting.tasks.send_reminders", 8, 0),
-    ("Dựng báo cáo tổng hợp (05–15/11) / Build syntheses", "reporting.tasks.build_syntheses", 8, 0),
+    # name, Celery task, hour, minute (crontab fields)
+    ("Mở kỳ báo cáo / Open reporting periods", "reporting.tasks.open_periods", "8", "0"),
+    ("Gửi nhắc hạn / Send reminders", "reporting.tasks.send_reminders", "8", "0"),
+    ("Dựng báo cáo tổng hợp (05–15/11) / Build syntheses", "reporting.tasks.build_syntheses", "8", "0"),
+    # not a daily job: the safety net that delivers e-mails queued while the broker was down
+    ("Gửi thư còn chờ / Flush the e-mail outbox", "reporting.tasks.flush_outbox", "*", "*/5"),
 ]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 

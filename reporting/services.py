@@ -333,13 +333,20 @@ def report_submit(*, report: Report, user) -> Report:
 
 
 def _after_commit_notify(kind: str, report_id: int) -> None:
-    from .tasks import notify_report_event
+    """Record the e-mail owed in this transaction; hand it to the worker once the transaction commits.
+
+    A broker that is down loses nothing: the outbox row stays and the outbox job delivers it later.
+    """
+    from .models import OutboxMessage
+    from .tasks import deliver_outbox_message
+
+    message = OutboxMessage.objects.create(kind=kind, report_id=report_id)
 
     def enqueue():
         try:
-            notify_report_event.delay(kind, report_id)
-        except Exception:  # the broker is down: the report is saved all the same
-            log.exception("Could not queue the %s e-mail for report %s", kind, report_id)
+            deliver_outbox_message.delay(message.pk)
+        except Exception:  # the broker is down: the outbox job will send it
+            log.warning("Broker unavailable; %s e-mail for report %s waits in the outbox", kind, report_id)
 
     transaction.on_commit(enqueue)
 

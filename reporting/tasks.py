@@ -29,11 +29,19 @@ def worker_health() -> dict:
     retry_jitter=True,
     max_retries=8,
 )
-def notify_report_event(kind: str, report_id: int) -> int:
+def deliver_outbox_message(message_id: int) -> bool:
     """E-mail the people concerned about a report's submission, return or acceptance. Retried when mail is down."""
-    from .notifications import report_event_send
+    from .notifications import outbox_deliver
 
-    return report_event_send(kind=kind, report_id=report_id)
+    return outbox_deliver(message_id=message_id)
+
+
+@shared_task
+def flush_outbox() -> dict:
+    """Every few minutes: send what waited in the outbox while the broker or the mail server was down."""
+    from .notifications import outbox_flush
+
+    return outbox_flush()
 
 
 @shared_task

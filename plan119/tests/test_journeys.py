@@ -184,7 +184,7 @@ def test_dfa_returns_agency_resubmits_dfa_accepts(page, browser, live_server, pl
         agency.wait_for_url(f"**{reverse('report_edit', args=[report.pk])}")
         expect(agency.get_by_text("Nêu rõ số doanh nghiệp tham gia.")).to_be_visible()
         fixed = "Đã tổ chức 3 hội nghị xúc tiến thương mại với 120 doanh nghiệp tham gia."
-        agency.locator(f"#task-{section.task.code.replace('.', chr(92) + '.')}").get_by_label(
+        agency.locator(f"section[data-anchor='task-{section.task.code}']").get_by_label(
             "Kết quả đạt được", exact=True).fill(fixed)
         agency.get_by_role("button", name="Gửi Sở Ngoại vụ").click()
         agency.wait_for_url(f"**{detail}")
@@ -306,24 +306,29 @@ def test_admin_adds_a_co_agency_and_merges_a_district(page, browser, live_server
     hatrung.refresh_from_db()
     assert not hatrung.active and hatrung.merged_into == bimson
 
-    for username, expected in (("sct_staff", "3.5"), ("hatrung_staff", bimson.name)):
-        context = browser.new_context()
-        try:
-            user_page = context.new_page()
-            log_in(user_page, live_server, username)
-            if username == "sct_staff":
-                table = user_page.locator("table", has=user_page.get_by_role(
-                    "columnheader", name="Nhiệm vụ", exact=True))
-                row = table.get_by_role("row").filter(has=user_page.get_by_role("cell", name="3.5", exact=True))
-                expect(row).to_have_count(1)
-                with translation.override("vi"):
-                    expect(row).to_contain_text(str(AssignmentRole.CO_OPERATING.label))
-            else:
-                expect(user_page.get_by_role("heading", level=1)).to_have_text(expected)
-                expect(user_page.get_by_text(hatrung.name)).to_have_count(0)
-                screenshot(user_page, settings, "admin_merge")
-        finally:
-            context.close()
+    # the co-operating agency now sees 3.5 among its tasks
+    context = browser.new_context()
+    try:
+        sct = context.new_page()
+        log_in(sct, live_server, "sct_staff")
+        tasks_table = sct.locator("table", has=sct.get_by_role("columnheader", name="Nhiệm vụ", exact=True))
+        row = tasks_table.get_by_role("row").filter(has=sct.get_by_role("cell", name="3.5", exact=True))
+        expect(row).to_have_count(1)
+        with translation.override("vi"):
+            expect(row).to_contain_text(str(AssignmentRole.CO_OPERATING.label))
+    finally:
+        context.close()
+
+    # the merged district's staff now work for the successor
+    context = browser.new_context()
+    try:
+        district = context.new_page()
+        log_in(district, live_server, "hatrung_staff")
+        expect(district.get_by_role("heading", level=1)).to_have_text(bimson.name)
+        expect(district.get_by_text(hatrung.name)).to_have_count(0)
+        screenshot(district, settings, "admin_merge")
+    finally:
+        context.close()
 
 
 # --- 5. language switch ---------------------------------------------------------------------------------------

@@ -255,6 +255,7 @@ def test_schedule_is_declared_at_eight(db):
     from django_celery_beat.models import PeriodicTask
 
     tasks = {t.task: t for t in PeriodicTask.objects.select_related("crontab")}
+    assert tasks["reporting.tasks.flush_outbox"].crontab.minute == "*/5"
     for name in ("reporting.tasks.send_reminders", "reporting.tasks.open_periods", "reporting.tasks.build_syntheses"):
         assert tasks[name].crontab.hour == "8" and tasks[name].crontab.minute == "0"
         assert str(tasks[name].crontab.timezone) == "Asia/Ho_Chi_Minh"

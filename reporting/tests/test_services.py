@@ -168,7 +168,7 @@ def test_mail_failure_does_not_undo_a_submission(report, staff, django_capture_o
     def broker_down(*args, **kwargs):
         raise ConnectionError("broker down")
 
-    monkeypatch.setattr(tasks.notify_report_event, "delay", broker_down)
+    monkeypatch.setattr(tasks.deliver_outbox_message, "delay", broker_down)
     fill(report)
     with django_capture_on_commit_callbacks(execute=True):
         services.report_submit(report=report, user=staff)
@@ -299,3 +299,37 @@ def test_difficulty_raise_and_respond(plan119, staff, dfa_officer):
         services.difficulty_raise(agency=staff.agency, task=Task.objects.get(code="3.5"), kind="difficulty", title="x", text="y", user=staff)
     parent = services.difficulty_raise(agency=staff.agency, task=Task.objects.get(code="3.2"), kind="proposal", title="x", text="y", user=staff)
     assert parent.pk
+
+
+def test_broker_down_the_email_waits_in_the_outbox_and_goes_once(report, staff, django_capture_on_commit_callbacks, monkeypatch):
+    from reporting import tasks
+    from reporting.models import OutboxMessage
+    from reporting.notifications import outbox_flush
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(tasks.deliver_outbox_message, "delay", broker_down)
+    fill(report)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.report_submit(report=report, user=staff)
+    report.refresh_from_db()
+    assert report.status == ReportStatus.SUBMITTED and not mail.outbox
+    assert OutboxMessage.objects.filter(sent_at__isnull=True).count() == 1
+    # the broker is back: the outbox job runs
+    assert outbox_flush(older_than=datetime.timedelta(0)) == {"sent": 1, "failed": 0}
+    assert outbox_flush(older_than=datetime.timedelta(0)) == {"sent": 0, "failed": 0}
+    assert len(mail.outbox) == 1
+
+
+def test_outbox_delivery_is_claimed_once(report, staff, django_capture_on_commit_callbacks):
+    from reporting.models import OutboxMessage
+    from reporting.notifications import outbox_deliver
+
+    fill(report)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.report_submit(report=report, user=staff)
+    message = OutboxMessage.objects.get()
+    assert message.sent_at is not None and len(mail.outbox) == 1
+    assert outbox_deliver(message_id=message.pk) is False  # a retry or a second worker sends nothing
+    assert len(mail.outbox) == 1
