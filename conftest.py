@@ -31,14 +31,41 @@ def plan_data():
     return read_plan_file()
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load Plan 119 once into the test database; each test's transaction rolls its own changes back."""
+    from tasks.services import plan_load, read_plan_file
+
+    with django_db_blocker.unblock():
+        plan_load(data=read_plan_file())
+
+
 @pytest.fixture
 def plan119(db, plan_data):
     """The bundled Plan 119/KH-UBND, loaded as `make run` loads it."""
     from tasks.models import Plan
     from tasks.services import plan_load
 
-    plan_load(data=plan_data)
-    return Plan.objects.get(number="119/KH-UBND")
+    plan = Plan.objects.filter(number="119/KH-UBND").first()
+    if plan is None:  # a transactional test before this one emptied the database
+        plan_load(data=plan_data)
+        plan = Plan.objects.get(number="119/KH-UBND")
+    return plan
+
+
+@pytest.fixture
+def empty_db(db):
+    """A database without the plan, for tests of loading into an empty database."""
+    from agencies.models import Agency
+    from tasks.models import Assignment, Plan, Task, TaskGroup
+
+    Assignment.objects.all().delete()
+    Task.objects.all().delete()
+    TaskGroup.objects.all().delete()
+    Plan.objects.all().delete()
+    Agency.objects.all().delete()
+    for model in (Assignment, Task, TaskGroup, Plan, Agency):
+        model.history.all().delete()
 
 
 @pytest.fixture

@@ -224,7 +224,7 @@ def _ensure_plan():
     return plan
 
 
-def _ensure_agencies(n: int, rng: random.Random, plan) -> list[int]:
+def _ensure_agencies(n: int, rng: random.Random, plan, co_tasks: tuple[int, int] = (1, 3)) -> list[int]:
     """Add BENCH- agencies until there are `n` active departments and districts; give new ones their assignments."""
     from agencies.models import ORDERED_KINDS, Agency, AgencyKind
     from tasks.models import Assignment, AssignmentRole, AssignmentSource, Task
@@ -254,7 +254,7 @@ def _ensure_agencies(n: int, rng: random.Random, plan) -> list[int]:
         for task in group_tasks:
             rows.append(Assignment(task=task, agency_id=agency_id, role=AssignmentRole.LEAD,
                                    source=AssignmentSource.ALL_AGENCIES, basis=f"II.{task.code}"))
-        for task in rng.sample(named_tasks, rng.randint(1, 3)):
+        for task in rng.sample(named_tasks, min(len(named_tasks), rng.randint(*co_tasks))):
             rows.append(Assignment(task=task, agency_id=agency_id, role=AssignmentRole.CO_OPERATING,
                                    source=AssignmentSource.ADMIN, basis=f"II.{task.code}"))
         if len(rows) >= BATCH * 5:
@@ -428,8 +428,11 @@ def _generate_period(period, plan_tasks, reporting, staff_of, dfa_ids, marker_id
     return made_reports, made_sections
 
 
-def generate(agencies: int, years: int, seed: int = 1) -> dict:
-    """Make the database hold `agencies` ordered agencies and `years` years of their reports (see module doc)."""
+def generate(agencies: int, years: int, seed: int = 1, co_tasks: tuple[int, int] = (1, 3)) -> dict:
+    """Make the database hold `agencies` ordered agencies and `years` years of their reports (see module doc).
+
+    `co_tasks` is the range of named tasks each new bench agency co-operates on (only used for agencies created now).
+    """
     setup_django()
     import zoneinfo
 
@@ -447,7 +450,7 @@ def generate(agencies: int, years: int, seed: int = 1) -> dict:
 
     plan = _ensure_plan()
     with transaction.atomic():
-        _ensure_agencies(agencies, rng, plan)
+        _ensure_agencies(agencies, rng, plan, co_tasks)
         _ensure_users(rng)
 
     periods = {p.year: p for p in periods_ensure(plan=plan)}
@@ -486,6 +489,8 @@ def main(argv=None) -> int:
     parser.add_argument("--agencies", type=int, default=2000, help="active departments and districts wanted (default 2000)")
     parser.add_argument("--years", type=int, default=8, help="reporting years to fill (default 8: 2023–2030)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--co-tasks", default="1-3", metavar="MIN-MAX",
+                        help="named tasks each new bench agency co-operates on (default 1-3; more = more sections)")
     parser.add_argument("--reset", action="store_true", help="delete the bench data first")
     args = parser.parse_args(argv)
     setup_django()
@@ -493,7 +498,8 @@ def main(argv=None) -> int:
         started = time.monotonic()
         deleted = reset()
         print(f"reset: {json.dumps(deleted)} in {time.monotonic() - started:.1f}s", file=sys.stderr, flush=True)
-    result = generate(args.agencies, args.years, seed=args.seed)
+    low, _, high = args.co_tasks.partition("-")
+    result = generate(args.agencies, args.years, seed=args.seed, co_tasks=(int(low), int(high or low)))
     print(json.dumps({k: result[k] for k in ("agencies", "years", "reports", "sections", "seconds")}), flush=True)
     return 0
 

@@ -16,7 +16,7 @@ def run(*args, **kwargs) -> str:
     return out.getvalue()
 
 
-def test_load_plan_twice_says_nothing_changed(db):
+def test_load_plan_twice_says_nothing_changed(empty_db):
     first = run("load_plan")
     assert "tasks: 33 created" in first and "assignments: 333 created" in first
     assert run("load_plan") == "Nothing to change: the database already holds this plan.\n"
@@ -43,7 +43,7 @@ def test_export_plan_default_and_unknown_plan(plan119):
         run("export_plan", "--plan", "999/KH-UBND")
 
 
-def test_export_plan_on_an_empty_database(db):
+def test_export_plan_on_an_empty_database(empty_db):
     with pytest.raises(CommandError, match="load_plan"):
         run("export_plan")
 

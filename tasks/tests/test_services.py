@@ -73,7 +73,7 @@ def test_loader_keeps_a_renamed_agency(plan119, plan_data, admin_user):
     assert Agency.objects.get(code="STTTT").name == "Sở Khoa học và Công nghệ (sáp nhập)"
 
 
-def test_loading_into_an_empty_database_twice_is_stable(db, plan_data):
+def test_loading_into_an_empty_database_twice_is_stable(empty_db, plan_data):
     plan_load(data=plan_data)
     first = snapshot()
     plan_load(data=plan_data)
