@@ -437,9 +437,9 @@ def orchestrate(args) -> int:
     check_database(args.allow_sqlite)
     if not args.skip_generate:
         log(f"generating {args.agencies} agencies × {args.years} years …")
-        proc = subprocess.run([sys.executable, str(HERE / "generate.py"), "--agencies", str(args.agencies),
-                               "--years", str(args.years), "--seed", str(args.seed)], cwd=ROOT, stdout=subprocess.PIPE,
-                              text=True)
+        command = [sys.executable, str(HERE / "generate.py"), "--agencies", str(args.agencies), "--years", str(args.years),
+                   "--seed", str(args.seed)] + (["--allow-sqlite"] if args.allow_sqlite else [])
+        proc = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
         if proc.returncode != 0:
             raise SystemExit("generation failed")
         log(f"generated: {proc.stdout.strip()}")

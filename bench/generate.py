@@ -492,8 +492,15 @@ def main(argv=None) -> int:
     parser.add_argument("--co-tasks", default="1-3", metavar="MIN-MAX",
                         help="named tasks each new bench agency co-operates on (default 1-3; more = more sections)")
     parser.add_argument("--reset", action="store_true", help="delete the bench data first")
+    parser.add_argument("--allow-sqlite", action="store_true",
+                        help="write into a SQLite database too (by default only PostgreSQL: the dev db.sqlite3 is left alone)")
     args = parser.parse_args(argv)
     setup_django()
+    from django.db import connection
+
+    if connection.vendor != "postgresql" and not args.allow_sqlite:
+        raise SystemExit(f"DATABASE_URL points at {connection.vendor} ({connection.settings_dict['NAME']}); the bench data "
+                         "belongs in a scratch PostgreSQL database (see bench/README.md), or pass --allow-sqlite.")
     if args.reset:
         started = time.monotonic()
         deleted = reset()

@@ -1,11 +1,5 @@
-# Dates are shown dd/mm/yyyy in both languages (the province's convention).
-DATE_FORMAT = "d/m/Y"
-SHORT_DATE_FORMAT = "d/m/Y"
-DATETIME_FORMAT = "d/m/Y H:i"
-SHORT_DATETIME_FORMAT = "d/m/Y H:i"
-DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
-DATETIME_INPUT_FORMATS = ["%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
-FIRST_DAY_OF_WEEK = 1
+# English pages show dates as Vietnamese pages do (dd/mm/yyyy); only the number separators differ.
+from plan119.formats.vi.formats import *  # noqa: F401,F403
+
 DECIMAL_SEPARATOR = "."
 THOUSAND_SEPARATOR = ","
-NUMBER_GROUPING = 3
