@@ -13,7 +13,7 @@ from agencies.models import User
 from tasks.selectors import plan_current
 
 from . import services
-from .models import Progress, Report, ReportEvent, ReportVersion
+from .models import Progress, Report, ReportEvent, ReportVersion, Synthesis
 from .synthesis import synthesis_build, synthesis_finalise
 
 RESULTS = [
@@ -92,4 +92,6 @@ def demo_reports_create(*, today: datetime.date, dfa: User) -> int:
             synthesis.introduction = f"Thực hiện Kế hoạch số 119/KH-UBND, năm {period.year} Sở Ngoại vụ tổng hợp kết quả như sau."
             synthesis.save()
             synthesis_finalise(synthesis=synthesis, user=dfa)
+            # finalised the day before it was due, as the DFA would have
+            Synthesis.objects.filter(pk=synthesis.pk).update(finalised_at=_local(period.synthesis_due - datetime.timedelta(days=1), 16))
     return touched
