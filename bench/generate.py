@@ -177,11 +177,11 @@ def reset() -> dict:
     addresses, syntheses that mention bench agencies, assignments, users and the BENCH- agencies."""
     setup_django()
     from django.db import transaction
+    from django.db import models
     from django.db.models import Q
 
     from agencies.models import Agency, User
-    from reporting.models import (Attachment, Notification, Reminder, Report, ReportEvent, ReportSection, ReportVersion,
-                                  SectionFigure, Synthesis)
+    from reporting.models import Notification, Reminder, Report, ReportEvent, ReportSection, ReportVersion, Synthesis
     from tasks.models import Assignment
 
     with transaction.atomic():
@@ -190,12 +190,18 @@ def reset() -> dict:
         )
         ids = list(reports.values_list("pk", flat=True))
         deleted = {"reports": len(ids)}
+        # The big tables go with plain DELETEs; whatever else hangs off a report or a section (attachments, figures,
+        # outbox rows, tables added later) through the ORM's collector, so that no foreign key is left dangling.
+        bulky = {ReportEvent, ReportVersion, ReportSection}
         for part in chunks(ids, 5000):
-            ReportEvent.objects.filter(report_id__in=part)._raw_delete("default")
-            ReportVersion.objects.filter(report_id__in=part)._raw_delete("default")
-            SectionFigure.objects.filter(section__report_id__in=part).delete()
-            Attachment.objects.filter(report_id__in=part).delete()
-            ReportSection.objects.filter(report_id__in=part)._raw_delete("default")
+            for rel in ReportSection._meta.related_objects:
+                rel.related_model._base_manager.filter(**{f"{rel.field.name}__report_id__in": part}).delete()
+            for rel in Report._meta.related_objects:
+                related = rel.related_model._base_manager.filter(**{f"{rel.field.name}__in": part})
+                if rel.related_model in bulky:
+                    related._raw_delete("default")
+                elif rel.on_delete is not models.DO_NOTHING:
+                    related.delete()
             Report.objects.filter(pk__in=part)._raw_delete("default")
         deleted["reminders"] = Reminder.objects.filter(recipient__endswith=BENCH_DOMAIN).delete()[0]
         stale = [s.pk for s in Synthesis.objects.filter(finalised_at__isnull=True).only("pk", "built_from")

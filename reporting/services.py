@@ -212,6 +212,15 @@ def report_open(*, period: ReportingPeriod, agency: Agency) -> Report:
     return report
 
 
+def report_for_home(*, period: ReportingPeriod | None, agency: Agency, today: datetime.date) -> Report | None:
+    """The report an agency's home page shows: its report of the period, created once the period has opened."""
+    if period is None:
+        return None
+    if period.reports.filter(agency=agency).exists() or period.is_open_for_submission(today):
+        return report_open(period=period, agency=agency)
+    return None
+
+
 def reports_open_due(*, today: datetime.date) -> int:
     """Create the reports of every period that has opened (the scheduler runs this daily). Returns how many were created."""
     created = 0

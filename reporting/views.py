@@ -44,11 +44,7 @@ def home(request):
         services.periods_ensure(plan=plan)
     period = services.period_current(plan=plan, today=today)
     if user.is_agency_staff:
-        report = None
-        if period is not None:
-            existing = period.reports.filter(agency_id=user.agency_id).first()
-            if existing is not None or period.is_open_for_submission(today):
-                report = services.report_open(period=period, agency=user.agency)
+        report = services.report_for_home(period=period, agency=user.agency, today=today)
         return render(
             request,
             "reporting/home_agency.html",
