@@ -1,0 +1,113 @@
+"""Bad input across the app: forged fields, wrong dates, locked objects. A clear message or a 4xx, never a 500; nothing lost."""
+import datetime
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from reporting import services
+from reporting.models import ReportStatus
+from reporting.tests.conftest import fill
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def report(plan119, staff):
+    periods = {p.year: p for p in services.periods_ensure(plan=plan119)}
+    with time_machine.travel(datetime.datetime(2025, 10, 20, 10, tzinfo=datetime.timezone.utc), tick=False):
+        return fill(services.report_open(period=periods[2025], agency=staff.agency))
+
+
+def edit_data(report, **extra):
+    data = {"summary": "Giữ nguyên", "lock_version": report.lock_version, "anchor": "", "action": "save"}
+    for s in report.sections.all():
+        data.update({f"s{s.pk}-progress": s.progress, f"s{s.pk}-results": s.results, f"s{s.pk}-difficulties": "",
+                     f"s{s.pk}-proposals": "", f"s{s.pk}-fig-TOTAL_FORMS": "0", f"s{s.pk}-fig-INITIAL_FORMS": "0"})
+    data.update(extra)
+    return data
+
+
+def test_a_status_the_user_may_not_set_is_ignored(client, report, staff):
+    client.force_login(staff)
+    response = client.post(reverse("report_edit", args=[report.pk]), edit_data(report, status="accepted", version="9", days_late="0"))
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert report.status == ReportStatus.DRAFT and report.version == 0 and report.summary == "Giữ nguyên"
+
+
+def test_a_locked_report_cannot_be_changed_by_a_forged_post(client, report, staff, dfa_officer):
+    services.report_submit(report=report, user=staff)
+    services.report_accept(report=report, user=dfa_officer)
+    client.force_login(staff)
+    response = client.post(reverse("report_edit", args=[report.pk]), edit_data(report, summary="sửa lén"))
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert report.summary == "" and report.status == ReportStatus.ACCEPTED  # the forged text was not saved
+
+
+def test_a_forged_review_decision(client, report, staff, dfa_officer):
+    services.report_submit(report=report, user=staff)
+    client.force_login(dfa_officer)
+    response = client.post(reverse("report_review", args=[report.pk]), {"decision": "publish", "comment": "x"}, follow=True)
+    assert response.status_code == 200
+    report.refresh_from_db()
+    assert report.status == ReportStatus.SUBMITTED
+
+
+def test_a_forged_section_comment_for_another_report_is_ignored(client, report, staff, dfa_officer, other_staff):
+    other = services.report_open(period=report.period, agency=other_staff.agency)
+    foreign = other.sections.first()
+    services.report_submit(report=report, user=staff)
+    client.force_login(dfa_officer)
+    client.post(reverse("report_review", args=[report.pk]), {"decision": "return", "comment": "Bổ sung", f"comment-s{foreign.pk}": "chen"})
+    foreign.refresh_from_db()
+    assert foreign.review_comment == ""
+
+
+def test_wrong_date_in_the_merge_form(client, plan119, admin_user):
+    from agencies.models import Agency
+
+    client.force_login(admin_user)
+    district = Agency.objects.get(code="H-HATRUNG")
+    response = client.post(reverse("admin:agencies_agency_changelist"), {
+        "action": "merge_agencies", "_selected_action": [district.pk], "apply": "1",
+        "successor": Agency.objects.get(code="TX-BIMSON").pk, "on": "31/02/2025"})
+    assert response.status_code == 200
+    district.refresh_from_db()
+    assert district.active
+
+
+def test_wrong_dates_in_a_period_override(client, plan119, admin_user):
+    period = services.periods_ensure(plan=plan119)[0]
+    client.force_login(admin_user)
+    url = reverse("admin:reporting_reportingperiod_change", args=[period.pk])
+    response = client.post(url, {"status": "open", "opens_on_override": "", "agency_due_override": "32/11/2025",
+                                 "synthesis_due_override": ""})
+    assert response.status_code == 200 and "agency_due_override" in response.context["adminform"].form.errors
+    period.refresh_from_db()
+    assert period.agency_due == datetime.date(period.year, 11, 5)
+
+
+def test_a_deadline_rule_that_is_not_a_date(client, plan119, admin_user):
+    rule = plan119.deadline_rules.first()
+    client.force_login(admin_user)
+    response = client.post(reverse("admin:tasks_deadlinerule_change", args=[rule.pk]),
+                           {"plan": plan119.pk, "kind": rule.kind, "month": "2", "day": "30", "basis": "IV.2"})
+    assert response.status_code == 200
+    rule.refresh_from_db()
+    assert (rule.day, rule.month) in ((5, 11), (15, 11))
+
+
+def test_unknown_ids_and_years_are_404(client, plan119, dfa_officer):
+    client.force_login(dfa_officer)
+    for url in ("/reports/999999/", "/attachments/999999/", "/difficulties/999999/", "/dashboard/1999/", "/synthesis/1999/",
+                "/tasks/999999/", "/plans/999999/"):
+        assert client.get(url).status_code == 404, url
+
+
+def test_overlong_and_markup_in_a_difficulty(client, plan119, staff):
+    client.force_login(staff)
+    task = plan119.tasks.get(code="4.3")
+    response = client.post(reverse("difficulty_create"), {"kind": "difficulty", "task": task.pk, "title": "x" * 500, "text": "<b>y</b>"})
+    assert response.status_code == 200 and response.context["form"].errors
