@@ -86,13 +86,13 @@ def task_progress(*, period: ReportingPeriod):
 def task_matrix(*, period: ReportingPeriod, agency_ids: list[int]):
     """Tasks × the given agencies (a page of columns): each cell the section's progress, lead marked."""
     sections = ReportSection.objects.filter(report__period=period, report__agency_id__in=agency_ids).values(
-        "task_id", "report__agency_id", "progress", "role", "report__submitted_at"
+        "task_id", "task__code", "report_id", "report__agency_id", "progress", "role", "report__submitted_at"
     )
     cells = defaultdict(dict)
     for s in sections:
         cells[s["task_id"]][s["report__agency_id"]] = {
             "progress": s["progress"] if s["report__submitted_at"] else "", "lead": s["role"] == AssignmentRole.LEAD,
-            "submitted": s["report__submitted_at"] is not None,
+            "submitted": s["report__submitted_at"] is not None, "report_id": s["report_id"], "code": s["task__code"],
         }
     return cells
 
