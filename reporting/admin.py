@@ -4,7 +4,20 @@ from simple_history.admin import SimpleHistoryAdmin
 from tasks.admin import DeadlineRuleAdmin as BaseDeadlineRuleAdmin
 from tasks.models import DeadlineRule
 
-from .models import Attachment, DayOff, Difficulty, DifficultyResponse, Report, ReportEvent, ReportingPeriod, ReportSection
+from .models import (
+    Attachment,
+    DayOff,
+    Difficulty,
+    DifficultyResponse,
+    Notification,
+    OutboxMessage,
+    Reminder,
+    ReminderSettings,
+    Report,
+    ReportEvent,
+    ReportingPeriod,
+    ReportSection,
+)
 from .services import periods_ensure, periods_recompute_all
 
 
@@ -102,3 +115,52 @@ class DifficultyAdmin(admin.ModelAdmin):
     search_fields = ("title", "text", "agency__name")
     list_select_related = ("agency", "task")
     inlines = [DifficultyResponseInline]
+
+
+@admin.register(ReminderSettings)
+class ReminderSettingsAdmin(SimpleHistoryAdmin):
+    """The reminder offsets (one row)."""
+
+    list_display = ("__str__", "before_deadline", "overdue_first", "overdue_every", "escalate_after", "synthesis_before")
+
+    def has_add_permission(self, request):
+        return not ReminderSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    """What the scheduler sent, read-only: the record that makes each reminder go out once."""
+
+    list_display = ("recipient", "kind", "offset", "period", "claimed_at", "sent_at", "failed_at", "attempts")
+    list_filter = ("kind", "period", "sent_at")
+    search_fields = ("recipient",)
+    list_select_related = ("period", "period__plan")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    list_display = ("kind", "report", "created_at", "sent_at", "attempts")
+    list_filter = ("kind", "sent_at")
+    list_select_related = ("report__agency", "report__period")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ("subject", "user", "created_at", "read_at")
+    search_fields = ("subject", "user__username")
+    list_select_related = ("user",)

@@ -91,7 +91,9 @@ def demo_reports_create(*, today: datetime.date, dfa: User) -> int:
             synthesis = synthesis_build(period=period, today=today)
             synthesis.introduction = f"Thực hiện Kế hoạch số 119/KH-UBND, năm {period.year} Sở Ngoại vụ tổng hợp kết quả như sau."
             synthesis.save()
-            synthesis_finalise(synthesis=synthesis, user=dfa)
-            # finalised the day before it was due, as the DFA would have
-            Synthesis.objects.filter(pk=synthesis.pk).update(finalised_at=_local(period.synthesis_due - datetime.timedelta(days=1), 16))
+            if period.year < today.year - 2:
+                # the oldest years are finalised and closed; the two latest stay open (late corrections, reminders to try)
+                synthesis_finalise(synthesis=synthesis, user=dfa)
+                # finalised the day before it was due, as the DFA would have
+                Synthesis.objects.filter(pk=synthesis.pk).update(finalised_at=_local(period.synthesis_due - datetime.timedelta(days=1), 16))
     return touched

@@ -22,3 +22,24 @@ def test_log_in_and_read_the_plan(page, live_server, plan119, settings):
     assert page.locator("td li", has_text="Ban Quản lý Khu kinh tế Nghi Sơn và các Khu công nghiệp").first.is_visible()
     os.makedirs(settings.BASE_DIR / "var" / "screenshots", exist_ok=True)
     page.screenshot(path=str(settings.BASE_DIR / "var" / "screenshots" / "plan.png"), full_page=True)
+
+
+def test_charts_render_in_the_browser(page, live_server, plan119, settings):
+    from agencies.models import Role
+    from agencies.tests.factories import UserFactory
+    from reporting.services import periods_ensure
+
+    periods_ensure(plan=plan119)
+    UserFactory(username="chart_dfa", role=Role.DFA_OFFICER)
+    page.goto(live_server.url + reverse("dashboard_years"))
+    page.get_by_label("Tên đăng nhập").fill("chart_dfa")
+    page.get_by_label("Mật khẩu").fill("correct horse battery staple")
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url(f"**{reverse('dashboard_years')}")
+    page.wait_for_selector("body[data-charts=ready]")
+    # Chart.js drew on both canvases: they are no longer blank
+    for canvas in ("#rates-chart", "#progress-chart"):
+        assert page.evaluate(f"document.querySelector('{canvas}').toDataURL().length") > 3000
+    assert page.locator("#rates-table tbody tr").count() == 8  # the numbers are also a table for screen readers
+    os.makedirs(settings.BASE_DIR / "var" / "screenshots", exist_ok=True)
+    page.screenshot(path=str(settings.BASE_DIR / "var" / "screenshots" / "charts.png"), full_page=True)
