@@ -12,7 +12,9 @@ a piece of layout implements, so nobody "tidies" it away.
 """
 from __future__ import annotations
 
+import copy
 import datetime
+import functools
 import io
 import math
 
@@ -23,6 +25,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt, Twips
+from docx.text.paragraph import Paragraph
+from docx.text.run import Run
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -172,12 +176,35 @@ def _setup_styles(doc) -> None:
 
 
 def _run(paragraph, text: str, *, bold=False, italic=False, size: float | None = None):
-    run = paragraph.add_run(text)
-    run.bold = bold or None
-    run.italic = italic or None
+    """A run with its properties. The same XML as ``paragraph.add_run(text)``, written directly: python-docx feeds
+    the text through a character-by-character translator and sets each property through schema lookups, which
+    dominates the export of a synthesis with tens of thousands of runs (bench/bench_scheduler.py)."""
+    if any(ch in text for ch in "\t\n\r"):  # tabs and breaks need python-docx's translation
+        run = paragraph.add_run(text)
+        run.bold = bold or None
+        run.italic = italic or None
+        if size is not None:
+            run.font.size = Pt(size)
+        return run
+    r = OxmlElement("w:r")
+    rpr = OxmlElement("w:rPr")
+    r.append(rpr)
+    if bold:
+        rpr.append(OxmlElement("w:b"))
+    if italic:
+        rpr.append(OxmlElement("w:i"))
     if size is not None:
-        run.font.size = Pt(size)
-    return run
+        sz = OxmlElement("w:sz")
+        sz.set(qn("w:val"), str(int(round(size * 2))))
+        rpr.append(sz)
+    if text:
+        t = OxmlElement("w:t")
+        t.text = text
+        if len(text.strip()) < len(text):
+            t.set(qn("xml:space"), "preserve")
+        r.append(t)
+    paragraph._p.append(r)
+    return Run(r, paragraph)
 
 
 def _line(container, text: str = "", *, align=WD_ALIGN_PARAGRAPH.CENTER, bold=False, italic=False,
@@ -192,17 +219,34 @@ def _line(container, text: str = "", *, align=WD_ALIGN_PARAGRAPH.CENTER, bold=Fa
     return p
 
 
-def _body(doc, text: str = "", *, bold=False, italic=False):
+@functools.cache
+def _body_prototype():
     """A body paragraph. Decree 30: justified, first-line indent 1–1.27 cm, at least 6 pt between paragraphs."""
-    p = doc.add_paragraph()
+    p = Document().add_paragraph()
     p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
     fmt = p.paragraph_format
     fmt.first_line_indent = Cm(1)
     fmt.space_before = Pt(6)
     fmt.space_after = Pt(0)
+    return p._p
+
+
+def _body(doc, text: str = "", *, bold=False, italic=False):
+    """A body paragraph (see _body_prototype), inserted before the section properties.
+
+    ``doc.add_paragraph`` searches all body children for the section properties on every call, which makes a long
+    synthesis quadratic; the section properties are always the body's last element, so look there only.
+    """
+    body = doc.element.body
+    p = copy.deepcopy(_body_prototype())
+    if body[-1].tag == qn("w:sectPr"):
+        body[-1].addprevious(p)
+    else:
+        body.append(p)
+    paragraph = Paragraph(p, doc._body)
     if text:
-        _run(p, text, bold=bold, italic=italic)
-    return p
+        _run(paragraph, text, bold=bold, italic=italic)
+    return paragraph
 
 
 def _rule(container, *, width_mm: float, box_mm: float, space_before: float = 0):

@@ -8,6 +8,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.core.mail import get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.urls import reverse
@@ -253,32 +254,54 @@ def reminders_send_due(*, today: datetime.date, dry_run: bool = False, out=None)
 
 
 def _send(batches: dict[str, Batch], *, today: datetime.date, dry_run: bool = False, out=None) -> dict:
-    """Claim, then send one e-mail per recipient; a recipient whose claims all belong to someone else is skipped."""
+    """Claim, then send one e-mail per recipient; a recipient whose claims all belong to someone else is skipped.
+
+    One SMTP connection serves the whole run (opening one per message cost more than everything else together),
+    and reminders already sent are known from one query up front, so a second run on the same day is cheap.
+    """
     sent = skipped = failed = 0
-    for recipient, batch in sorted(batches.items()):
-        items = list(batch.items.values())
-        if dry_run:
-            kinds = ", ".join(f"{i.kind}({i.offset:+d}) {len(i.reports)} report(s)" for i in items)
-            if out is not None:
-                out.write(f"would send to {recipient} [{batch.language}]: {kinds}\n")
+    period_ids = {item.period.pk for batch in batches.values() for item in batch.items.values()}
+    already_sent = set(
+        Reminder.objects.filter(period_id__in=period_ids, sent_at__isnull=False).values_list("period_id", "recipient", "kind", "offset")
+    )
+    connection = None
+    notifications = []
+    try:
+        for recipient, batch in sorted(batches.items()):
+            items = list(batch.items.values())
+            if dry_run:
+                kinds = ", ".join(f"{i.kind}({i.offset:+d}) {len(i.reports)} report(s)" for i in items)
+                if out is not None:
+                    out.write(f"would send to {recipient} [{batch.language}]: {kinds}\n")
+                sent += 1
+                continue
+            fresh = [i for i in items if (i.period.pk, recipient, i.kind, i.offset) not in already_sent]
+            now = timezone.now()
+            claimed = [item for item in fresh if _claim(item, recipient, now)]
+            skipped += len(items) - len(claimed)
+            if not claimed:
+                continue
+            try:
+                message = render_batch(batch, claimed)
+                if connection is None:
+                    connection = get_connection()
+                    connection.open()
+                message.connection = connection
+                message.send()
+            except Exception as error:  # the mail server is unreachable: the claim is released for the retry
+                log.warning("Reminder to %s failed: %s", recipient, error)
+                _claimed_rows(batch, claimed).update(failed_at=timezone.now(), error=str(error)[:2000], attempts=F("attempts") + 1)
+                failed += 1
+                if connection is not None:
+                    connection.close()
+                    connection = None
+                continue
+            _claimed_rows(batch, claimed).update(sent_at=timezone.now(), error="")
+            if batch.user is not None:
+                notifications.append(Notification(user=batch.user, subject=message.subject, body=message.body, url=reverse("home")))
             sent += 1
-            continue
-        now = timezone.now()
-        claimed = [item for item in items if _claim(item, recipient, now)]
-        skipped += len(items) - len(claimed)
-        if not claimed:
-            continue
-        try:
-            message = render_batch(batch, claimed)
-            message.send()
-        except Exception as error:  # the mail server is unreachable: the claim is released for the retry
-            log.warning("Reminder to %s failed: %s", recipient, error)
-            _claimed_rows(batch, claimed).update(failed_at=timezone.now(), error=str(error)[:2000])
-            _claimed_rows(batch, claimed).update(attempts=F("attempts") + 1)
-            failed += 1
-            continue
-        _claimed_rows(batch, claimed).update(sent_at=timezone.now(), error="")
-        if batch.user is not None:
-            Notification.objects.create(user=batch.user, subject=message.subject, body=message.body, url=reverse("home"))
-        sent += 1
+    finally:
+        Notification.objects.bulk_create(notifications, batch_size=500)
+        if connection is not None:
+            connection.close()
     return {"date": today.isoformat(), "sent": sent, "skipped": skipped, "failed": failed}
