@@ -200,7 +200,7 @@ def _batched_send() -> None:
                 with db.cursor() as cursor:
                     inserted = execute_values(
                         cursor.cursor,
-                        f'INSERT INTO {table} (period_id, recipient, kind, "offset", claimed_at, attempts, error) '
+                        f'INSERT INTO {table} (period_id, recipient, kind, "offset", claimed_at, attempts, error) '  # nosec B608: the table name comes from the model, values are parameters
                         f'VALUES %s ON CONFLICT (period_id, recipient, kind, "offset") DO NOTHING '
                         f'RETURNING id, period_id, recipient, kind, "offset"',
                         values, page_size=1000, fetch=True,

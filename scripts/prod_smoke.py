@@ -122,7 +122,7 @@ def main():
         procs = subprocess.Popen([str(ROOT / ".venv" / "bin" / "honcho"), "-f", "Procfile", "start"], cwd=ROOT, env=env,
                                  start_new_session=True)
         base = f"http://127.0.0.1:{web_port}"
-        wait_for(lambda: urllib.request.urlopen(base + "/accounts/login/", timeout=3).status == 200, "the web server")
+        wait_for(lambda: urllib.request.urlopen(base + "/accounts/login/", timeout=3).status == 200, "the web server")  # nosec B310: a fixed http:// address on loopback
         wait_for(lambda: "worker" in manage(env, "check_worker", "--timeout", "5", capture=True), "a Celery worker", 90)
 
         log("log in over HTTP and submit the report")
