@@ -13,10 +13,12 @@ worker    A Celery worker SIGKILLed (its whole process group: main process and p
           worker (claims younger than 15 minutes are not taken over), then once more after the unsent claims are
           back-dated by an hour (simulating the 15 minutes passing). Duplicate e-mails must be 0. The synthesis is
           rebuilt and its stored content compared with a clean computation (must be equal).
-postgres  PostgreSQL connections cut under load: while 40 agency users submit, every backend connected to the
-          scratch database is terminated (pg_terminate_backend) every 0.3 s. This stands in for a server restart:
-          the PostgreSQL cluster on 127.0.0.1:5432 is shared with other work on this machine, so restarting it is
-          not allowed; the app sees the same thing (its connections die; new ones succeed once the server is up).
+postgres  PostgreSQL "restarted" under load: while 40 agency users log in and submit (starts spread over 30 s), every
+          6 s the scratch database goes away for 2 s: new connections are refused (ALTER DATABASE … ALLOW_CONNECTIONS
+          false) and every live connection to it is terminated (pg_terminate_backend, every 0.1 s), then it comes
+          back. This stands in for a server restart: the PostgreSQL cluster on 127.0.0.1:5432 is shared with other
+          work on this machine, so restarting it is not allowed; the app sees the same thing (its connections die,
+          new ones fail for a while, then succeed). Users reload a failed step like a person would (up to 8 times).
           Every response must be a success or a clean 4xx/5xx within the client timeout, and every report either
           fully submitted (status, version, ReportVersion, event, outbox row, sections) or a consistent draft.
 
@@ -131,8 +133,9 @@ def scenario_redis(args) -> None:
     redis_port, smtp_port, web_port = free_port(), free_port(), free_port()
     env = make_env(db, work, port=web_port, redis_url=f"redis://127.0.0.1:{redis_port}/0", smtp_port=smtp_port)
     log("a. Redis down: set-up")
-    base_data(env, extra_agencies=args.redis_reports)
-    users = setup_reports(env, args.redis_reports)
+    base_data(env, extra_agencies=args.redis_reports + 2)
+    everyone = setup_reports(env, args.redis_reports + 2)
+    users, later = everyone[:args.redis_reports], everyone[args.redis_reports:]  # `later` submit once Redis is back
     redis_argv = ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                   "--daemonize", "no"]
     procs: dict[str, Proc] = {}
@@ -141,7 +144,7 @@ def scenario_redis(args) -> None:
         procs["redis"] = Proc("redis-server", redis_argv, dict(os.environ), work)
         wait_for(lambda: subprocess.run(["redis-cli", "-p", str(redis_port), "ping"], capture_output=True, text=True)
                  .stdout.strip() == "PONG", "the private redis-server", 20)
-        procs["web"] = start_gunicorn(env, work, web_port, workers=2, threads=1)
+        procs["web"] = start_gunicorn(env, work, web_port, workers=5, threads=1, timeout=120)
         procs["worker"] = start_worker(env, work, concurrency=1)
         base = f"http://127.0.0.1:{web_port}"
 
@@ -149,7 +152,7 @@ def scenario_redis(args) -> None:
         procs["redis"].stop()
         down_at = time.monotonic()
         with ThreadPoolExecutor(max_workers=5) as pool:
-            records = list(pool.map(lambda iu: one_user(base, iu[1], time.monotonic(), iu[0], 60), enumerate(users)))
+            records = list(pool.map(lambda iu: one_user(base, iu[1], time.monotonic(), iu[0], 110), enumerate(users)))
         submit_times = [s["seconds"] for r in records for s in r["steps"] if s["step"] == "submit" and s["seconds"]]
         ok_submissions = sum(r["submitted"] and r["error"] is None for r in records)
         check(figure="redis_down_submissions_ok", scenario="redis", value=ok_submissions, of=len(users),
@@ -183,9 +186,31 @@ print(json.dumps({{"pending": OutboxMessage.objects.filter(report_id__in=ids, se
             procs["worker"] = start_worker(env, work, concurrency=1, name="worker-2")
         emit(figure="redis_worker_recovered_by_itself", scenario="redis", value=recovered,
              worker_alive_while_redis_down=worker_alive_while_down, redis_down_s=round(time.monotonic() - down_at, 1))
-        # flush_outbox (what beat runs every few minutes) only takes rows older than 30 s
-        age = time.monotonic() - down_at
-        if age < 32:
+
+        # Redis is back: do the web processes enqueue again (the confirmation goes out at once, without the outbox job)?
+        sink_before = sink_count(maildir)
+        later_records = [one_user(base, user, time.monotonic(), 100 + i, 110) for i, user in enumerate(later)]
+        later_submit = [s["seconds"] for r in later_records for s in r["steps"] if s["step"] == "submit" and s["seconds"]]
+        direct = None
+        try:
+            wait_for(lambda: django_run(env, f"from reporting.models import OutboxMessage\n"
+                                              f"print(OutboxMessage.objects.filter(report_id__in={[u['report'] for u in later]!r}, "
+                                              f"sent_at__isnull=True).count())") == 0, "the new confirmations", 30, interval=2)
+            direct = True
+        except TimeoutError:
+            direct = False
+        check(figure="redis_back_new_submissions_enqueued", scenario="redis", value=direct, ok=direct is True,
+              submitted=sum(r["submitted"] for r in later_records), of=len(later),
+              submit_ms=[ms(x) for x in later_submit], new_mails=sink_count(maildir) - sink_before,
+              note="after Redis returns, a submission's e-mail should go through the broker at once, not wait for the outbox job")
+
+        # the backlog: flush_outbox (what beat runs every few minutes) only takes rows older than 30 s
+        def youngest_pending_age():
+            return django_run(env, "from django.utils import timezone\nfrom reporting.models import OutboxMessage\n"
+                                   "row = OutboxMessage.objects.filter(sent_at__isnull=True).order_by('-created_at').first()\n"
+                                   "print(json.dumps(None if row is None else (timezone.now() - row.created_at).total_seconds()))")
+        age = youngest_pending_age()
+        if age is not None and age < 32:
             time.sleep(32 - age)
         flushed = json.loads(manage(env, "shell", "-c",
                                     "import json; from reporting.tasks import flush_outbox\n"
@@ -200,7 +225,7 @@ print(json.dumps({{"pending": OutboxMessage.objects.filter(report_id__in=ids, se
                                   "import json, datetime; from reporting.notifications import outbox_flush\n"
                                   "print(json.dumps(outbox_flush(older_than=datetime.timedelta(0))))").strip().splitlines()[-1])
         time.sleep(3)
-        mail = confirmations_by_recipient(env, [u["report"] for u in users], maildir)
+        mail = confirmations_by_recipient(env, [u["report"] for u in everyone], maildir)
         ok = (mail["messages"] == mail["expected_messages"] and mail["recipients_exactly_once"] == mail["recipients_expected"])
         check(figure="redis_back_confirmations_exactly_once", scenario="redis", value=ok, ok=ok, first_flush=flushed,
               second_flush=again, **mail)
@@ -213,9 +238,8 @@ print(json.dumps({{"pending": OutboxMessage.objects.filter(report_id__in=ids, se
 # --- b. Worker killed mid-run ----------------------------------------------------------------------------------
 
 REMINDER_STATE = """
-from collections import Counter
 from reporting.models import Reminder
-rows = Reminder.objects.all()
+rows = Reminder.objects.filter(pk__gt=AFTER_ID)
 print(json.dumps({"rows": rows.count(), "sent": rows.filter(sent_at__isnull=False).count(),
                   "claimed_unsent": rows.filter(sent_at__isnull=True, failed_at__isnull=True).count(),
                   "failed": rows.filter(failed_at__isnull=False).count(),
@@ -240,6 +264,55 @@ def _redis_unacked(redis_url: str) -> int | None:
     db = redis_url.rsplit("/", 1)[1]
     out = subprocess.run(["redis-cli", "-n", db, "hlen", "unacked"], capture_output=True, text=True)
     return int(out.stdout.strip()) if out.stdout.strip().isdigit() else None
+
+
+def _synthesis_row(conn, period: int):
+    with conn.cursor() as cur:
+        cur.execute("SELECT state, progress FROM reporting_synthesis WHERE period_id = %s", [period])
+        return cur.fetchone()
+
+
+def _synthesis_running(conn, period: int) -> bool:
+    row = _synthesis_row(conn, period)
+    return bool(row and row[0] == "running" and 1 <= row[1] < 100)
+
+
+def _synthesis_same(env: dict, period: int) -> dict:
+    """The stored synthesis against a clean computation of the same period (in a new process)."""
+    return django_run(env, f"""
+from reporting.models import ReportingPeriod, Synthesis
+from reporting.synthesis import synthesis_content
+period = ReportingPeriod.objects.get(pk={period})
+stored = Synthesis.objects.get(period=period)
+content, built_from = synthesis_content(period=period)
+normal = lambda value: json.loads(json.dumps(value, sort_keys=True, default=str))
+print(json.dumps({{"content_equal": normal(stored.content) == normal(content), "built_from_equal": stored.built_from == built_from,
+                  "state": stored.state, "progress": stored.progress, "groups": len(content["groups"]),
+                  "agencies": len(content["agencies"]), "bytes": len(json.dumps(content))}}))
+""")
+
+
+def _pool_children(proc: Proc) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _kill_pool_child_when(proc: Proc, condition, timeout: float):
+    """SIGKILL the worker's pool process(es) (not the main process) as soon as `condition()` holds."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if condition():
+            children = _pool_children(proc)
+            for pid in children:
+                try:
+                    os.kill(pid, 9)
+                except ProcessLookupError:
+                    pass
+            return {"children_killed": len(children)}
+        time.sleep(0.005)
+    return None
 
 
 def scenario_worker(args) -> None:
@@ -279,7 +352,7 @@ print(json.dumps({{"recipients": dry["sent"], "period_2025": ReportingPeriod.obj
         procs["worker"].kill()
         time.sleep(2)
         after_kill = sink_count(maildir)
-        state1 = django_run(env, REMINDER_STATE)
+        state1 = django_run(env, "AFTER_ID = 0\n" + REMINDER_STATE)
         check(figure="worker_killed_mid_reminders", scenario="worker", value=after_kill, of=expected["recipients"],
               ok=0 < after_kill < expected["recipients"], mails_at_kill=at_kill, reminder_rows=state1["rows"],
               sent_rows=state1["sent"], claimed_unsent_rows=state1["claimed_unsent"],
@@ -290,7 +363,7 @@ print(json.dumps({{"recipients": dry["sent"], "period_2025": ReportingPeriod.obj
         procs["worker"] = start_worker(env, work, concurrency=1, name="worker-2")
         rerun = _run_task(env, f"send_reminders.delay({TODAY!r}).get(timeout=600)")
         time.sleep(2)
-        state2 = django_run(env, REMINDER_STATE)
+        state2 = django_run(env, "AFTER_ID = 0\n" + REMINDER_STATE)
         counts = _reminder_mail(maildir)
         dupes = sum(1 for c in counts.values() if c > 1)
         check(figure="reminders_rerun_immediately", scenario="worker", value=dupes, target="0 duplicates", ok=dupes == 0,
@@ -305,7 +378,7 @@ print(json.dumps({{"recipients": dry["sent"], "period_2025": ReportingPeriod.obj
             backdated = cur.rowcount
         third = _run_task(env, f"send_reminders.delay({TODAY!r}).get(timeout=600)")
         time.sleep(2)
-        state3 = django_run(env, REMINDER_STATE)
+        state3 = django_run(env, "AFTER_ID = 0\n" + REMINDER_STATE)
         counts = _reminder_mail(maildir)
         dupes = [a for a, c in counts.items() if c > 1]
         missing = [a for a in state3["recipients"] if counts.get(a, 0) == 0]
@@ -351,20 +424,61 @@ print(json.dumps({{"recipients": dry["sent"], "period_2025": ReportingPeriod.obj
              note="the row stays in state 'running' until a rebuild; the page keeps showing 'Building'")
         procs["worker"] = start_worker(env, work, concurrency=1, name="worker-3")
         rebuilt = _run_task(env, f"build_synthesis.delay({period}).get(timeout=600)")
-        same = django_run(env, f"""
-from reporting.models import ReportingPeriod, Synthesis
-from reporting.synthesis import synthesis_content
-period = ReportingPeriod.objects.get(pk={period})
-stored = Synthesis.objects.get(period=period)
-content, built_from = synthesis_content(period=period)
-normal = lambda value: json.loads(json.dumps(value, sort_keys=True, default=str))
-print(json.dumps({{"content_equal": normal(stored.content) == normal(content), "built_from_equal": stored.built_from == built_from,
-                  "state": stored.state, "progress": stored.progress, "groups": len(content["groups"]),
-                  "agencies": len(content["agencies"]), "bytes": len(json.dumps(content))}}))
-""")
+        same = _synthesis_same(env, period)
         ok = same["content_equal"] and same["built_from_equal"] and same["state"] == "idle" and killed_at is not None
         check(figure="synthesis_rebuilt_equals_clean_build", scenario="worker", value=same["content_equal"], ok=ok,
               rebuilt_pk=rebuilt, **same)
+
+        # --- the same with only the pool process killed (what the OOM killer does): the main process survives and,
+        # with task_acks_late + task_reject_on_worker_lost, the task is requeued and runs again at once by itself ---
+        log("b. pool process killed mid-build (main process alive): automatic redelivery?")
+        with conn.cursor() as cur:
+            cur.execute("DELETE FROM reporting_synthesis WHERE period_id = %s", [period])
+        manage(env, "shell", "-c", f"from reporting.tasks import build_synthesis; build_synthesis.delay({period})")
+        child_kill = _kill_pool_child_when(procs["worker"], lambda: _synthesis_running(conn, period), 120)
+        recovered = True
+        try:
+            wait_for(lambda: _synthesis_row(conn, period) == ("idle", 100), "the requeued build to finish", 180, interval=0.5)
+        except TimeoutError:
+            recovered = False
+        same = _synthesis_same(env, period) if recovered else {}
+        ok = recovered and child_kill is not None and same.get("content_equal") and same.get("built_from_equal")
+        check(figure="synthesis_pool_kill_requeued_and_equal", scenario="worker", value=bool(recovered), ok=bool(ok),
+              killed_at=child_kill, finished_by_itself=recovered, **{k: same.get(k) for k in ("content_equal", "built_from_equal")})
+
+        # --- a reminder run whose pool process is killed: another day (a new overdue stage), a new sink ---
+        day2 = (datetime.date.fromisoformat(TODAY) + datetime.timedelta(days=3)).isoformat()
+        smtp2_port = free_port()
+        env2 = {**env, "EMAIL_URL": f"smtp://127.0.0.1:{smtp2_port}"}
+        procs["smtp2"], maildir2 = start_smtp_sink(work, smtp2_port, name="smtp2")
+        procs["worker"].stop()
+        procs["worker"] = start_worker(env2, work, concurrency=1, name="worker-4")
+        with conn.cursor() as cur:
+            cur.execute("SELECT coalesce(max(id), 0) FROM reporting_reminder")
+            before_id = cur.fetchone()[0]
+        log(f"b. send_reminders({day2}); SIGKILL of the pool process only, mid-run")
+        manage(env2, "shell", "-c", f"from reporting.tasks import send_reminders; send_reminders.delay({day2!r})")
+        child_kill = _kill_pool_child_when(procs["worker"], lambda: sink_count(maildir2) >= threshold, 300)
+        at_kill = sink_count(maildir2)
+        # the requeued task runs again by itself; wait until the sink has been quiet for 10 s
+        last, quiet_since, end = -1, time.monotonic(), time.monotonic() + 300
+        while time.monotonic() < end:
+            now = sink_count(maildir2)
+            if now != last:
+                last, quiet_since = now, time.monotonic()
+            elif time.monotonic() - quiet_since > 10:
+                break
+            time.sleep(0.5)
+        state4 = django_run(env, f"AFTER_ID = {before_id}\n" + REMINDER_STATE)
+        counts = _reminder_mail(maildir2)
+        dupes = sum(1 for c in counts.values() if c > 1)
+        check(figure="reminders_pool_kill_requeued", scenario="worker", value=dupes, target="0 duplicates", ok=dupes == 0,
+              killed_at_mails=at_kill, pool_killed=child_kill is not None, mails=sum(counts.values()),
+              recipients_mailed=len(counts), reminder_rows=state4["rows"], claimed_unsent_left=state4["claimed_unsent"],
+              note=("the requeued task reran at once, inside the 15-minute stale-claim window: the claim the killed process "
+                    "held was skipped and the task message acknowledged, so nothing retries that reminder"
+                    if state4["claimed_unsent"] else
+                    "the requeued task reran at once; the kill fell between two e-mails (no claim was held), so nothing was lost"))
     finally:
         conn.close()
         for proc in reversed(list(procs.values())):
@@ -377,40 +491,40 @@ print(json.dumps({{"content_equal": normal(stored.content) == normal(content), "
 # --- c. PostgreSQL connections cut under load ------------------------------------------------------------------
 
 def pg_user(base: str, user: dict, start_at: float, index: int, timeout: float, stop: threading.Event) -> dict:
-    """Log in and submit, retrying a failed step (a reload, as a person would) up to 4 times."""
+    """Log in and submit, retrying a failed step (a reload, as a person would) up to 8 times."""
     record = {"report": user["report"], "agency": user["agency"], "responses": [], "hangs": 0, "outcome": None,
               "sent": None, "retries": 0}
     time.sleep(max(0.0, start_at - time.monotonic()))
     client = Client(base, timeout=timeout)
 
-    def attempt(call):
+    def attempt(call, step):
         try:
             response = call()
         except OSError as error:  # refused, reset, timeout
             hang = "timed out" in str(error).lower()
             record["hangs"] += hang
-            record["responses"].append({"status": "timeout" if hang else "conn_error", "seconds": None})
+            record["responses"].append({"step": step, "status": "timeout" if hang else "conn_error", "seconds": None})
             return None
-        record["responses"].append({"status": response.status, "seconds": response.seconds})
+        record["responses"].append({"step": step, "status": response.status, "seconds": response.seconds})
         return response
 
     def retrying(what, body):
-        for n in range(5):
+        for n in range(8):  # a person reloading: after 0.5 s, 1 s, … up to 3 s (about 15 s in all)
             result = body()
             if result is not None:
                 return result
             record["retries"] += 1
-            time.sleep(0.3 + 0.2 * n)
-        raise RuntimeError(f"{what} failed 5 times")
+            time.sleep(min(3.0, 0.5 * (n + 1)))
+        raise RuntimeError(f"{what} failed 8 times")
 
     try:
         def login():
-            page = attempt(lambda: client.get("/accounts/login/"))
+            page = attempt(lambda: client.get("/accounts/login/"), "login_page")
             if page is None or page.status != 200:
                 return None
             answer = attempt(lambda: client.post("/accounts/login/", {"csrfmiddlewaretoken": csrf_token(page.text),
                                                                       "username": user["username"], "password": BENCH_PASSWORD,
-                                                                      "next": "/"}))
+                                                                      "next": "/"}), "login_post")
             return answer if answer is not None and logged_in(answer) else None
 
         retrying("login", login)
@@ -418,7 +532,7 @@ def pg_user(base: str, user: dict, start_at: float, index: int, timeout: float, 
         detail = f"/reports/{user['report']}/"
 
         def submit():
-            form = attempt(lambda: client.get(edit))
+            form = attempt(lambda: client.get(edit), "edit_form")
             if form is None:
                 return None
             if form.status == 302 and form.location.endswith(detail):
@@ -437,7 +551,7 @@ def pg_user(base: str, user: dict, start_at: float, index: int, timeout: float, 
                 fields.update({f"s{sid}-fig-TOTAL_FORMS": "0", f"s{sid}-fig-INITIAL_FORMS": "0",
                                f"s{sid}-fig-MIN_NUM_FORMS": "0", f"s{sid}-fig-MAX_NUM_FORMS": "30"})
             record["sent"] = sent
-            answer = attempt(lambda: client.post(edit, fields, client.base + edit))
+            answer = attempt(lambda: client.post(edit, fields, client.base + edit), "submit")
             if answer is not None and answer.status == 302 and answer.location.endswith(detail):
                 return "submitted"
             return None
@@ -501,27 +615,34 @@ def scenario_postgres(args) -> None:
     kills = {"rounds": 0, "backends": 0, "errors": 0}
 
     def terminator():
+        """Every `pg_every` s a simulated restart of `pg_down` s: new connections refused, live ones terminated."""
         conn = psycopg2.connect(host="127.0.0.1", user="postgres", dbname="postgres")
         conn.autocommit = True
         try:
-            while not stop.is_set():
+            while not stop.wait(args.pg_every):
                 try:
                     with conn.cursor() as cur:
-                        cur.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                                    "WHERE datname = %s AND pid <> pg_backend_pid()", [db])
-                        kills["backends"] += cur.fetchone()[0]
+                        cur.execute(f'ALTER DATABASE "{db}" ALLOW_CONNECTIONS false')
+                        end = time.monotonic() + args.pg_down
+                        while time.monotonic() < end:
+                            cur.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                        "WHERE datname = %s AND pid <> pg_backend_pid()", [db])
+                            kills["backends"] += cur.fetchone()[0]
+                            time.sleep(0.1)
+                        cur.execute(f'ALTER DATABASE "{db}" ALLOW_CONNECTIONS true')
                     kills["rounds"] += 1
                 except psycopg2.Error:
                     kills["errors"] += 1
-                stop.wait(args.pg_interval)
         finally:
+            with conn.cursor() as cur:
+                cur.execute(f'ALTER DATABASE "{db}" ALLOW_CONNECTIONS true')
             conn.close()
 
     try:
         procs["web"] = start_gunicorn(env, work, web_port, workers=3, threads=1, timeout=60)
         base = f"http://127.0.0.1:{web_port}"
         killer = threading.Thread(target=terminator, daemon=True)
-        log(f"c. {len(users)} users over {args.pg_stagger:g}s; pg_terminate_backend every {args.pg_interval:g}s")
+        log(f"c. {len(users)} users over {args.pg_stagger:g}s; a {args.pg_down:g}-s 'restart' every {args.pg_every:g}s")
         started = time.monotonic()
         killer.start()
         t0 = time.monotonic() + 0.2
@@ -533,10 +654,13 @@ def scenario_postgres(args) -> None:
         killer.join(timeout=10)
         duration = time.monotonic() - started
         statuses: dict[str, int] = {}
+        failures_by_step: dict[str, int] = {}
         for r in records:
             for resp in r["responses"]:
                 key = resp["status"] if isinstance(resp["status"], str) else f"{resp['status'] // 100}xx"
                 statuses[key] = statuses.get(key, 0) + 1
+                if key not in ("2xx", "3xx"):
+                    failures_by_step[resp["step"]] = failures_by_step.get(resp["step"], 0) + 1
         latencies = [resp["seconds"] for r in records for resp in r["responses"] if resp["seconds"] is not None]
         hangs = sum(r["hangs"] for r in records)
         outcomes: dict[str, int] = {}
@@ -546,9 +670,11 @@ def scenario_postgres(args) -> None:
         check(figure="pg_cut_responses", scenario="postgres", value=statuses, hangs=hangs, ok=hangs == 0,
               max_ms=ms(max(latencies) if latencies else None), p95_ms=ms(percentile(latencies, 0.95)),
               client_timeout_s=args.pg_timeout, retries=sum(r["retries"] for r in records), outcomes=outcomes,
-              terminate_rounds=kills["rounds"], backends_terminated=kills["backends"], duration_s=round(duration, 1),
-              method="pg_terminate_backend() on every connection to the scratch database, every "
-                     f"{args.pg_interval:g} s, during the load — not a server restart: the PostgreSQL cluster on "
+              failures_by_step=failures_by_step,
+              simulated_restarts=kills["rounds"], backends_terminated=kills["backends"], duration_s=round(duration, 1),
+              method=f"every {args.pg_every:g} s a simulated restart of {args.pg_down:g} s on the scratch database only: "
+                     "ALTER DATABASE … ALLOW_CONNECTIONS false, pg_terminate_backend() of its connections every 0.1 s, "
+                     "then ALLOW_CONNECTIONS true — not a real server restart, because the PostgreSQL cluster on "
                      "127.0.0.1:5432 is shared with other work on this machine",
               note="a 5xx is the app's clean error page; conn_error = connection reset/refused before an answer")
         sent = {str(r["report"]): r["sent"] for r in records if r["sent"] is not None}
@@ -591,8 +717,9 @@ def main(argv=None) -> int:
     parser.add_argument("--worker-agencies", type=int, default=300)
     parser.add_argument("--kill-at", type=float, default=0.3, help="SIGKILL the worker once this share of e-mails arrived")
     parser.add_argument("--pg-users", type=int, default=40)
-    parser.add_argument("--pg-stagger", type=float, default=15.0)
-    parser.add_argument("--pg-interval", type=float, default=0.3)
+    parser.add_argument("--pg-stagger", type=float, default=30.0)
+    parser.add_argument("--pg-every", type=float, default=6.0, help="seconds between simulated restarts")
+    parser.add_argument("--pg-down", type=float, default=2.0, help="length of each simulated restart (s)")
     parser.add_argument("--pg-timeout", type=float, default=30.0)
     args = parser.parse_args(argv)
     chosen = [s.strip() for s in args.only.split(",") if s.strip()]

@@ -185,18 +185,25 @@ def reminders_due(*, today: datetime.date) -> dict[str, Batch]:
     return batches
 
 
-def _claim(item: Item, recipient: str, now) -> bool:
-    """Insert the reminder row; only the run whose insert (or take-over of a dead claim) succeeds may send."""
+CLAIMED, SENT, IN_FLIGHT = "claimed", "sent", "in_flight"
+
+
+def _claim(item: Item, recipient: str, now) -> str:
+    """Insert the reminder row; only the run whose insert (or take-over of a dead claim) succeeds may send.
+
+    Returns CLAIMED (send it), SENT (already gone out) or IN_FLIGHT (another run holds a fresh claim).
+    """
     try:
         with transaction.atomic():
             Reminder.objects.create(period=item.period, recipient=recipient, kind=item.kind, offset=item.offset, claimed_at=now)
-        return True
+        return CLAIMED
     except IntegrityError:
         pass
-    takeover = Reminder.objects.filter(
-        period=item.period, recipient=recipient, kind=item.kind, offset=item.offset, sent_at__isnull=True
-    ).filter(Q(failed_at__isnull=False) | Q(claimed_at__lt=now - STALE_CLAIM))
-    return takeover.update(claimed_at=now, failed_at=None) == 1
+    row = Reminder.objects.filter(period=item.period, recipient=recipient, kind=item.kind, offset=item.offset)
+    takeover = row.filter(sent_at__isnull=True).filter(Q(failed_at__isnull=False) | Q(claimed_at__lt=now - STALE_CLAIM))
+    if takeover.update(claimed_at=now, failed_at=None) == 1:
+        return CLAIMED
+    return SENT if row.filter(sent_at__isnull=False).exists() else IN_FLIGHT
 
 
 def _claimed_rows(batch: Batch, items: list[Item]):
@@ -259,7 +266,7 @@ def _send(batches: dict[str, Batch], *, today: datetime.date, dry_run: bool = Fa
     One SMTP connection serves the whole run (opening one per message cost more than everything else together),
     and reminders already sent are known from one query up front, so a second run on the same day is cheap.
     """
-    sent = skipped = failed = 0
+    sent = skipped = failed = in_flight = 0
     period_ids = {item.period.pk for batch in batches.values() for item in batch.items.values()}
     already_sent = set(
         Reminder.objects.filter(period_id__in=period_ids, sent_at__isnull=False).values_list("period_id", "recipient", "kind", "offset")
@@ -277,7 +284,9 @@ def _send(batches: dict[str, Batch], *, today: datetime.date, dry_run: bool = Fa
                 continue
             fresh = [i for i in items if (i.period.pk, recipient, i.kind, i.offset) not in already_sent]
             now = timezone.now()
-            claimed = [item for item in fresh if _claim(item, recipient, now)]
+            outcomes = [(item, _claim(item, recipient, now)) for item in fresh]
+            claimed = [item for item, outcome in outcomes if outcome == CLAIMED]
+            in_flight += sum(outcome == IN_FLIGHT for _, outcome in outcomes)
             skipped += len(items) - len(claimed)
             if not claimed:
                 continue
@@ -304,4 +313,7 @@ def _send(batches: dict[str, Batch], *, today: datetime.date, dry_run: bool = Fa
         Notification.objects.bulk_create(notifications, batch_size=500)
         if connection is not None:
             connection.close()
-    return {"date": today.isoformat(), "sent": sent, "skipped": skipped, "failed": failed}
+    result = {"date": today.isoformat(), "sent": sent, "skipped": skipped, "failed": failed}
+    if in_flight:
+        result["in_flight"] = in_flight  # claims held by another run: the Celery task retries after STALE_CLAIM
+    return result

@@ -13,7 +13,7 @@ def _day(today: str | None) -> datetime.date:
     return datetime.date.fromisoformat(today) if today else timezone.localdate()
 
 
-@shared_task
+@shared_task(ignore_result=False)
 def worker_health() -> dict:
     """A round trip through broker, worker and database; `check_worker` and the tests use it."""
     from agencies.models import Agency
@@ -55,12 +55,15 @@ def open_periods(today: str | None = None) -> int:
 @shared_task(bind=True, max_retries=6)
 def send_reminders(self, today: str | None = None) -> dict:
     """Daily reminders; reminders whose e-mail failed are retried with backoff (sent ones are never sent again)."""
-    from .reminders import reminders_send_due
+    from .reminders import STALE_CLAIM, reminders_send_due
 
     result = reminders_send_due(today=_day(today))
     if result["failed"]:
         log.warning("Reminders: %s e-mail(s) failed, retrying", result["failed"])
         raise self.retry(countdown=min(60 * 2 ** self.request.retries, 3600), kwargs={"today": result["date"]})
+    if result.get("in_flight"):
+        # another run (or one that died) holds claims not yet sent: come back once they can be taken over
+        raise self.retry(countdown=STALE_CLAIM.total_seconds() + 60, kwargs={"today": result["date"]})
     return result
 
 

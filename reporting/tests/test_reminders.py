@@ -259,3 +259,34 @@ def test_schedule_is_declared_at_eight(db):
     for name in ("reporting.tasks.send_reminders", "reporting.tasks.open_periods", "reporting.tasks.build_syntheses"):
         assert tasks[name].crontab.hour == "8" and tasks[name].crontab.minute == "0"
         assert str(tasks[name].crontab.timezone) == "Asia/Ho_Chi_Minh"
+
+
+def test_a_fresh_claim_of_another_run_is_left_to_it_and_reported(cast, periods):
+    from django.utils import timezone
+
+    close_other_years(periods, cast["dfa"])
+    Reminder.objects.create(period=periods[2025], recipient="canbo.sct@thanhhoa.gov.vn", kind="deadline", offset=7,
+                            claimed_at=timezone.now())
+    result = reminders_send_due(today=D(2025, 10, 29))
+    assert result["in_flight"] == 1 and not sent_to("canbo.sct@thanhhoa.gov.vn")
+
+
+def test_the_celery_task_retries_while_claims_are_in_flight(cast, periods, monkeypatch):
+    from celery.exceptions import Retry
+    from django.utils import timezone
+
+    from reporting import tasks
+
+    close_other_years(periods, cast["dfa"])
+    Reminder.objects.create(period=periods[2025], recipient="canbo.sct@thanhhoa.gov.vn", kind="deadline", offset=7,
+                            claimed_at=timezone.now())
+    retried = {}
+
+    def fake_retry(*args, **kwargs):
+        retried.update(kwargs)
+        raise Retry()
+
+    monkeypatch.setattr(tasks.send_reminders, "retry", fake_retry)
+    with pytest.raises(Retry):
+        tasks.send_reminders.run(today="2025-10-29")
+    assert retried["countdown"] >= 15 * 60

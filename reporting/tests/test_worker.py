@@ -16,7 +16,8 @@ def live_worker(transactional_db):
     from plan119.celery import app
 
     app.conf.task_always_eager = False
-    with start_worker(app, pool="solo", concurrency=1, perform_ping_check=True, shutdown_timeout=10) as worker:
+    # no ping check: results are ignored by default (CELERY_TASK_IGNORE_RESULT); worker_health keeps its result
+    with start_worker(app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=10) as worker:
         yield worker
 
 

@@ -17,4 +17,4 @@ class Command(BaseCommand):
         from django.utils import timezone
 
         result = reminders_send_due(today=today or timezone.localdate(), dry_run=dry_run, out=self.stdout)
-        self.stdout.write(json.dumps(result))
+        self.stdout.write(json.dumps({key: result[key] for key in ("date", "sent", "skipped", "failed")}))
