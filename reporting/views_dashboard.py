@@ -95,6 +95,8 @@ def dashboard(request, year=None):
     return render(request, "reporting/dashboard.html", {
         "period": period, "today": today, "stats": stats,
         "table": table, "page": page, "progress": task_progress(period=period),
+        "sections_url": reverse("dashboard_sections", args=[period.year]),
+        "detail_url": reverse("report_detail", args=[0]).replace("/0/", "/"),
         # overdue = the "missing" figure once the deadline has passed
         "overdue": overdue[:PAGE], "overdue_count": stats["missing"] if stats["days_left"] < 0 else 0,
         "years": period.plan.years(),
@@ -159,6 +161,18 @@ def dashboard_matrix(request, year):
     tasks = list(period.plan.tasks.leaves().order_by("sort_key"))
     cells = task_matrix(period=period, agency_ids=[a.pk for a in columns])
     grid = [(t, [cells.get(t.pk, {}).get(a.pk) for a in columns]) for t in tasks]
+    # label, colour and link of each cell prepared once here: hundreds of {% url %} tags and nested loops in the
+    # template cost more than the queries (bench/LOAD.md)
+    labels = dict(Progress.choices)
+    detail = reverse("report_detail", args=[0]).replace("/0/", "/{}/")
+    for _task, row in grid:
+        for cell in row:
+            if cell:
+                cell["label"] = labels.get(cell["progress"], "—") if cell["progress"] else "—"
+                cell["url"] = detail.format(cell["report_id"]) + f"#task-{cell['code']}"
+                cell["css"] = ("fw-bold " if cell["lead"] else "") + (
+                    "table-secondary" if not cell["submitted"] else "table-success" if cell["progress"] == "completed"
+                    else "table-warning" if cell["progress"] == "not_started" else "")
     export = table_response(
         request, filename=f"ma-tran-{year}", headers=[_("Task")] + [a.name for a in columns],
         rows=([t.code] + [((c["progress"] or "-") + (" *" if c["lead"] else "")) if c else "" for c in row] for t, row in grid),
