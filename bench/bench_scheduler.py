@@ -99,69 +99,6 @@ def _share_smtp_connection() -> None:
     reminders.build_mail = build_mail
 
 
-def _fast_docx() -> None:
-    """What-if (not app behaviour): the same DOCX XML, built with fewer python-docx calls.
-
-    ``_run`` appends ``w:r/w:rPr/w:t`` directly instead of ``paragraph.add_run(text)`` (which feeds the text through
-    python-docx's character-by-character tab/line-break translator and then sets each property through the
-    schema-ordered ``get_or_add_*`` helpers); ``_body`` deep-copies a prototype paragraph and inserts it just before
-    the body's ``w:sectPr`` (python-docx's ``add_paragraph`` looks the ``w:sectPr`` up among *all* body children
-    each time, which makes adding paragraphs quadratic).
-    """
-    import copy
-
-    from docx import Document
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-    from docx.text.paragraph import Paragraph
-    from docx.text.run import Run
-
-    from reporting import exports
-
-    original_run, original_body = exports._run, exports._body
-    prototype = {}
-
-    def fast_run(paragraph, text, *, bold=False, italic=False, size=None):
-        if any(ch in text for ch in "\t\n\r"):
-            return original_run(paragraph, text, bold=bold, italic=italic, size=size)
-        r = OxmlElement("w:r")
-        rpr = OxmlElement("w:rPr")
-        r.append(rpr)
-        if bold:
-            rpr.append(OxmlElement("w:b"))
-        if italic:
-            rpr.append(OxmlElement("w:i"))
-        if size is not None:
-            sz = OxmlElement("w:sz")
-            sz.set(qn("w:val"), str(int(round(size * 2))))
-            rpr.append(sz)
-        if text:
-            t = OxmlElement("w:t")
-            t.text = text
-            if len(text.strip()) < len(text):
-                t.set(qn("xml:space"), "preserve")
-            r.append(t)
-        paragraph._p.append(r)
-        return Run(r, paragraph)
-
-    def fast_body(doc, text="", *, bold=False, italic=False):
-        if "p" not in prototype:
-            prototype["p"] = original_body(Document())._p
-        body = doc.element.body
-        last = body[-1]
-        p = copy.deepcopy(prototype["p"])
-        if last.tag == qn("w:sectPr"):
-            last.addprevious(p)
-        else:
-            body.append(p)
-        paragraph = Paragraph(p, doc._body)
-        if text:
-            fast_run(paragraph, text, bold=bold, italic=italic)
-        return paragraph
-
-    exports._run, exports._body = fast_run, fast_body
-
-
 def _batched_send() -> None:
     """What-if (not app behaviour): the same claims, e-mails and notifications, with fewer round trips.
 
@@ -341,8 +278,6 @@ def child(args) -> int:
 
         from reporting.exports import synthesis_docx
 
-        if args.what_if == "fast-docx":
-            _fast_docx()
         synthesis = Synthesis.objects.get(period=period)
         content, narrative = synthesis.content, synthesis.narrative()
         signed_on = timezone.localtime(synthesis.finalised_at or synthesis.built_at).date()
@@ -589,10 +524,10 @@ def main(argv=None) -> int:
     parser.add_argument("--profile", metavar="DIR", help="run each measurement under cProfile, stats to DIR (slower)")
     parser.add_argument("--breakdown", action="store_true",
                         help="time the steps of the reminder run (e-mail rendering, SMTP, database) and print them")
-    parser.add_argument("--what-if", choices=["shared-smtp", "batched", "fast-docx"],
+    parser.add_argument("--what-if", choices=["shared-smtp", "batched"],
                         help="experiment, not app behaviour: reminders reuse one SMTP connection for the whole run "
-                             "(shared-smtp); also claim, mark sent and notify per chunk of 200 recipients (batched); "
-                             "the DOCX is built with fewer python-docx calls (fast-docx). See README.")
+                             "(shared-smtp; the app now does this); also claim, mark sent and notify per chunk of 200 "
+                             "recipients (batched). The fast DOCX experiment became app code (reporting/exports.py).")
     parser.add_argument("--keep-docx", metavar="FILE", help="also write the DOCX to FILE")
     parser.add_argument("--child", choices=["reminders", "synthesis", "docx"], help=argparse.SUPPRESS)
     parser.add_argument("--smtp-port", type=int, help=argparse.SUPPRESS)
