@@ -27,7 +27,7 @@ METRICS = {
 }
 
 
-def _rate(part, whole):
+def rate_percent(part, whole):
     return round(100.0 * part / whole, 1) if whole else 0.0
 
 
@@ -40,8 +40,8 @@ def dashboard_stats(*, period: ReportingPeriod, today: datetime.date) -> dict:
     # aggregate aliases may not shadow model fields ("expected"), hence the n_ prefix
     raw = period_reports(period).aggregate(**{f"n_{name}": Count("pk", filter=q) for name, q in METRICS.items()})
     counts = {name: raw[f"n_{name}"] for name in METRICS}
-    counts["reporting_rate"] = _rate(counts["submitted"], counts["expected"])
-    counts["on_time_rate"] = _rate(counts["on_time"], counts["expected"])
+    counts["reporting_rate"] = rate_percent(counts["submitted"], counts["expected"])
+    counts["on_time_rate"] = rate_percent(counts["on_time"], counts["expected"])
     counts["days_left"] = period.days_left(today)
     counts["synthesis_days_left"] = period.synthesis_days_left(today)
     return counts
@@ -111,8 +111,8 @@ def years_series(*, plan: Plan) -> list[dict]:
         r = by_year.get(year, {"expected": 0, "submitted": 0, "on_time": 0, "late": 0, "missing": 0})
         # a year with nothing expected yet has no rate (None: a gap in the chart, a dash in the table), not 0 %
         out.append({"year": year, **{k: r[k] for k in ("expected", "submitted", "on_time", "late", "missing")},
-                    "reporting_rate": _rate(r["submitted"], r["expected"]) if r["expected"] else None,
-                    "on_time_rate": _rate(r["on_time"], r["expected"]) if r["expected"] else None})
+                    "reporting_rate": rate_percent(r["submitted"], r["expected"]) if r["expected"] else None,
+                    "on_time_rate": rate_percent(r["on_time"], r["expected"]) if r["expected"] else None})
     return out
 
 

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tasks.models import Task
 
-from .models import Difficulty, DifficultyKind, DifficultyStatus, ReportSection, SectionFigure
+from .models import Difficulty, DifficultyKind, DifficultyStatus, ReportSection
 
 TEXT_LIMIT = 20000  # characters per text field: several pages, far beyond any real section
 
@@ -87,9 +87,3 @@ class DifficultyForm(forms.ModelForm):
 class DifficultyResponseForm(forms.Form):
     text = _limited_text(_("Response"), required=True, rows=4)
     status = forms.ChoiceField(label=_("New status"), choices=DifficultyStatus.choices)
-
-
-class SectionFigureForm(forms.ModelForm):
-    class Meta:
-        model = SectionFigure
-        fields = ["label", "value", "unit"]

@@ -1,12 +1,11 @@
 """Reads that feed the reporting pages."""
-import datetime
 
 from django.db.models import Count, Prefetch, Q
 
 from agencies.models import Agency
 from tasks.models import Assignment, Plan
 
-from .models import Attachment, Report, ReportEvent, ReportingPeriod, ReportSection, ReportStatus, SectionFigure
+from .models import Attachment, Report, ReportStatus, SectionFigure
 
 
 def agency_assignments(*, agency: Agency, plan: Plan):

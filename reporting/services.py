@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -472,7 +472,3 @@ def difficulty_respond(*, difficulty: Difficulty, user, text: str, status: str) 
     difficulty.status = status
     difficulty.save(update_fields=["status", "updated_at"])
     return response
-
-
-def reports_for_agency_home(*, agency: Agency) -> Q:
-    return Q(agency=agency)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from tasks.models import AssignmentRole
 
+from .dashboard import rate_percent
 from .models import (
     Difficulty,
     Progress,
@@ -29,10 +30,6 @@ def _finalised_message():
     return _("The synthesis has been finalised and can no longer change.")
 
 
-def _rate(part: int, whole: int) -> float:
-    return round(100.0 * part / whole, 1) if whole else 0.0
-
-
 def completeness(reports: list[Report]) -> dict:
     """DHIS2's reporting rate (submitted / expected) and on-time rate (submitted by the end of the due date / expected)."""
     expected = [r for r in reports if r.expected]
@@ -47,8 +44,8 @@ def completeness(reports: list[Report]) -> dict:
         "accepted": sum(r.status == ReportStatus.ACCEPTED for r in expected),
         "returned": sum(r.status == ReportStatus.RETURNED for r in expected),
         "waiting": sum(r.status == ReportStatus.SUBMITTED for r in expected),
-        "reporting_rate": _rate(len(submitted), len(expected)),
-        "on_time_rate": _rate(len(on_time), len(expected)),
+        "reporting_rate": rate_percent(len(submitted), len(expected)),
+        "on_time_rate": rate_percent(len(on_time), len(expected)),
         "voluntary_submitted": sum(1 for r in reports if not r.expected and r.submitted_at is not None),
     }
 

@@ -4,7 +4,6 @@ import mimetypes
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -337,7 +336,6 @@ def period_close(request, pk):
         services.period_reopen(period=period, user=request.user)
         messages.success(request, _("The %(year)s period is open again.") % {"year": period.year})
     else:
-        with transaction.atomic():
-            services.period_close(period=period, user=request.user)
+        services.period_close(period=period, user=request.user)
         messages.success(request, _("The %(year)s period is closed; its reports are read-only.") % {"year": period.year})
     return redirect("period_list")

@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 
-from agencies.models import Agency, Role
+from agencies.models import Role
 from agencies.tests.factories import UserFactory, staff_of
 from reporting import services
 from reporting.models import Notification, Reminder, ReminderKind, ReminderSettings

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from agencies.models import Agency
 from reporting import services
-from reporting.models import DayOff, EventKind, PeriodStatus, Report, ReportStatus
+from reporting.models import DayOff, EventKind, PeriodStatus, ReportStatus
 from reporting.tests.conftest import fill
 from tasks.models import Assignment, AssignmentRole, AssignmentSource, DeadlineKind, Task
 

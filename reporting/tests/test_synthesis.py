@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from agencies.models import Agency
 from reporting import services
-from reporting.models import ReportStatus, Synthesis
+from reporting.models import Synthesis
 from reporting.synthesis import synthesis_build, synthesis_edit, synthesis_finalise
 from reporting.tests.conftest import fill
 
