@@ -81,102 +81,6 @@ def _profiled(function, profile_to: str | None):
         stats.sort_stats("tottime").print_stats(20)
 
 
-def _share_smtp_connection() -> None:
-    """What-if (not app behaviour): every message of the run goes through one open SMTP connection."""
-    from django.core.mail import get_connection
-
-    from reporting import mail, reminders
-
-    shared = get_connection()
-    shared.open()
-    original = mail.build_mail
-
-    def build_mail(*a, **kw):
-        message = original(*a, **kw)
-        message.connection = shared
-        return message
-
-    reminders.build_mail = build_mail
-
-
-def _batched_send() -> None:
-    """What-if (not app behaviour): the same claims, e-mails and notifications, with fewer round trips.
-
-    Per chunk of 200 recipients: one ``INSERT … ON CONFLICT DO NOTHING RETURNING`` claims every reminder that nobody
-    claimed before (the ones that conflict go through the app's own ``_claim``, which also takes over dead claims);
-    the messages go out through one SMTP connection opened once for the run; then one UPDATE marks the chunk's
-    reminders sent and one ``bulk_create`` writes its notifications. A crash mid-chunk leaves claims without
-    ``sent_at``, which the app already takes over after ``STALE_CLAIM``.
-    """
-    from django.core.mail import get_connection
-    from django.db import connection as db
-    from django.urls import reverse
-    from django.utils import timezone
-    from psycopg2.extras import execute_values
-
-    from reporting import reminders
-    from reporting.models import Notification, Reminder
-
-    original = reminders._send
-    table = Reminder._meta.db_table
-
-    def _send(batches, *, today, dry_run=False, out=None):
-        if dry_run or db.vendor != "postgresql":
-            return original(batches, today=today, dry_run=dry_run, out=out)
-        sent = skipped = failed = 0
-        smtp = get_connection()
-        smtp.open()
-        home = reverse("home")
-        ordered = sorted(batches.items())
-        try:
-            for start in range(0, len(ordered), 200):
-                chunk = ordered[start:start + 200]
-                now = timezone.now()
-                values = [(item.period.pk, recipient, item.kind, item.offset, now, 0, "")
-                          for recipient, batch in chunk for item in batch.items.values()]
-                with db.cursor() as cursor:
-                    inserted = execute_values(
-                        cursor.cursor,
-                        f'INSERT INTO {table} (period_id, recipient, kind, "offset", claimed_at, attempts, error) '  # nosec B608: the table name comes from the model, values are parameters
-                        f'VALUES %s ON CONFLICT (period_id, recipient, kind, "offset") DO NOTHING '
-                        f'RETURNING id, period_id, recipient, kind, "offset"',
-                        values, page_size=1000, fetch=True,
-                    )
-                mine = {(p, r, k, o): pk for pk, p, r, k, o in inserted}
-                sent_ids, notifications = [], []
-                for recipient, batch in chunk:
-                    items = list(batch.items.values())
-                    claimed = [i for i in items if (i.period.pk, recipient, i.kind, i.offset) in mine
-                               or reminders._claim(i, recipient, now)]
-                    skipped += len(items) - len(claimed)
-                    if not claimed:
-                        continue
-                    try:
-                        message = reminders.render_batch(batch, claimed)
-                        message.connection = smtp
-                        message.send()
-                    except Exception as error:
-                        reminders._claimed_rows(batch, claimed).update(failed_at=timezone.now(), error=str(error)[:2000])
-                        failed += 1
-                        continue
-                    ids = [mine.get((i.period.pk, recipient, i.kind, i.offset)) for i in claimed]
-                    if None in ids:  # taken over through _claim: mark those the app's way
-                        reminders._claimed_rows(batch, claimed).update(sent_at=timezone.now(), error="")
-                    else:
-                        sent_ids += ids
-                    if batch.user is not None:
-                        notifications.append(Notification(user=batch.user, subject=message.subject, body=message.body,
-                                                          url=home))
-                    sent += 1
-                Reminder.objects.filter(pk__in=sent_ids).update(sent_at=timezone.now(), error="")
-                Notification.objects.bulk_create(notifications, batch_size=500)
-        finally:
-            smtp.close()
-        return {"date": today.isoformat(), "sent": sent, "skipped": skipped, "failed": failed}
-
-    reminders._send = _send
-
-
 def _install_timers() -> dict:
     """Wrap the steps of a reminder run with wall-clock counters (cheap, unlike cProfile): where do the seconds go?"""
     from django.core.mail import EmailMessage
@@ -202,7 +106,7 @@ def _install_timers() -> dict:
 
     reminders.reports_open_due = timed("reports_open_due", reminders.reports_open_due)
     reminders.reminders_due = timed("reminders_due (who is owed what)", reminders.reminders_due)
-    reminders._claim = timed("_claim (insert Reminder row)", reminders._claim)
+    reminders._claim_chunk = timed("_claim_chunk (insert Reminder rows)", reminders._claim_chunk)
     reminders.render_batch = timed("render_batch (3 templates)", reminders.render_batch)
     QuerySet.update = timed("QuerySet.update (mark sent)", QuerySet.update)
     Notification.objects.create = timed("Notification.objects.create", Notification.objects.create)
@@ -250,10 +154,6 @@ def child(args) -> int:
         settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
         settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
         day = datetime.date.fromisoformat(args.day)
-        if args.what_if == "shared-smtp":
-            _share_smtp_connection()
-        elif args.what_if == "batched":
-            _batched_send()
         timers = _install_timers() if args.breakdown else None
         cpu, started = cpu_seconds(), time.perf_counter()
         out["result"] = _profiled(lambda: reminders_send_due(today=day), profile_to)
@@ -302,8 +202,6 @@ def run_child(name: str, args, **extra) -> dict:
         command += ["--profile", args.profile]
     if args.breakdown:
         command += ["--breakdown"]
-    if args.what_if:
-        command += ["--what-if", args.what_if]
     if args.keep_docx:
         command += ["--keep-docx", args.keep_docx]
     proc = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
@@ -394,8 +292,6 @@ def orchestrate(args) -> int:
     period = ReportingPeriod.objects.get(plan=plan, year=args.year)
     agencies = Agency.objects.filter(active=True, kind__in=ORDERED_KINDS).count()
     common = {"agencies": agencies, "year": args.year}
-    if args.what_if:
-        common["what_if"] = args.what_if
 
     statuses = dict(ReportingPeriod.objects.filter(plan=plan).values_list("pk", "status"))
     handler = CountingHandler()
@@ -524,10 +420,6 @@ def main(argv=None) -> int:
     parser.add_argument("--profile", metavar="DIR", help="run each measurement under cProfile, stats to DIR (slower)")
     parser.add_argument("--breakdown", action="store_true",
                         help="time the steps of the reminder run (e-mail rendering, SMTP, database) and print them")
-    parser.add_argument("--what-if", choices=["shared-smtp", "batched"],
-                        help="experiment, not app behaviour: reminders reuse one SMTP connection for the whole run "
-                             "(shared-smtp; the app now does this); also claim, mark sent and notify per chunk of 200 "
-                             "recipients (batched). The fast DOCX experiment became app code (reporting/exports.py).")
     parser.add_argument("--keep-docx", metavar="FILE", help="also write the DOCX to FILE")
     parser.add_argument("--child", choices=["reminders", "synthesis", "docx"], help=argparse.SUPPRESS)
     parser.add_argument("--smtp-port", type=int, help=argparse.SUPPRESS)

@@ -25,6 +25,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt, Twips
+from docx.table import _Row
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 from openpyxl import Workbook
@@ -328,8 +329,7 @@ def _table(doc, widths_mm: list[float], *, bordered: bool):
     return table
 
 
-def _row(table, values: list[str], widths_mm: list[float], *, header=False, size: float = 13,
-         aligns: list | None = None):
+def _build_row(table, values: list[str], widths_mm, *, header=False, size: float = 13, aligns=None):
     row = table.add_row()
     if header:
         # Repeat the header row on every page the table runs over.
@@ -348,6 +348,34 @@ def _row(table, values: list[str], widths_mm: list[float], *, header=False, size
             q.alignment = align
             _run(q, extra, italic=True, size=size)
     return row
+
+
+@functools.lru_cache(maxsize=32)
+def _row_prototype(widths_mm: tuple, header: bool, size: float, aligns: tuple | None):
+    """A row of one-line cells built the python-docx way, to be copied: building each of a synthesis's thousands of
+    rows cell by cell through python-docx's schema lookups took most of the DOCX export (bench/bench_scheduler.py)."""
+    table = Document().add_table(rows=0, cols=len(widths_mm))
+    for column, width in zip(table.columns, widths_mm):
+        column.width = Mm(width)
+    return _build_row(table, ["x"] * len(widths_mm), widths_mm, header=header, size=size, aligns=aligns)._tr
+
+
+def _row(table, values: list[str], widths_mm: list[float], *, header=False, size: float = 13,
+         aligns: list | None = None):
+    """A table row, one cell per value; a value's further lines become italic paragraphs of its cell."""
+    texts = [str(value) for value in values]
+    if any(ch in text for text in texts for ch in "\t\n\r"):
+        return _build_row(table, texts, widths_mm, header=header, size=size, aligns=aligns)
+    tr = copy.deepcopy(_row_prototype(tuple(widths_mm), header, size, tuple(aligns) if aligns is not None else None))
+    for t, text in zip(list(tr.iter(qn("w:t"))), texts):
+        if not text:
+            t.getparent().remove(t)
+            continue
+        t.text = text
+        if len(text.strip()) < len(text):
+            t.set(qn("xml:space"), "preserve")
+    table._tbl.append(tr)
+    return _Row(tr, table)
 
 
 def _page_number_header(section) -> None:

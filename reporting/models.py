@@ -420,6 +420,8 @@ class Reminder(models.Model):
     kind = models.CharField(_("kind"), max_length=12, choices=ReminderKind.choices)
     offset = models.IntegerField(_("days before the deadline"), help_text=_("negative once the deadline has passed"))
     claimed_at = models.DateTimeField(_("claimed at"))
+    # Which claiming call inserted or took over the row (reporting.reminders._claim_chunk).
+    claim = models.UUIDField(null=True, blank=True, editable=False)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)

@@ -5,18 +5,22 @@ one e-mail per recipient covering everything that concerns them. Both are pure f
 """
 import datetime
 import logging
+import queue
+import threading
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.conf import settings as django_settings
 from django.core.mail import get_connection
-from django.db import IntegrityError, transaction
+from django.db import connection
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from agencies.models import Role, User
 
-from .mail import build_mail
+from .mail import compose_mail, render_mail
 from .models import (
     Notification,
     PeriodStatus,
@@ -187,46 +191,64 @@ def reminders_due(*, today: datetime.date) -> dict[str, Batch]:
 
 CLAIMED, SENT, IN_FLIGHT = "claimed", "sent", "in_flight"
 
+# Recipients whose reminders are claimed together in one INSERT … ON CONFLICT DO NOTHING.
+CLAIM_CHUNK = 250
 
-def _claim(item: Item, recipient: str, now) -> str:
-    """Insert the reminder row; only the run whose insert (or take-over of a dead claim) succeeds may send.
 
-    Returns CLAIMED (send it), SENT (already gone out) or IN_FLIGHT (another run holds a fresh claim).
-    """
-    try:
-        with transaction.atomic():
-            Reminder.objects.create(period=item.period, recipient=recipient, kind=item.kind, offset=item.offset, claimed_at=now)
-        return CLAIMED
-    except IntegrityError:
-        pass
+def _takeover(item: Item, recipient: str, now, token) -> tuple[str, int | None]:
+    """A row for this reminder exists already: take it over if its run failed or died, else say why not."""
     row = Reminder.objects.filter(period=item.period, recipient=recipient, kind=item.kind, offset=item.offset)
     takeover = row.filter(sent_at__isnull=True).filter(Q(failed_at__isnull=False) | Q(claimed_at__lt=now - STALE_CLAIM))
-    if takeover.update(claimed_at=now, failed_at=None) == 1:
-        return CLAIMED
-    return SENT if row.filter(sent_at__isnull=False).exists() else IN_FLIGHT
+    if takeover.update(claimed_at=now, failed_at=None, claim=token) == 1:
+        return CLAIMED, row.values_list("pk", flat=True).get()
+    return (SENT if row.filter(sent_at__isnull=False).exists() else IN_FLIGHT), None
 
 
-def _claimed_rows(batch: Batch, items: list[Item]):
-    condition = Q()
-    for item in items:
-        condition |= Q(period_id=item.period.pk, kind=item.kind, offset=item.offset)
-    return Reminder.objects.filter(condition, recipient=batch.recipient)
+def _claim_chunk(wanted: list[tuple[str, Item]], now) -> dict[tuple, tuple[str, int | None]]:
+    """Claim many reminders at once; only the run whose row gets in (or that takes over a dead claim) may send.
+
+    One INSERT … ON CONFLICT DO NOTHING for the whole chunk, tagged with a token of this call: the rows carrying the
+    token afterwards are the ones this run inserted. The few that conflicted go through `_takeover` one by one.
+    Returns {(recipient, item.key): (CLAIMED, pk) | (SENT, None) | (IN_FLIGHT, None)}.
+    """
+    token = uuid.uuid4()
+    Reminder.objects.bulk_create(
+        [Reminder(period=item.period, recipient=recipient, kind=item.kind, offset=item.offset, claimed_at=now, claim=token)
+         for recipient, item in wanted],
+        ignore_conflicts=True, batch_size=1000,
+    )
+    mine = Reminder.objects.filter(
+        claim=token, period_id__in={item.period.pk for _, item in wanted}, recipient__in={recipient for recipient, _ in wanted}
+    ).values_list("pk", "recipient", "period_id", "kind", "offset")
+    outcomes = {(recipient, (period_id, kind, offset)): (CLAIMED, pk) for pk, recipient, period_id, kind, offset in mine}
+    for recipient, item in wanted:
+        if (recipient, item.key) not in outcomes:
+            outcomes[(recipient, item.key)] = _takeover(item, recipient, now, token)
+    return outcomes
 
 
 def _report_link(report: Report) -> str:
     return reverse("report_edit" if report.is_editable() else "report_detail", args=[report.pk])
 
 
-def render_batch(batch: Batch, items: list[Item]):
-    context = {
-        "items": [
-            {"item": item, "kind": item.kind, "period": item.period, "reports": [(r, _report_link(r)) for r in item.reports],
-             "digest": item.digest, "days_left": item.offset, "days_overdue": -item.offset}
-            for item in sorted(items, key=lambda i: (i.period.year, i.kind, i.offset))
-        ],
-        "user": batch.user,
-    }
-    return build_mail("reminders", context, to=[batch.recipient], language=batch.language)
+def render_batch(batch: Batch, items: list[Item], rendered: dict | None = None):
+    """The e-mail for one recipient. Its words depend only on the language and the items (the people of one agency
+    get the same reminder), so a run passes `rendered` to render each distinct e-mail once."""
+    items = sorted(items, key=lambda i: (i.period.year, i.kind, i.offset))
+    key = (batch.language, tuple((item.key, tuple(r.pk for r in item.reports)) for item in items))
+    text = rendered.get(key) if rendered is not None else None
+    if text is None:
+        context = {
+            "items": [
+                {"item": item, "kind": item.kind, "period": item.period, "reports": [(r, _report_link(r)) for r in item.reports],
+                 "digest": item.digest, "days_left": item.offset, "days_overdue": -item.offset}
+                for item in items
+            ],
+        }
+        text = render_mail("reminders", context, batch.language)
+        if rendered is not None:
+            rendered[key] = text
+    return compose_mail(text, to=[batch.recipient])
 
 
 def reminders_manual(*, period: ReportingPeriod, today: datetime.date, agency_ids: list[int] | None = None) -> dict[str, Batch]:
@@ -260,60 +282,131 @@ def reminders_send_due(*, today: datetime.date, dry_run: bool = False, out=None)
     return _send(reminders_due(today=today), today=today, dry_run=dry_run, out=out)
 
 
-def _send(batches: dict[str, Batch], *, today: datetime.date, dry_run: bool = False, out=None) -> dict:
-    """Claim, then send one e-mail per recipient; a recipient whose claims all belong to someone else is skipped.
-
-    One SMTP connection serves the whole run (opening one per message cost more than everything else together),
-    and reminders already sent are known from one query up front, so a second run on the same day is cheap.
+class _Courier:
+    """Delivers rendered messages on a few threads, each with its own SMTP connection, so that the run's own work
+    (claims, rendering, recording) goes on while the mail server answers. Deliveries come back through `finished()`.
     """
-    sent = skipped = failed = in_flight = 0
-    period_ids = {item.period.pk for batch in batches.values() for item in batch.items.values()}
-    already_sent = set(
-        Reminder.objects.filter(period_id__in=period_ids, sent_at__isnull=False).values_list("period_id", "recipient", "kind", "offset")
-    )
-    connection = None
-    notifications = []
-    try:
-        for recipient, batch in sorted(batches.items()):
-            items = list(batch.items.values())
-            if dry_run:
-                kinds = ", ".join(f"{i.kind}({i.offset:+d}) {len(i.reports)} report(s)" for i in items)
-                if out is not None:
-                    out.write(f"would send to {recipient} [{batch.language}]: {kinds}\n")
-                sent += 1
-                continue
-            fresh = [i for i in items if (i.period.pk, recipient, i.kind, i.offset) not in already_sent]
-            now = timezone.now()
-            outcomes = [(item, _claim(item, recipient, now)) for item in fresh]
-            claimed = [item for item, outcome in outcomes if outcome == CLAIMED]
-            in_flight += sum(outcome == IN_FLIGHT for _, outcome in outcomes)
-            skipped += len(items) - len(claimed)
-            if not claimed:
-                continue
+
+    def __init__(self, connections: int):
+        self.todo: queue.Queue = queue.Queue(maxsize=connections * 8)
+        self.done: queue.Queue = queue.Queue()
+        self.threads = [threading.Thread(target=self._deliver, daemon=True) for _ in range(connections)]
+        for thread in self.threads:
+            thread.start()
+
+    def _deliver(self):
+        connection = None
+        while (job := self.todo.get()) is not None:
+            message, tag = job
             try:
-                message = render_batch(batch, claimed)
                 if connection is None:
                     connection = get_connection()
                     connection.open()
                 message.connection = connection
                 message.send()
-            except Exception as error:  # the mail server is unreachable: the claim is released for the retry
-                log.warning("Reminder to %s failed: %s", recipient, error)
-                _claimed_rows(batch, claimed).update(failed_at=timezone.now(), error=str(error)[:2000], attempts=F("attempts") + 1)
-                failed += 1
+            except Exception as error:  # the mail server is unreachable: reported, the claim is released
+                self.done.put((tag, message, error))
                 if connection is not None:
                     connection.close()
                     connection = None
                 continue
-            _claimed_rows(batch, claimed).update(sent_at=timezone.now(), error="")
-            if batch.user is not None:
-                notifications.append(Notification(user=batch.user, subject=message.subject, body=message.body, url=reverse("home")))
-            sent += 1
-    finally:
-        Notification.objects.bulk_create(notifications, batch_size=500)
+            self.done.put((tag, message, None))
         if connection is not None:
             connection.close()
-    result = {"date": today.isoformat(), "sent": sent, "skipped": skipped, "failed": failed}
-    if in_flight:
-        result["in_flight"] = in_flight  # claims held by another run: the Celery task retries after STALE_CLAIM
+
+    def put(self, message, tag):
+        self.todo.put((message, tag))
+
+    def finished(self) -> list:
+        out = []
+        while True:
+            try:
+                out.append(self.done.get_nowait())
+            except queue.Empty:
+                return out
+
+    def close(self) -> list:
+        for _ in self.threads:
+            self.todo.put(None)
+        for thread in self.threads:
+            thread.join()
+        return self.finished()
+
+
+def _send(batches: dict[str, Batch], *, today: datetime.date, dry_run: bool = False, out=None) -> dict:
+    """Claim, then send one e-mail per recipient; a recipient whose claims all belong to someone else is skipped.
+
+    Claims are taken a chunk of recipients at a time (one INSERT). Messages go out through a few SMTP connections
+    (django_settings.REMINDER_SMTP_CONNECTIONS); each delivered message is marked sent as soon as its delivery is known,
+    so a run killed at any point re-sends at most the few deliveries it had not yet recorded: its other unsent
+    claims are taken over after STALE_CLAIM. Reminders already sent are known from one query up front, so a second
+    run on the same day is cheap.
+    """
+    counts = {"sent": 0, "skipped": 0, "failed": 0, "in_flight": 0}
+    if dry_run:
+        for recipient, batch in sorted(batches.items()):
+            if out is not None:
+                kinds = ", ".join(f"{i.kind}({i.offset:+d}) {len(i.reports)} report(s)" for i in batch.items.values())
+                out.write(f"would send to {recipient} [{batch.language}]: {kinds}\n")
+            counts["sent"] += 1
+        return {"date": today.isoformat(), "sent": counts["sent"], "skipped": 0, "failed": 0}
+    period_ids = {item.period.pk for batch in batches.values() for item in batch.items.values()}
+    already_sent = set(
+        Reminder.objects.filter(period_id__in=period_ids, sent_at__isnull=False).values_list("period_id", "recipient", "kind", "offset")
+    )
+    home = reverse("home")
+    notifications = []
+    rendered = {}
+
+    def record(deliveries):
+        """Mark what went out as sent (one UPDATE for all deliveries known so far), release what failed."""
+        delivered = [(batch, pks, message) for (batch, pks), message, error in deliveries if error is None]
+        if delivered:
+            Reminder.objects.filter(pk__in=[pk for _, pks, _ in delivered for pk in pks]).update(sent_at=timezone.now(), error="")
+            notifications.extend(Notification(user=batch.user, subject=message.subject, body=message.body, url=home)
+                                 for batch, _, message in delivered if batch.user is not None)
+            counts["sent"] += len(delivered)
+        for (batch, pks), _, error in deliveries:
+            if error is not None:
+                log.warning("Reminder to %s failed: %s", batch.recipient, error)
+                Reminder.objects.filter(pk__in=pks).update(failed_at=timezone.now(), error=str(error)[:2000], attempts=F("attempts") + 1)
+                counts["failed"] += 1
+
+    ordered = sorted(batches.items())
+    courier = _Courier(max(1, django_settings.REMINDER_SMTP_CONNECTIONS))
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit TO OFF")
+    try:
+        for start in range(0, len(ordered), CLAIM_CHUNK):
+            chunk = ordered[start:start + CLAIM_CHUNK]
+            wanted = [(recipient, item) for recipient, batch in chunk for item in batch.items.values()
+                      if (item.period.pk, recipient, item.kind, item.offset) not in already_sent]
+            outcomes = _claim_chunk(wanted, timezone.now()) if wanted else {}
+            for recipient, batch in chunk:
+                items = list(batch.items.values())
+                mine = [(item, outcomes[(recipient, item.key)]) for item in items if (recipient, item.key) in outcomes]
+                claimed = [item for item, (outcome, _) in mine if outcome == CLAIMED]
+                counts["in_flight"] += sum(outcome == IN_FLIGHT for _, (outcome, _) in mine)
+                counts["skipped"] += len(items) - len(claimed)
+                if claimed:
+                    tag = (batch, [pk for _, (outcome, pk) in mine if outcome == CLAIMED])
+                    try:
+                        message = render_batch(batch, claimed, rendered)
+                    except Exception as error:  # noqa: BLE001 - recorded like a failed delivery, the run goes on
+                        record([(tag, None, error)])
+                        continue
+                    courier.put(message, tag)
+                record(courier.finished())
+            Notification.objects.bulk_create(notifications, batch_size=500)
+            notifications.clear()
+    finally:
+        record(courier.close())
+        Notification.objects.bulk_create(notifications, batch_size=500)
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET synchronous_commit")
+    result = {"date": today.isoformat(), "sent": counts["sent"], "skipped": counts["skipped"], "failed": counts["failed"]}
+    if counts["in_flight"]:
+        result["in_flight"] = counts["in_flight"]  # claims held by another run: the Celery task retries after STALE_CLAIM
     return result

@@ -394,3 +394,22 @@ def test_xlsx_without_narrative_and_with_empty_lists(content):
     wb = openpyxl.load_workbook(io.BytesIO(synthesis_xlsx(content)))
     assert all(ws.max_row == 1 or ws.title == "Tình hình báo cáo" for ws in wb.worksheets)
     assert wb["Khó khăn, kiến nghị"].auto_filter.ref == "A1:H1"
+
+
+@pytest.mark.parametrize("header", [True, False])
+def test_docx_rows_copied_from_a_prototype_match_rows_built_cell_by_cell(header):
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from lxml import etree
+
+    from reporting.exports import _build_row, _row
+
+    widths = [10.0, 60.0, 40.0, 30.0]
+    aligns = None if header else [WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.LEFT, WD_ALIGN_PARAGRAPH.LEFT,
+                                  WD_ALIGN_PARAGRAPH.CENTER]
+    values = ["1", "Sở Ngoại vụ", "", " lề trái"]
+    built, copied = (Document().add_table(rows=0, cols=4) for _ in range(2))
+    slow = _build_row(built, values, widths, header=header, aligns=aligns)._tr
+    fast = _row(copied, values, widths, header=header, aligns=aligns)._tr
+    assert etree.tostring(fast) == etree.tostring(slow)
+    assert fast.getparent() is copied._tbl
+    assert [c.text for c in _row(copied, ["2", "Sở Tài chính", "", "x"], widths, aligns=aligns).cells] == ["2", "Sở Tài chính", "", "x"]

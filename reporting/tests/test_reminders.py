@@ -241,6 +241,54 @@ def test_concurrent_runs_send_each_reminder_once(cast, periods):
     assert sum(r["sent"] for r in results) == len(mail.outbox) == Reminder.objects.filter(sent_at__isnull=False).values("recipient").distinct().count()
 
 
+@pytest.mark.parametrize("chunk", [1, 2, 1000])
+def test_claims_taken_in_chunks_send_each_reminder_once(cast, periods, monkeypatch, chunk):
+    from reporting import reminders
+
+    close_other_years(periods, cast["dfa"])
+    monkeypatch.setattr(reminders, "CLAIM_CHUNK", chunk)
+    first = reminders_send_due(today=D(2025, 10, 29))
+    recipients = [m.to[0] for m in mail.outbox]
+    assert first["sent"] == len(recipients) == len(set(recipients)) > 2
+    assert not Reminder.objects.filter(sent_at__isnull=True).exists()
+    assert Reminder.objects.values("claim").distinct().count() == -(-Reminder.objects.values("recipient").distinct().count() // chunk)
+    assert reminders_send_due(today=D(2025, 10, 29))["sent"] == 0 and len(mail.outbox) == len(recipients)
+
+
+def test_a_failed_send_leaves_only_that_recipients_claims_open(cast, periods, monkeypatch):
+    from django.core.mail import EmailMultiAlternatives
+
+    close_other_years(periods, cast["dfa"])
+    original = EmailMultiAlternatives.send
+
+    def refuse_sct(self, *args, **kwargs):
+        if self.to == ["canbo.sct@thanhhoa.gov.vn"]:
+            raise ConnectionRefusedError("mailbox unavailable")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", refuse_sct)
+    result = reminders_send_due(today=D(2025, 10, 29))
+    assert result["failed"] == 1 and result["sent"] == len(mail.outbox) > 0
+    open_claims = Reminder.objects.filter(sent_at__isnull=True)
+    assert set(open_claims.values_list("recipient", flat=True)) == {"canbo.sct@thanhhoa.gov.vn"}
+    assert open_claims.filter(failed_at__isnull=False, attempts=1).count() == open_claims.count()
+
+
+def test_identical_reminders_are_rendered_once_per_language(cast, periods, monkeypatch, agency_of):
+    from reporting import reminders
+
+    close_other_years(periods, cast["dfa"])
+    staff_of(agency_of("SCT"), email="tonghop.sct@thanhhoa.gov.vn", language="en")
+    calls = []
+    original = reminders.render_mail
+    monkeypatch.setattr(reminders, "render_mail", lambda *a, **kw: calls.append(a) or original(*a, **kw))
+    reminders_send_due(today=D(2025, 10, 29))
+    vi, also_vi, en = (sent_to(a)[0] for a in ("canbo.sct@thanhhoa.gov.vn", "vanthu.sct@thanhhoa.gov.vn", "tonghop.sct@thanhhoa.gov.vn"))
+    assert vi.body == also_vi.body and vi.subject == also_vi.subject and vi.to != also_vi.to
+    assert en.body != vi.body and "report" in en.subject
+    assert len(calls) < len(mail.outbox)
+
+
 def test_stale_claim_of_a_dead_run_is_taken_over(cast, periods):
     from django.utils import timezone
 
