@@ -430,6 +430,7 @@ def dashboard_pages(year: int) -> list[tuple[str, str]]:
         ("reports_late", f"/dashboard/{year}/reports/?metric=late"),
         ("sections_in_progress", f"/dashboard/{year}/sections/?progress=in_progress"),
         ("matrix", f"/dashboard/{year}/matrix/"),
+        ("tasks", f"/dashboard/{year}/tasks/"),
         ("years", "/dashboard/years/"),
     ]
 

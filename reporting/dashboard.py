@@ -7,7 +7,7 @@ organisations, whose reports are voluntary).
 import datetime
 from collections import defaultdict
 
-from django.db.models import Count, Q
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 
 from tasks.models import AssignmentRole, Plan
 
@@ -63,23 +63,36 @@ def sections_for(*, period: ReportingPeriod, task_id: int | None = None, progres
     return queryset.select_related("report__agency", "task").order_by("task__sort_key", "report__agency__name")
 
 
+PROGRESS_VALUES = frozenset(Progress.values)
+
+
 def task_progress(*, period: ReportingPeriod):
-    """Per task: how many submitted sections are at each progress status, and how many are not reported."""
+    """Per task: how many submitted sections are at each progress status, and how many are not reported.
+
+    One count per (task, progress, submitted) added up here: the same figures as one filtered COUNT per status,
+    for a fraction of the query-building time (bench/bench_dashboards.py)."""
+    submitted = ExpressionWrapper(Q(report__submitted_at__isnull=False), output_field=BooleanField())
     rows = (
         ReportSection.objects.filter(report__period=period, report__agency__active=True, requested=False)
-        .values("task_id", "task__code", "task__title", "task__title_en", "task__sort_key")
-        .annotate(
-            expected=Count("pk"),
-            reported=Count("pk", filter=Q(report__submitted_at__isnull=False)),
-            **{p: Count("pk", filter=Q(report__submitted_at__isnull=False, progress=p)) for p in Progress.values},
-        )
-        .order_by("task__sort_key")
+        .values_list("task_id", "task__code", "task__title", "task__title_en", "task__sort_key", "progress")
+        .annotate(submitted=submitted, n=Count("pk"))
+        .order_by()
     )
-    out = []
-    for row in rows:
+    tasks = {}
+    for task_id, code, title, title_en, sort_key, progress, is_submitted, n in rows:
+        row = tasks.get(task_id)
+        if row is None:
+            row = tasks[task_id] = {"task_id": task_id, "task__code": code, "task__title": title, "task__title_en": title_en,
+                                    "task__sort_key": sort_key, "expected": 0, "reported": 0, **dict.fromkeys(Progress.values, 0)}
+        row["expected"] += n
+        if is_submitted:
+            row["reported"] += n
+            if progress in PROGRESS_VALUES:
+                row[progress] += n
+    out = sorted(tasks.values(), key=lambda row: row["task__sort_key"])
+    for row in out:
         row["no_progress"] = row["not_started"] + (row["reported"] - sum(row[p] for p in Progress.values))
         row["unreported"] = row["expected"] - row["reported"]
-        out.append(row)
     return out
 
 

@@ -1,5 +1,8 @@
 import django_filters
 from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import AgencyKind
@@ -22,23 +25,44 @@ SORTS = {
 }
 
 
+class CompactSelect(forms.Select):
+    """A plain <select> written in Python: Django renders every option through its own template, which made the
+    dashboard's filter form (a task list of some fifty options) a fifth of the page's time (bench/bench_dashboards.py).
+    Same markup as forms.Select for flat choices."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        options = format_html_join("", "<option value=\"{}\"{}>{}</option>", (
+            (option["value"], mark_safe(" selected") if option["selected"] else "", option["label"])
+            for _group, group_options, _index in widget["optgroups"] for option in group_options
+        ))
+        return format_html("<select name=\"{}\"{}>{}</select>", widget["name"], flatatt(widget["attrs"]), options)
+
+
 class AgencyReportFilter(django_filters.FilterSet):
     """The DFA's table of agencies for one period: kind, status, late, lead of a task, and accent-insensitive search."""
 
     q = django_filters.CharFilter(label=_("Search"), method="search",
                                   widget=forms.TextInput(attrs={"placeholder": _("e.g. ngoai vu")}))
-    kind = django_filters.ChoiceFilter(label=_("Kind"), field_name="agency__kind", choices=AgencyKind.choices)
-    status = django_filters.ChoiceFilter(label=_("Status"), choices=STATUS_CHOICES, method="by_status")
+    kind = django_filters.ChoiceFilter(label=_("Kind"), field_name="agency__kind", choices=AgencyKind.choices, widget=CompactSelect)
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=STATUS_CHOICES, method="by_status", widget=CompactSelect)
     late = django_filters.BooleanFilter(label=_("Late"), method="by_late",
-                                        widget=forms.Select(choices=[("", "---------"), ("true", _("Yes")), ("false", _("No"))]))
-    lead_of = django_filters.ModelChoiceFilter(label=_("Lead of task"), queryset=Task.objects.order_by("sort_key"), method="by_lead")
-    sort = django_filters.ChoiceFilter(label=_("Sort by"), method="by_sort", empty_label=None, choices=[
+                                        widget=CompactSelect(choices=[("", "---------"), ("true", _("Yes")), ("false", _("No"))]))
+    lead_of = django_filters.ModelChoiceFilter(label=_("Lead of task"), queryset=Task.objects.order_by("sort_key"), method="by_lead",
+                                               widget=CompactSelect)
+    sort = django_filters.ChoiceFilter(label=_("Sort by"), method="by_sort", empty_label=None, widget=CompactSelect, choices=[
         ("agency", _("Agency")), ("-submitted", _("Latest submission")), ("submitted", _("Earliest submission")),
         ("-late", _("Most days late")), ("status", _("Status"))])
 
     class Meta:
         model = Report
         fields = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.form.fields.values():  # Bootstrap classes, as crispy-forms would add them
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs["class"] = css
 
     def search(self, queryset, name, value):
         from agencies.fields import fold

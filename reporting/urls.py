@@ -26,6 +26,7 @@ urlpatterns = [
     path("dashboard/<int:year>/reports/", views_dashboard.dashboard_reports, name="dashboard_reports"),
     path("dashboard/<int:year>/sections/", views_dashboard.dashboard_sections, name="dashboard_sections"),
     path("dashboard/<int:year>/matrix/", views_dashboard.dashboard_matrix, name="dashboard_matrix"),
+    path("dashboard/<int:year>/tasks/", views_dashboard.dashboard_tasks, name="dashboard_tasks"),
     path("dashboard/<int:year>/remind/", views_dashboard.dashboard_remind, name="dashboard_remind"),
     path("dashboard/years/", views_dashboard.dashboard_years, name="dashboard_years"),
     path("profile/", views_profile.profile, name="profile"),

@@ -38,6 +38,7 @@ MATRIX = {
     "dashboard_reports": ("get", {"anonymous": LOGIN, "dfa": 200, "leader": 200, "admin": 200, "*": 403}),
     "dashboard_sections": ("get", {"anonymous": LOGIN, "dfa": 200, "leader": 200, "admin": 200, "*": 403}),
     "dashboard_matrix": ("get", {"anonymous": LOGIN, "dfa": 200, "leader": 200, "admin": 200, "*": 403}),
+    "dashboard_tasks": ("get", {"anonymous": LOGIN, "dfa": 200, "leader": 200, "admin": 200, "*": 403}),
     "dashboard_years": ("get", {"anonymous": LOGIN, "dfa": 200, "leader": 200, "admin": 200, "*": 403}),
     "dashboard_remind": ("post", {"anonymous": LOGIN, "dfa": 302, "admin": 302, "*": 403}),
     "profile": ("get", {"anonymous": LOGIN, "*": 200}),
@@ -97,7 +98,7 @@ def world(plan119, staff, other_staff, dfa_officer, leader, admin_user, django_c
         "attachment_download": [attachment.pk], "period_close": [periods[2025].pk], "difficulty_detail": [difficulty.pk],
         "synthesis": [2025], "synthesis_build": [2025], "synthesis_status": [2025], "synthesis_finalise": [2025],
         "synthesis_download": [2025, "docx"], "dashboard_year": [2025], "dashboard_reports": [2025],
-        "dashboard_sections": [2025], "dashboard_matrix": [2025], "dashboard_remind": [2025],
+        "dashboard_sections": [2025], "dashboard_matrix": [2025], "dashboard_tasks": [2025], "dashboard_remind": [2025],
         "calendar_feed": [staff.calendar_token],
     }
     users = {"anonymous": None, "owner": staff, "other": other_staff, "dfa": dfa_officer, "leader": leader, "admin": admin_user}

@@ -54,6 +54,7 @@ PAGES = [
     ("dashboard_reports", [2025], "?metric=late"),
     ("dashboard_sections", [2025], "?progress=in_progress"),
     ("dashboard_matrix", [2025], ""),
+    ("dashboard_tasks", [2025], ""),
     ("dashboard_years", [], ""),
 ]
 
@@ -78,8 +79,11 @@ def test_every_number_drills_down(client, season, dfa_officer):
     missing = client.get(reverse("dashboard_reports", args=[2025]), {"metric": "missing"})
     assert missing.context["page"].paginator.count == client.get(reverse("dashboard_year", args=[2025])).context["stats"]["missing"]
     assert client.get(reverse("dashboard_reports", args=[2025]), {"metric": "bogus"}).status_code == 404
-    progress = client.get(reverse("dashboard_year", args=[2025])).context["progress"]
-    row = next(r for r in progress if r["task__code"] == "4.3")
+    assert reverse("dashboard_tasks", args=[2025]) in client.get(reverse("dashboard_year", args=[2025])).content.decode()
+    by_task = client.get(reverse("dashboard_tasks", args=[2025]))
+    row = next(r for r in by_task.context["progress"] if r["task__code"] == "4.3")
+    link = f'{reverse("dashboard_sections", args=[2025])}?task={row["task_id"]}&amp;progress=in_progress">1<'
+    assert link in by_task.content.decode()
     sections = client.get(reverse("dashboard_sections", args=[2025]), {"task": row["task_id"], "progress": "in_progress"})
     assert sections.context["page"].paginator.count == row["in_progress"] == 1
 
