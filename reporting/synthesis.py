@@ -136,13 +136,15 @@ def synthesis_build(*, period: ReportingPeriod, today: datetime.date | None = No
     reports_open_due(today=today or period.opens_on)
 
     def progress(pct):
-        Synthesis.objects.filter(pk=synthesis.pk).update(state=SynthesisState.RUNNING, progress=pct)
+        Synthesis.objects.filter(pk=synthesis.pk).update(state=SynthesisState.RUNNING, progress=pct,
+                                                         state_changed_at=timezone.now())
 
     progress(1)
     try:
         content, built_from = synthesis_content(period=period, progress=progress)
     except Exception as error:
-        Synthesis.objects.filter(pk=synthesis.pk).update(state=SynthesisState.FAILED, error=str(error)[:2000])
+        Synthesis.objects.filter(pk=synthesis.pk).update(state=SynthesisState.FAILED, error=str(error)[:2000],
+                                                         state_changed_at=timezone.now())
         raise
     with transaction.atomic():
         synthesis = Synthesis.objects.select_for_update().get(pk=synthesis.pk)
@@ -150,6 +152,7 @@ def synthesis_build(*, period: ReportingPeriod, today: datetime.date | None = No
             raise ReportingError(_finalised_message())
         synthesis.content, synthesis.built_from, synthesis.built_at = content, built_from, timezone.now()
         synthesis.state, synthesis.progress, synthesis.error = SynthesisState.IDLE, 100, ""
+        synthesis.state_changed_at = synthesis.built_at
         synthesis.save()
     return synthesis
 

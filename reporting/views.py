@@ -1,9 +1,11 @@
 """Pages of the reporting cycle. Each view asks one permission question, calls one service, renders."""
+import logging
 import mimetypes
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -28,6 +30,8 @@ from .selectors import (
     report_with_sections,
     review_queue,
 )
+
+log = logging.getLogger(__name__)
 
 
 @require_safe
@@ -183,6 +187,11 @@ def report_edit(request, pk):
             except services.ReportingError as error:
                 messages.error(request, str(error))
                 return redirect("report_detail", pk=report.pk)
+            except DatabaseError:  # e.g. the database restarted between saving and submitting: the draft is kept
+                log.exception("Submitting report %s failed after its draft was saved", report.pk)
+                messages.error(request, _("Your draft was saved, but the report could not be submitted just now "
+                                          "(the database did not answer). Please press Submit again in a moment."))
+                return redirect("report_edit", pk=report.pk)
             report.refresh_from_db()
             if report.days_late:
                 messages.warning(

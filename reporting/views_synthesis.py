@@ -78,11 +78,12 @@ def synthesis_build_view(request, year):
     if synthesis.is_final:
         messages.error(request, _("The synthesis has been finalised and can no longer change."))
         return redirect("synthesis", year=year)
-    Synthesis.objects.filter(pk=synthesis.pk).update(state=SynthesisState.QUEUED, progress=0, error="")
+    Synthesis.objects.filter(pk=synthesis.pk).update(state=SynthesisState.QUEUED, progress=0, error="", state_changed_at=timezone.now())
     try:
         build_synthesis.delay(period.pk)
     except Exception:
-        Synthesis.objects.filter(pk=synthesis.pk).update(state=SynthesisState.FAILED, error="broker unavailable")
+        Synthesis.objects.filter(pk=synthesis.pk).update(state=SynthesisState.FAILED, error="broker unavailable",
+                                                         state_changed_at=timezone.now())
         messages.error(request, _("The background worker cannot be reached; try again in a moment."))
     return redirect("synthesis", year=year)
 
@@ -92,7 +93,7 @@ def synthesis_build_view(request, year):
 def synthesis_status(request, year):
     """Polled by the page while a build runs."""
     synthesis = get_object_or_404(Synthesis, period=_period(year))
-    return JsonResponse({"state": synthesis.state, "progress": synthesis.progress,
+    return JsonResponse({"state": synthesis.build_state(), "progress": synthesis.progress,
                          "built_at": timezone.localtime(synthesis.built_at).strftime("%d/%m/%Y %H:%M") if synthesis.built_at else None})
 
 

@@ -162,3 +162,21 @@ def test_wrong_methods(client, season, dfa_officer):
     assert client.get(reverse("synthesis_build", args=[2025])).status_code == 405
     assert client.get(reverse("synthesis_finalise", args=[2025])).status_code == 405
     assert client.post(reverse("synthesis_status", args=[2025])).status_code == 405
+
+
+def test_a_build_whose_worker_died_is_offered_again(client, season, dfa_officer):
+    from django.utils import timezone
+
+    synthesis = synthesis_build(period=season)
+    client.force_login(dfa_officer)
+    status = reverse("synthesis_status", args=[2025])
+    moving = timezone.now()
+    Synthesis.objects.filter(pk=synthesis.pk).update(state="running", progress=40, state_changed_at=moving)
+    assert client.get(status).json()["state"] == "running"  # still moving: the page keeps polling
+    with time_machine.travel(moving + Synthesis.STALE_BUILD + datetime.timedelta(seconds=1)):
+        assert client.get(status).json()["state"] == "failed"  # stopped moving: the page stops and offers a rebuild
+        page = client.get(reverse("synthesis", args=[2025])).content.decode()
+        assert 'data-state="failed"' in page
+    client.post(reverse("synthesis_build", args=[2025]))  # eager in tests
+    synthesis.refresh_from_db()
+    assert synthesis.build_state() == "idle" and synthesis.progress == 100

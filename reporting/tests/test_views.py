@@ -222,6 +222,24 @@ def test_submit_incomplete_saves_the_draft_and_says_what_is_missing(client, repo
     assert report.status == ReportStatus.DRAFT and report.summary == "Đã có"
 
 
+def test_submit_failing_in_the_database_keeps_the_draft_and_says_so(client, report, staff, monkeypatch):
+    from django.db import OperationalError
+
+    def down(**kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    login(client, staff)
+    fill(report)
+    report.refresh_from_db()
+    monkeypatch.setattr(services, "report_submit", down)
+    data = form_data(report, action="submit", summary="Bản cuối")
+    response = client.post(reverse("report_edit", args=[report.pk]), data, follow=True)
+    assert response.status_code == 200 and response.redirect_chain[-1][0] == reverse("report_edit", args=[report.pk])
+    assert "could not be submitted" in response.content.decode() or "chưa gửi được" in response.content.decode()
+    report.refresh_from_db()
+    assert report.status == ReportStatus.DRAFT and report.summary == "Bản cuối"
+
+
 def test_submit_with_a_pdf_then_confirmation(client, report, staff, django_capture_on_commit_callbacks):
     login(client, staff)
     fill(report)
