@@ -2,7 +2,6 @@ import django_filters
 from django import forms
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import AgencyKind
@@ -25,6 +24,9 @@ SORTS = {
 }
 
 
+OPTION, SELECTED = '<option value="{}">{}</option>', '<option value="{}" selected>{}</option>'
+
+
 class CompactSelect(forms.Select):
     """A plain <select> written in Python: Django renders every option through its own template, which made the
     dashboard's filter form (a task list of some fifty options) a fifth of the page's time (bench/bench_dashboards.py).
@@ -32,8 +34,8 @@ class CompactSelect(forms.Select):
 
     def render(self, name, value, attrs=None, renderer=None):
         widget = self.get_context(name, value, attrs)["widget"]
-        options = format_html_join("", "<option value=\"{}\"{}>{}</option>", (
-            (option["value"], mark_safe(" selected") if option["selected"] else "", option["label"])
+        options = format_html_join("", "{}", (
+            (format_html(SELECTED if option["selected"] else OPTION, option["value"], option["label"]),)
             for _group, group_options, _index in widget["optgroups"] for option in group_options
         ))
         return format_html("<select name=\"{}\"{}>{}</select>", widget["name"], flatatt(widget["attrs"]), options)
