@@ -161,6 +161,16 @@ AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0)
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
+# Passwords: Argon2id (plan119/hashers.py); hashes made earlier with PBKDF2 still work and are upgraded at sign-in.
+PASSWORD_HASHERS = [
+    "plan119.hashers.Argon2idHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+ARGON2_MEMORY_KIB = env_int("ARGON2_MEMORY_KIB", 19 * 1024)
+ARGON2_TIME_COST = env_int("ARGON2_TIME_COST", 2)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -74,6 +74,26 @@ def test_a_right_password_logs_in(db, plan119):
     assert response.status_code == 302
 
 
+def test_passwords_are_stored_with_argon2id_and_older_hashes_upgraded_at_sign_in(db, plan119, settings):
+    from django.contrib.auth.hashers import make_password
+
+    from agencies.tests.factories import UserFactory
+
+    user = UserFactory(username="thu")
+    user.refresh_from_db()
+    assert user.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
+    user.password = make_password("correct horse battery staple", hasher="pbkdf2_sha256")  # made before the switch
+    user.save(update_fields=["password"])
+    assert Client().post(reverse("login"), {"username": "thu", "password": "correct horse battery staple"}).status_code == 302
+    user.refresh_from_db()
+    assert user.password.startswith("argon2$argon2id$")
+    settings.ARGON2_MEMORY_KIB = 65536  # an admin raises the cost: the next sign-in re-hashes
+    assert Client().post(reverse("login"), {"username": "thu", "password": "correct horse battery staple"}).status_code == 302
+    user.refresh_from_db()
+    assert "$m=65536,t=2,p=1$" in user.password
+    assert Client().post(reverse("login"), {"username": "thu", "password": "wrong horse"}).status_code == 200
+
+
 def test_password_change_signs_out_other_sessions(db, plan119):
     from agencies.tests.factories import UserFactory
 
