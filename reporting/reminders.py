@@ -12,15 +12,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings as django_settings
-from django.core.mail import get_connection
 from django.db import connection
+from django.db import connections as db_connections
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from agencies.models import Role, User
 
-from .mail import compose_mail, render_mail
+from .mail import MarkingSMTPBackend, compose_mail, open_marking_connection, render_mail
 from .models import (
     Notification,
     PeriodStatus,
@@ -282,12 +282,42 @@ def reminders_send_due(*, today: datetime.date, dry_run: bool = False, out=None)
     return _send(reminders_due(today=today), today=today, dry_run=dry_run, out=out)
 
 
+def _mark_sent(pks: list[int]) -> None:
+    """Reminder.objects.filter(pk__in=pks).update(sent_at=now, error=""), written out: run once per e-mail from the
+    delivery threads, the ORM's building of the statement cost more CPU than the statement itself."""
+    table = connection.ops.quote_name(Reminder._meta.db_table)
+    placeholders = ", ".join(["%s"] * len(pks))
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET sent_at = %s, error = %s WHERE id IN ({placeholders})",  # nosec B608: the table name comes from the model, every value is a parameter
+                       [connection.ops.adapt_datetimefield_value(timezone.now()), "", *pks])
+
+
+def _drop(connection) -> None:
+    """Close a connection after an error without a polite QUIT: the SMTP session may be in the middle of a message
+    (the server then discards it)."""
+    smtp = getattr(connection, "connection", None)
+    if smtp is not None:
+        try:
+            smtp.close()
+        except OSError:
+            pass
+        connection.connection = None
+    else:
+        connection.close()
+
+
 class _Courier:
     """Delivers rendered messages on a few threads, each with its own SMTP connection, so that the run's own work
-    (claims, rendering, recording) goes on while the mail server answers. Deliveries come back through `finished()`.
+    (claims, rendering) goes on while the mail server answers. Deliveries come back through `finished()`.
+
+    With `mark_sent`, each thread marks its reminders sent itself, on its own database connection: through SMTP
+    after the message body and before the "." that makes the server accept it (reporting.mail.MarkingSMTPBackend),
+    so no message the server accepted is ever left unmarked, whenever the worker is killed; with other backends
+    right after sending. Inside a transaction (tests) the threads could not see the claims, so the run marks them.
     """
 
-    def __init__(self, connections: int):
+    def __init__(self, connections: int, mark_sent: bool):
+        self.mark_sent = mark_sent
         self.todo: queue.Queue = queue.Queue(maxsize=connections * 8)
         self.done: queue.Queue = queue.Queue()
         self.threads = [threading.Thread(target=self._deliver, daemon=True) for _ in range(connections)]
@@ -296,23 +326,37 @@ class _Courier:
 
     def _deliver(self):
         connection = None
-        while (job := self.todo.get()) is not None:
-            message, tag = job
-            try:
-                if connection is None:
-                    connection = get_connection()
-                    connection.open()
-                message.connection = connection
-                message.send()
-            except Exception as error:  # the mail server is unreachable: reported, the claim is released
-                self.done.put((tag, message, error))
-                if connection is not None:
-                    connection.close()
-                    connection = None
-                continue
-            self.done.put((tag, message, None))
-        if connection is not None:
-            connection.close()
+        try:
+            while (job := self.todo.get()) is not None:
+                message, tag = job
+                mark = marked = None
+                if self.mark_sent:
+                    def mark(pks=tag[1]):
+                        nonlocal marked
+                        _mark_sent(pks)
+                        marked = True
+                try:
+                    if connection is None:
+                        connection = open_marking_connection()
+                        connection.open()
+                    if mark is not None and isinstance(connection, MarkingSMTPBackend):
+                        connection.send_marking(message, mark)
+                    else:
+                        message.connection = connection
+                        message.send()
+                        if mark is not None:
+                            mark()
+                except Exception as error:  # the mail server is unreachable or refused: reported, the claim released
+                    self.done.put((tag, message, error, False))
+                    if connection is not None:
+                        _drop(connection)
+                        connection = None
+                    continue
+                self.done.put((tag, message, None, bool(marked)))
+        finally:
+            if connection is not None:
+                connection.close()
+            db_connections.close_all()  # this thread's own database connection
 
     def put(self, message, tag):
         self.todo.put((message, tag))
@@ -359,21 +403,24 @@ def _send(batches: dict[str, Batch], *, today: datetime.date, dry_run: bool = Fa
     rendered = {}
 
     def record(deliveries):
-        """Mark what went out as sent (one UPDATE for all deliveries known so far), release what failed."""
-        delivered = [(batch, pks, message) for (batch, pks), message, error in deliveries if error is None]
-        if delivered:
-            Reminder.objects.filter(pk__in=[pk for _, pks, _ in delivered for pk in pks]).update(sent_at=timezone.now(), error="")
-            notifications.extend(Notification(user=batch.user, subject=message.subject, body=message.body, url=home)
-                                 for batch, _, message in delivered if batch.user is not None)
-            counts["sent"] += len(delivered)
-        for (batch, pks), _, error in deliveries:
+        """Mark what went out as sent (what the delivery threads have not marked already, in one UPDATE), release
+        what failed."""
+        delivered = [(batch, pks, message) for (batch, pks), message, error, _ in deliveries if error is None]
+        unmarked = [pk for (_, pks), _, error, marked in deliveries if error is None and not marked for pk in pks]
+        if unmarked:
+            Reminder.objects.filter(pk__in=unmarked).update(sent_at=timezone.now(), error="")
+        notifications.extend(Notification(user=batch.user, subject=message.subject, body=message.body, url=home)
+                             for batch, _, message in delivered if batch.user is not None)
+        counts["sent"] += len(delivered)
+        for (batch, pks), _, error, _ in deliveries:
             if error is not None:
                 log.warning("Reminder to %s failed: %s", batch.recipient, error)
-                Reminder.objects.filter(pk__in=pks).update(failed_at=timezone.now(), error=str(error)[:2000], attempts=F("attempts") + 1)
+                Reminder.objects.filter(pk__in=pks).update(failed_at=timezone.now(), sent_at=None, error=str(error)[:2000],
+                                                           attempts=F("attempts") + 1)
                 counts["failed"] += 1
 
     ordered = sorted(batches.items())
-    courier = _Courier(max(1, django_settings.REMINDER_SMTP_CONNECTIONS))
+    courier = _Courier(max(1, django_settings.REMINDER_SMTP_CONNECTIONS), mark_sent=not connection.in_atomic_block)
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
         with connection.cursor() as cursor:
             cursor.execute("SET synchronous_commit TO OFF")
@@ -394,7 +441,7 @@ def _send(batches: dict[str, Batch], *, today: datetime.date, dry_run: bool = Fa
                     try:
                         message = render_batch(batch, claimed, rendered)
                     except Exception as error:  # noqa: BLE001 - recorded like a failed delivery, the run goes on
-                        record([(tag, None, error)])
+                        record([(tag, None, error, False)])
                         continue
                     courier.put(message, tag)
                 record(courier.finished())

@@ -58,3 +58,36 @@ def test_unreachable_mail_server_is_a_failure_not_a_crash(settings, cast, period
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 2
     result = reminders_send_due(today=datetime.date(2025, 10, 29))
     assert result["sent"] == 0 and result["failed"] > 0
+
+
+def test_marking_backend_marks_before_the_server_accepts(smtp_server, settings):
+    from django.core.mail import EmailMessage, get_connection
+
+    backend = get_connection("reporting.mail.MarkingSMTPBackend")
+    seen_when_marked = []
+    backend.send_marking(EmailMessage("Nhắc hạn", "Nội dung", "a@example.vn", ["b@example.vn"]),
+                         lambda: seen_when_marked.append(len(smtp_server.messages)))
+    assert seen_when_marked == [0] and len(smtp_server.messages) == 1  # marked first, accepted after
+
+    def refuse():
+        raise RuntimeError("database gone")
+
+    with pytest.raises(RuntimeError):
+        backend.send_marking(EmailMessage("Lần hai", "Nội dung", "a@example.vn", ["c@example.vn"]), refuse)
+    backend.connection.close()
+    backend.connection = None
+    assert len(smtp_server.messages) == 1  # the server never got the final "." of the second message
+    backend.send_marking(EmailMessage("Lần ba", "Nội dung", "a@example.vn", ["d@example.vn"]), lambda: None)
+    assert [r for r, _ in smtp_server.messages] == [["b@example.vn"], ["d@example.vn"]]
+    backend.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reminders_over_smtp_are_marked_sent_by_the_delivery_threads(smtp_server, cast, periods):  # noqa: F811
+    from reporting.models import Reminder
+
+    close_other_years(periods, cast["dfa"])
+    result = reminders_send_due(today=datetime.date(2025, 11, 12))
+    assert result["failed"] == 0 and result["sent"] == len(smtp_server.messages) > 0
+    assert not Reminder.objects.filter(sent_at__isnull=True).exists()
+    assert reminders_send_due(today=datetime.date(2025, 11, 12))["sent"] == 0
