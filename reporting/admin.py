@@ -130,8 +130,18 @@ class ReminderSettingsAdmin(SimpleHistoryAdmin):
         return False
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records the app writes itself: shown, never added or edited by hand."""
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+
 @admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
+class ReminderAdmin(ReadOnlyAdmin):
     """What the scheduler sent, read-only: the record that makes each reminder go out once."""
 
     list_display = ("recipient", "kind", "offset", "period", "claimed_at", "sent_at", "failed_at", "attempts")
@@ -139,24 +149,12 @@ class ReminderAdmin(admin.ModelAdmin):
     search_fields = ("recipient",)
     list_select_related = ("period", "period__plan")
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
-
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(ReadOnlyAdmin):
     list_display = ("kind", "report", "created_at", "sent_at", "attempts")
     list_filter = ("kind", "sent_at")
     list_select_related = ("report__agency", "report__period")
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
 
 
 @admin.register(Notification)

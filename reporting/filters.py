@@ -8,6 +8,7 @@ from agencies.models import AgencyKind
 from tasks.models import AssignmentRole, Task
 
 from .dashboard import METRICS
+from .forms import bootstrap_classes
 from .models import Report, ReportStatus
 
 STATUS_CHOICES = [
@@ -62,9 +63,7 @@ class AgencyReportFilter(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for field in self.form.fields.values():  # Bootstrap classes, as crispy-forms would add them
-            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
-            field.widget.attrs["class"] = css
+        bootstrap_classes(self.form.fields)
 
     def search(self, queryset, name, value):
         from agencies.fields import fold

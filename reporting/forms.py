@@ -24,6 +24,14 @@ def _limited_text(label, required=False, rows=4):
 FAST_RENDERER = Jinja2()
 
 
+def bootstrap_classes(fields) -> None:
+    """The Bootstrap 5 class of each visible widget, as crispy-forms would add it."""
+    for field in fields.values():
+        if not isinstance(field.widget, forms.HiddenInput):
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs["class"] = f'{field.widget.attrs.get("class", "")} {css}'.strip()
+
+
 class BootstrapFields:
     """Bootstrap 5 classes on the widgets, as crispy-forms adds them, for forms drawn field by field with
     templates/partials/field.html: crispy's own field template was most of the time of a long report form
@@ -33,10 +41,7 @@ class BootstrapFields:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            if not isinstance(field.widget, forms.HiddenInput):
-                css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
-                field.widget.attrs["class"] = f'{field.widget.attrs.get("class", "")} {css}'.strip()
+        bootstrap_classes(self.fields)
 
     def full_clean(self):
         super().full_clean()

@@ -5,7 +5,7 @@ import socket
 import uuid
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -102,8 +102,6 @@ class MarkingSMTPBackend(SMTPBackend):
 def open_marking_connection():
     """A connection for mail that must be marked before the server accepts it: the marking SMTP backend when the
     project sends through SMTP, else the configured backend (files, memory), whose messages are marked after."""
-    from django.core.mail import get_connection
-
     if settings.EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend":
         return get_connection("reporting.mail.MarkingSMTPBackend")
     return get_connection()

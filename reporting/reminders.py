@@ -292,18 +292,18 @@ def _mark_sent(pks: list[int]) -> None:
                        [connection.ops.adapt_datetimefield_value(timezone.now()), "", *pks])
 
 
-def _drop(connection) -> None:
-    """Close a connection after an error without a polite QUIT: the SMTP session may be in the middle of a message
-    (the server then discards it)."""
-    smtp = getattr(connection, "connection", None)
+def _drop(backend) -> None:
+    """Close a mail connection after an error without a polite QUIT: the SMTP session may be in the middle of a
+    message (the server then discards it)."""
+    smtp = getattr(backend, "connection", None)
     if smtp is not None:
         try:
             smtp.close()
         except OSError:
             pass
-        connection.connection = None
+        backend.connection = None
     else:
-        connection.close()
+        backend.close()
 
 
 class _Courier:
@@ -325,7 +325,7 @@ class _Courier:
             thread.start()
 
     def _deliver(self):
-        connection = None
+        backend = None
         try:
             while (job := self.todo.get()) is not None:
                 message, tag = job
@@ -336,26 +336,26 @@ class _Courier:
                         _mark_sent(pks)
                         marked = True
                 try:
-                    if connection is None:
-                        connection = open_marking_connection()
-                        connection.open()
-                    if mark is not None and isinstance(connection, MarkingSMTPBackend):
-                        connection.send_marking(message, mark)
+                    if backend is None:
+                        backend = open_marking_connection()
+                        backend.open()
+                    if mark is not None and isinstance(backend, MarkingSMTPBackend):
+                        backend.send_marking(message, mark)
                     else:
-                        message.connection = connection
+                        message.connection = backend
                         message.send()
                         if mark is not None:
                             mark()
                 except Exception as error:  # the mail server is unreachable or refused: reported, the claim released
                     self.done.put((tag, message, error, False))
-                    if connection is not None:
-                        _drop(connection)
-                        connection = None
+                    if backend is not None:
+                        _drop(backend)
+                        backend = None
                     continue
                 self.done.put((tag, message, None, bool(marked)))
         finally:
-            if connection is not None:
-                connection.close()
+            if backend is not None:
+                backend.close()
             db_connections.close_all()  # this thread's own database connection
 
     def put(self, message, tag):
@@ -381,10 +381,9 @@ def _send(batches: dict[str, Batch], *, today: datetime.date, dry_run: bool = Fa
     """Claim, then send one e-mail per recipient; a recipient whose claims all belong to someone else is skipped.
 
     Claims are taken a chunk of recipients at a time (one INSERT). Messages go out through a few SMTP connections
-    (django_settings.REMINDER_SMTP_CONNECTIONS); each delivered message is marked sent as soon as its delivery is known,
-    so a run killed at any point re-sends at most the few deliveries it had not yet recorded: its other unsent
-    claims are taken over after STALE_CLAIM. Reminders already sent are known from one query up front, so a second
-    run on the same day is cheap.
+    (settings.REMINDER_SMTP_CONNECTIONS), whose threads mark each reminder sent before the server accepts it (see
+    _Courier), so a run killed at any point sends nothing twice: its unsent claims are taken over after
+    STALE_CLAIM. Reminders already sent are known from one query up front, so a second run on the same day is cheap.
     """
     counts = {"sent": 0, "skipped": 0, "failed": 0, "in_flight": 0}
     if dry_run:
@@ -420,8 +419,10 @@ def _send(batches: dict[str, Batch], *, today: datetime.date, dry_run: bool = Fa
                 counts["failed"] += 1
 
     ordered = sorted(batches.items())
-    courier = _Courier(max(1, django_settings.REMINDER_SMTP_CONNECTIONS), mark_sent=not connection.in_atomic_block)
-    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+    own_transactions = not connection.in_atomic_block  # false in tests, where other threads cannot see the claims
+    relax_commits = own_transactions and connection.vendor == "postgresql"
+    courier = _Courier(max(1, django_settings.REMINDER_SMTP_CONNECTIONS), mark_sent=own_transactions)
+    if relax_commits:
         with connection.cursor() as cursor:
             cursor.execute("SET synchronous_commit TO OFF")
     try:
@@ -450,7 +451,7 @@ def _send(batches: dict[str, Batch], *, today: datetime.date, dry_run: bool = Fa
     finally:
         record(courier.close())
         Notification.objects.bulk_create(notifications, batch_size=500)
-        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        if relax_commits:
             with connection.cursor() as cursor:
                 cursor.execute("RESET synchronous_commit")
     result = {"date": today.isoformat(), "sent": counts["sent"], "skipped": counts["skipped"], "failed": counts["failed"]}

@@ -128,6 +128,12 @@ def synthesis_content(*, period: ReportingPeriod, progress=None) -> tuple[dict, 
     return content, built_from
 
 
+def synthesis_set_state(synthesis_id: int, state: str, **fields) -> None:
+    """Store a build state (and progress, error…) with the moment it changed, which `Synthesis.build_state` reads
+    to tell a build that stopped moving (its worker died) from one that is running."""
+    Synthesis.objects.filter(pk=synthesis_id).update(state=state, state_changed_at=timezone.now(), **fields)
+
+
 def synthesis_build(*, period: ReportingPeriod, today: datetime.date | None = None) -> Synthesis:
     """Rebuild and store the synthesis of a period (refused once finalised). Progress is saved as it goes."""
     synthesis, _ = Synthesis.objects.get_or_create(period=period)
@@ -136,15 +142,13 @@ def synthesis_build(*, period: ReportingPeriod, today: datetime.date | None = No
     reports_open_due(today=today or period.opens_on)
 
     def progress(pct):
-        Synthesis.objects.filter(pk=synthesis.pk).update(state=SynthesisState.RUNNING, progress=pct,
-                                                         state_changed_at=timezone.now())
+        synthesis_set_state(synthesis.pk, SynthesisState.RUNNING, progress=pct)
 
     progress(1)
     try:
         content, built_from = synthesis_content(period=period, progress=progress)
     except Exception as error:
-        Synthesis.objects.filter(pk=synthesis.pk).update(state=SynthesisState.FAILED, error=str(error)[:2000],
-                                                         state_changed_at=timezone.now())
+        synthesis_set_state(synthesis.pk, SynthesisState.FAILED, error=str(error)[:2000])
         raise
     with transaction.atomic():
         synthesis = Synthesis.objects.select_for_update().get(pk=synthesis.pk)

@@ -70,6 +70,11 @@ def _pager_query(request) -> str:
     return params.urlencode() + "&" if params else ""
 
 
+def _stamp(moment, empty: str = "") -> str:
+    """A date and time as the dashboards show it (dd/mm/yyyy hh:mm, local time); `empty` when there is none."""
+    return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M") if moment else empty
+
+
 def _status_label(report) -> str:
     return str(_("Not submitted")) if report.submitted_at is None else report.get_status_display()
 
@@ -85,7 +90,7 @@ def _agency_rows(reports) -> list[dict]:
         "status": statuses.get(r.status, r.status) if r.submitted_at else None,
         "badge": badges.get(r.status, "text-bg-warning"),
         "late": ngettext("%(days)s day late", "%(days)s days late", r.days_late) % {"days": r.days_late} if r.days_late else "",
-        "submitted": timezone.localtime(r.submitted_at).strftime("%d/%m/%Y %H:%M") if r.submitted_at else "—",
+        "submitted": _stamp(r.submitted_at, "—"),
         "version": r.version,
     } for r in reports]
 
@@ -101,7 +106,7 @@ def dashboard(request, year=None):
         request, filename=f"bao-cao-{period.year}-don-vi",
         headers=[_("Code"), _("Agency"), _("Kind"), _("Status"), _("Submitted"), _("Days late"), _("Version")],
         rows=([r.agency.code, r.agency.name, r.agency.get_kind_display(), _status_label(r),
-               timezone.localtime(r.submitted_at).strftime("%d/%m/%Y %H:%M") if r.submitted_at else "", r.days_late, r.version]
+               _stamp(r.submitted_at), r.days_late, r.version]
               for r in rows.iterator()),
     )
     if export:
@@ -114,7 +119,6 @@ def dashboard(request, year=None):
     return render(request, "reporting/dashboard.html", {
         "period": period, "today": today, "stats": stats,
         "table": table, "page": page,
-        "detail_url": reverse("report_detail", args=[0]).replace("/0/", "/"),
         # overdue = the "missing" figure once the deadline has passed
         "overdue": overdue[:PAGE], "overdue_count": stats["missing"] if stats["days_left"] < 0 else 0,
         "years": period.plan.years(),
@@ -159,7 +163,7 @@ def dashboard_reports(request, year):
     export = table_response(
         request, filename=f"bao-cao-{year}-{metric}",
         headers=[_("Agency"), _("Status"), _("Submitted"), _("Days late")],
-        rows=([r.agency.name, _status_label(r), timezone.localtime(r.submitted_at).strftime("%d/%m/%Y %H:%M") if r.submitted_at else "",
+        rows=([r.agency.name, _status_label(r), _stamp(r.submitted_at),
                r.days_late] for r in reports.iterator()),
     )
     if export:

@@ -15,7 +15,7 @@ from .forms import TEXT_LIMIT
 from .models import ReportingPeriod, Synthesis, SynthesisState
 from .permissions import dfa_required
 from .services import ReportingError
-from .synthesis import synthesis_edit, synthesis_finalise
+from .synthesis import synthesis_edit, synthesis_finalise, synthesis_set_state
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -78,12 +78,11 @@ def synthesis_build_view(request, year):
     if synthesis.is_final:
         messages.error(request, _("The synthesis has been finalised and can no longer change."))
         return redirect("synthesis", year=year)
-    Synthesis.objects.filter(pk=synthesis.pk).update(state=SynthesisState.QUEUED, progress=0, error="", state_changed_at=timezone.now())
+    synthesis_set_state(synthesis.pk, SynthesisState.QUEUED, progress=0, error="")
     try:
         build_synthesis.delay(period.pk)
     except Exception:
-        Synthesis.objects.filter(pk=synthesis.pk).update(state=SynthesisState.FAILED, error="broker unavailable",
-                                                         state_changed_at=timezone.now())
+        synthesis_set_state(synthesis.pk, SynthesisState.FAILED, error="broker unavailable")
         messages.error(request, _("The background worker cannot be reached; try again in a moment."))
     return redirect("synthesis", year=year)
 
