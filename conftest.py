@@ -24,6 +24,15 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = f"skipped under PLAN119_STRICT_SERVICES=1: {report.longrepr}"
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: after a rollback SQLite hands out the same ids again, so the dashboards'
+    cached counts of one test could match another test's stamps (reporting/dashboard.py)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def plan_data():
     from tasks.services import read_plan_file

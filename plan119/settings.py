@@ -237,6 +237,14 @@ STORAGES = {
     },
 }
 
+# --- Cache ----------------------------------------------------------------------------------------
+# The dashboards keep per-year counts here (reporting/dashboard.py). Default: each process its own memory; with
+# several web processes, e.g. CACHE_URL=redis://127.0.0.1:6379/1 shares them (a Redis outage only costs a recount).
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    CACHES["default"].setdefault("OPTIONS", {}).update({"socket_connect_timeout": 0.5, "socket_timeout": 0.5})
+CACHES["default"]["KEY_PREFIX"] = os.environ.get("CACHE_KEY_PREFIX", "plan119")
+
 # --- E-mail ---------------------------------------------------------------------------------------
 # EMAIL_URL, e.g. smtp://user:password@mail.example:587 or smtp+tls://...; default: one file per message in var/mail.
 if os.environ.get("EMAIL_URL"):

@@ -95,6 +95,11 @@ class ReportAdmin(admin.ModelAdmin):
                        "reviewed_at", "reviewed_by", "created_at", "updated_at", "updated_by")
     inlines = [ReportSectionInline, ReportEventInline]
 
+    def save_model(self, request, obj, form, change):
+        # an edit here (sections included) makes the agency's open form stale and moves the dashboards' stamp
+        obj.lock_version += 1
+        super().save_model(request, obj, form, change)
+
 
 @admin.register(Attachment)
 class AttachmentAdmin(admin.ModelAdmin):

@@ -5,11 +5,13 @@ due date (local time) / expected. "Expected" reports are those of agencies the p
 organisations, whose reports are voluntary).
 """
 import datetime
+import logging
 from collections import defaultdict
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q
+from django.core.cache import cache
+from django.db.models import BooleanField, Count, ExpressionWrapper, Max, Q, Sum
 
-from tasks.models import AssignmentRole, Plan
+from tasks.models import AssignmentRole, Plan, Task
 
 from .models import Progress, Report, ReportingPeriod, ReportSection, ReportStatus
 
@@ -129,17 +131,85 @@ def years_series(*, plan: Plan) -> list[dict]:
     return out
 
 
-def progress_by_year(*, plan: Plan) -> dict:
-    """Per task and year: counts of submitted sections by progress status (for the across-years chart)."""
+log = logging.getLogger(__name__)
+
+PROGRESS_CACHE_SECONDS = 15 * 60
+
+
+def _period_stamps(*, plan: Plan) -> dict[int, tuple]:
+    """Per period of the plan: a stamp that changes whenever its submitted sections' progress counts may change.
+
+    Every write that changes a report's sections or its submission (save, submit, return, accept, reopen, a section
+    added or removed for a changed assignment, an admin edit) raises the report's lock_version, which never goes
+    down; a report added or deleted changes the count or the highest id. So two equal stamps mean equal counts.
+    """
     rows = (
-        ReportSection.objects.filter(report__period__plan=plan, report__submitted_at__isnull=False, report__agency__active=True)
-        .values("task__code", "task__sort_key", "report__period__year", "progress")
-        .annotate(n=Count("pk"))
-        .order_by("task__sort_key", "report__period__year")
+        Report.objects.filter(period__plan=plan).values("period_id")
+        .annotate(n=Count("pk"), last=Max("pk"), submitted=Count("submitted_at"), edits=Sum("lock_version"))
+        .order_by()
     )
+    return {r["period_id"]: (r["n"], r["last"], r["submitted"], r["edits"]) for r in rows}
+
+
+def _submitted_progress_counts(*, plan: Plan) -> dict[int, dict[tuple[int, str], int]]:
+    """Per period: submitted sections counted by (task id, progress), every agency included.
+
+    A period's counts are kept in the cache under its stamp and counted again only when the stamp moves: in
+    November only the current period's reports change, and the seven other years are not read again.
+    The stamps are read before the counts, so counts stored under a stamp are never older than it.
+    """
+    stamps = _period_stamps(plan=plan)
+    keys = {period_id: f"progress-by-year:{period_id}:{':'.join(map(str, stamp))}" for period_id, stamp in stamps.items()}
+    try:
+        counts = cache.get_many(list(keys.values()))
+    except Exception:  # a shared cache that is down (CACHE_URL) costs a recount, never the page
+        log.warning("Cache unavailable; counting the dashboards' progress again", exc_info=True)
+        counts = {}
+    out = {period_id: counts[key] for period_id, key in keys.items() if key in counts}
+    stale = [period_id for period_id in keys if period_id not in out]
+    if stale:
+        rows = (
+            ReportSection.objects.filter(report__period_id__in=stale, report__submitted_at__isnull=False)
+            .values_list("report__period_id", "task_id", "progress").annotate(n=Count("pk")).order_by()
+        )
+        fresh = {period_id: {} for period_id in stale}
+        for period_id, task_id, progress, n in rows:
+            fresh[period_id][(task_id, progress)] = n
+        try:
+            cache.set_many({keys[period_id]: value for period_id, value in fresh.items()}, PROGRESS_CACHE_SECONDS)
+        except Exception:
+            log.warning("Cache unavailable; the dashboards' progress counts are not kept", exc_info=True)
+        out.update(fresh)
+    return out
+
+
+def progress_by_year(*, plan: Plan) -> dict:
+    """Per task and year: counts of submitted sections by progress status (for the across-years chart).
+
+    Agencies no longer active are left out, as everywhere on the dashboards: their few sections are counted live
+    and taken off the cached all-agency counts, so retiring or merging an agency shows at once.
+    """
+    counts = _submitted_progress_counts(plan=plan)
+    retired = (
+        ReportSection.objects.filter(report__period__plan=plan, report__submitted_at__isnull=False, report__agency__active=False)
+        .values_list("report__period_id", "task_id", "progress").annotate(n=Count("pk")).order_by()
+    )
+    copied = set()
+    for period_id, task_id, progress, n in retired:
+        if period_id not in copied:
+            counts[period_id] = dict(counts[period_id])  # never change a cached value in place
+            copied.add(period_id)
+        counts[period_id][(task_id, progress)] -= n
+    years = dict(plan.periods.values_list("pk", "year"))
+    by_task = defaultdict(list)
+    for period_id, period_counts in counts.items():
+        for (task_id, progress), n in period_counts.items():
+            if n:
+                by_task[task_id].append((years[period_id], progress or "none", n))
     out = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
-    for r in rows:
-        out[r["task__code"]][r["report__period__year"]][r["progress"] or "none"] += r["n"]
+    for task_id, code in Task.objects.filter(pk__in=by_task).order_by("sort_key").values_list("pk", "code"):
+        for year, progress, n in sorted(by_task[task_id]):
+            out[code][year][progress] += n
     return out
 
 

@@ -188,6 +188,7 @@ def report_sync_sections(*, report: Report) -> None:
     ]
     # two runs may open the same report at once (scheduler and a page view): the second insert is a no-op
     ReportSection.objects.bulk_create(missing, ignore_conflicts=True)
+    changed = bool(missing)
     for task_id, assignment in assignments.items():
         section = sections.get(task_id)
         if section is None:
@@ -199,6 +200,11 @@ def report_sync_sections(*, report: Report) -> None:
         if task_id not in assignments and not any(getattr(section, f) for f in SECTION_FIELDS) \
                 and not section.figures.exists() and not section.attachments.exists():
             section.delete()
+            changed = True
+    if changed:
+        # a section came or went: an open form is out of date, and the dashboards' cached counts are (dashboard.py)
+        Report.objects.filter(pk=report.pk).update(lock_version=F("lock_version") + 1)
+        report.refresh_from_db(fields=["lock_version"])
     expected = any(not a.requested for a in assignments.values())
     if report.expected != expected:
         Report.objects.filter(pk=report.pk).update(expected=expected)

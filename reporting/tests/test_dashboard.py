@@ -10,12 +10,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from django.db.models import Count
+
 from agencies.models import AgencyKind
 from agencies.tests.factories import AgencyFactory, staff_of
 from reporting import services
-from reporting.models import Reminder
+from reporting.dashboard import progress_by_year
+from reporting.models import Reminder, Report, ReportSection
 from reporting.tests.conftest import fill
-from tasks.services import assignments_sync_for_agency
+from tasks.models import Assignment, AssignmentRole
+from tasks.services import agency_merge, assignments_sync_for_agency
 
 pytestmark = pytest.mark.django_db
 
@@ -194,3 +198,92 @@ def test_agency_home_shows_comments_past_reports_and_difficulties(client, season
     with time_machine.travel(datetime.datetime(2026, 10, 10, 9), tick=False):
         html = client.get(reverse("home")).content.decode()
     assert "2025" in html and "Đề xuất hỗ trợ hội chợ" in html
+
+
+def counted_afresh(plan):
+    """What progress_by_year must say, counted straight from the tables: (task, year, progress) → sections."""
+    rows = (
+        ReportSection.objects.filter(report__period__plan=plan, report__submitted_at__isnull=False, report__agency__active=True)
+        .values_list("task__code", "report__period__year", "progress").annotate(n=Count("pk")).order_by()
+    )
+    return {(code, year, progress or "none"): n for code, year, progress, n in rows}
+
+
+def flat(progress):
+    return {(code, year, p): n for code, years in progress.items() for year, by in years.items() for p, n in by.items()}
+
+
+def test_progress_by_year_follows_every_write(season, other_staff, dfa_officer, agency_of):
+    plan = season.plan
+
+    def check():
+        got = flat(progress_by_year(plan=plan))
+        assert got == counted_afresh(plan)
+        return got
+
+    stc = Report.objects.get(period=season, agency=other_staff.agency)
+    shared = stc.sections.filter(task__report_sections__report__agency__code="SCT").values_list("task__code", flat=True)[0]
+    assert check()[(shared, 2025, "in_progress")] == 2  # and cached now
+    with at(10):
+        services.report_return(report=stc, user=dfa_officer, comment="Bổ sung số liệu")
+    check()
+    # a returned report still counts, with what the agency is changing
+    section = stc.sections.get(task__code=shared)
+    stc.refresh_from_db()
+    with at(11):
+        services.report_save_draft(report=stc, user=other_staff, lock_version=stc.lock_version, summary="",
+                                   sections={section.pk: {"progress": "completed"}})
+    assert check()[(shared, 2025, "completed")] == 1
+    # the admin gives the agency one more task: its report gains a section, not started yet
+    task = plan.tasks.filter(children__isnull=True).exclude(assignments__agency=stc.agency).exclude(assigned_to_all=True).first()
+    Assignment.objects.create(task=task, agency=stc.agency, role=AssignmentRole.CO_OPERATING)
+    services.report_open(period=season, agency=stc.agency)
+    assert check()[(task.code, 2025, "none")] == 1
+    stc.refresh_from_db()
+    with at(12):
+        fill(stc, text="Bổ sung")
+        services.report_save_draft(report=stc, user=other_staff, lock_version=stc.lock_version, summary="", sections={})
+        services.report_submit(report=stc, user=other_staff)
+    check()
+    # the agency is merged into another: its sections leave the counts at once
+    agency_merge(agency=stc.agency, successor=agency_of("SKHDT"))
+    assert check()[(shared, 2025, "in_progress")] == 1
+    # an item renumbered is shown under its new code
+    item = plan.tasks.get(code=shared)
+    item.code = "9.9"
+    item.save()
+    assert ("9.9", 2025, "in_progress") in check()
+
+
+def test_progress_by_year_counts_a_period_again_only_when_it_changed(season, periods, staff, agency_of):
+    with time_machine.travel(datetime.datetime(2024, 10, 30, 9), tick=False):
+        report = fill(services.report_open(period=periods[2024], agency=staff.agency))
+        services.report_submit(report=report, user=staff)
+
+    def recounts():
+        with CaptureQueriesContext(connection) as ctx:
+            progress_by_year(plan=season.plan)
+        return [q["sql"] for q in ctx.captured_queries if "GROUP BY" in q["sql"] and '"active"' not in q["sql"]
+                and "reporting_reportsection" in q["sql"]]
+
+    assert len(recounts()) == 1
+    assert recounts() == []
+    late = staff_of(agency_of("SYT"))
+    with at(14):
+        services.report_submit(report=fill(services.report_open(period=season, agency=late.agency)), user=late)
+    [recount] = recounts()
+    assert f"IN ({season.pk})" in recount  # 2025 only: 2024 comes from the cache
+    assert recounts() == []
+
+
+def test_progress_by_year_without_its_cache(season, settings, caplog):
+    """A shared cache that is down (CACHE_URL) costs a recount, not the page."""
+    import socket
+
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]  # nothing listens there once closed
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": f"redis://127.0.0.1:{port}/0", "OPTIONS": {"socket_connect_timeout": 0.2}}}
+    assert flat(progress_by_year(plan=season.plan)) == counted_afresh(season.plan)
+    assert "Cache unavailable" in caplog.text
