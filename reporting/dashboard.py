@@ -183,11 +183,12 @@ def _submitted_progress_counts(*, plan: Plan) -> dict[int, dict[tuple[int, str],
     return out
 
 
-def progress_by_year(*, plan: Plan) -> dict:
-    """Per task and year: counts of submitted sections by progress status (for the across-years chart).
+def progress_by_year(*, plan: Plan) -> list[dict]:
+    """Per task (in plan order) and year: counts of submitted sections by progress status ("none": not given).
 
-    Agencies no longer active are left out, as everywhere on the dashboards: their few sections are counted live
-    and taken off the cached all-agency counts, so retiring or merging an agency shows at once.
+    One row per task with any: {"task_id", "code", "years": {year: {progress: n}}}. Agencies no longer active are
+    left out, as everywhere on the dashboards: their few sections are counted live and taken off the cached
+    all-agency counts, so retiring or merging an agency shows at once.
     """
     counts = _submitted_progress_counts(plan=plan)
     retired = (
@@ -201,16 +202,15 @@ def progress_by_year(*, plan: Plan) -> dict:
             copied.add(period_id)
         counts[period_id][(task_id, progress)] -= n
     years = dict(plan.periods.values_list("pk", "year"))
-    by_task = defaultdict(list)
+    by_task = defaultdict(lambda: defaultdict(dict))
     for period_id, period_counts in counts.items():
         for (task_id, progress), n in period_counts.items():
             if n:
-                by_task[task_id].append((years[period_id], progress or "none", n))
-    out = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
-    for task_id, code in Task.objects.filter(pk__in=by_task).order_by("sort_key").values_list("pk", "code"):
-        for year, progress, n in sorted(by_task[task_id]):
-            out[code][year][progress] += n
-    return out
+                by_task[task_id][years[period_id]][progress or "none"] = n
+    return [
+        {"task_id": task_id, "code": code, "years": dict(sorted(by_task[task_id].items()))}
+        for task_id, code in Task.objects.filter(pk__in=by_task).order_by("sort_key").values_list("pk", "code")
+    ]
 
 
 def overdue_reports(*, period: ReportingPeriod, today: datetime.date):

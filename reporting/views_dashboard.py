@@ -9,6 +9,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
@@ -240,24 +242,50 @@ def dashboard_years(request):
         raise Http404
     series = years_series(plan=plan)
     progress = progress_by_year(plan=plan)
-    export = table_response(
-        request, filename="theo-nam",
-        headers=[_("Year"), _("Expected"), _("Submitted"), _("On time"), _("Late"), _("Missing"), _("Reporting rate"), _("On-time rate")],
-        rows=([r["year"], r["expected"], r["submitted"], r["on_time"], r["late"], r["missing"], r["reporting_rate"], r["on_time_rate"]] for r in series),
-    )
+    years = list(plan.years())
+    labels = dict(Progress.choices)
+    shown = [Progress.COMPLETED, Progress.IN_PROGRESS, Progress.ONGOING, Progress.NOT_STARTED]  # the caption's order
+    if request.GET.get("table") == "progress":
+        export = table_response(
+            request, filename="tien-do-theo-nam", headers=[_("Task"), _("Year"), *(labels[p] for p in shown)],
+            rows=([row["code"], year, *(counts.get(p, 0) for p in shown)]
+                  for row in progress for year, counts in row["years"].items()),
+        )
+    else:
+        export = table_response(
+            request, filename="theo-nam",
+            headers=[_("Year"), _("Expected"), _("Submitted"), _("On time"), _("Late"), _("Missing"), _("Reporting rate"), _("On-time rate")],
+            rows=([r["year"], r["expected"], r["submitted"], r["on_time"], r["late"], r["missing"], r["reporting_rate"], r["on_time_rate"]] for r in series),
+        )
     if export:
         return export
-    years = list(plan.years())
-    progress_rows = [(code, [progress[code].get(y, {}) for y in years]) for code in progress]
+    # each count links to the sections it counts (that year, that task, that status). The links are written here:
+    # a few thousand of them through template tags cost more than all the rest of the page (bench/LOAD.md). Only
+    # integers and the escaped status labels go into them.
+    link = ('<a href="' + reverse("dashboard_sections", args=[9999]).replace("9999", "{year}")
+            + '?task={task}&amp;progress={progress}" title="{label}">{n}</a>')
+    titles = {p: str(escape(str(labels[p]))) for p in shown}  # translated once, not once per link
+
+    def links(task_id, year, counts):
+        parts = (link.format(year=year, task=task_id, progress=p, label=titles[p], n=int(counts.get(p, 0))) for p in shown)
+        # safe: integers, fixed status values and escaped labels only
+        return mark_safe(" / ".join(parts))  # nosec B308 B703
+
+    progress_rows = [
+        (row["code"], [links(row["task_id"], year, row["years"][year]) if year in row["years"] else None for year in years])
+        for row in progress
+    ]
+    per_task = {row["code"]: {p: [row["years"].get(y, {}).get(p, 0) for y in years] for p in Progress.values} for row in progress}
     chart = {
         "years": years,
         "reporting_rate": [r["reporting_rate"] for r in series], "on_time_rate": [r["on_time_rate"] for r in series],
         "labels": {"reporting_rate": _("Reporting rate (%)"), "on_time_rate": _("On-time rate (%)"),
                    **{p: str(label) for p, label in Progress.choices}},
-        "progress": {p: [sum(progress[c].get(y, {}).get(p, 0) for c in progress) for y in years] for p in Progress.values},
+        "progress": {p: [sum(counts[p][i] for counts in per_task.values()) for i in range(len(years))] for p in Progress.values},
+        "tasks": per_task,
     }
     return render(request, "reporting/dashboard_years.html", {"plan": plan, "series": series, "years": years,
-                                                              "progress_rows": progress_rows, "chart": chart, "progress_values": Progress.values})
+                                                              "progress_rows": progress_rows, "chart": chart})
 
 
 @require_POST

@@ -26,10 +26,13 @@ def test_log_in_and_read_the_plan(page, live_server, plan119, settings):
 
 def test_charts_render_in_the_browser(page, live_server, plan119, settings):
     from agencies.models import Role
-    from agencies.tests.factories import UserFactory
-    from reporting.services import periods_ensure
+    from agencies.tests.factories import UserFactory, staff_of
+    from reporting.services import periods_ensure, report_open, report_submit
+    from reporting.tests.conftest import fill
 
-    periods_ensure(plan=plan119)
+    periods = {p.year: p for p in periods_ensure(plan=plan119)}
+    sct = staff_of(plan119.tasks.get(code="4.3").assignments.filter(role="lead").first().agency)
+    report_submit(report=fill(report_open(period=periods[2025], agency=sct.agency)), user=sct)
     UserFactory(username="chart_dfa", role=Role.DFA_OFFICER)
     page.goto(live_server.url + reverse("dashboard_years"))
     page.get_by_label("Tên đăng nhập").fill("chart_dfa")
@@ -41,5 +44,12 @@ def test_charts_render_in_the_browser(page, live_server, plan119, settings):
     for canvas in ("#rates-chart", "#progress-chart"):
         assert page.evaluate(f"document.querySelector('{canvas}').toDataURL().length") > 3000
     assert page.locator("#rates-table tbody tr").count() == 8  # the numbers are also a table for screen readers
+    # one task's progress: the chart is redrawn for it alone
+    drawn = page.evaluate("document.querySelector('#progress-chart').toDataURL()")
+    page.select_option("#progress-task", "4.3")
+    page.wait_for_selector("#progress-chart[data-task='4.3']")
+    assert "4.3" in page.get_attribute("#progress-chart", "aria-label")
+    assert page.evaluate("document.querySelector('#progress-chart').toDataURL()") != drawn
+    assert page.locator("#progress-table a[href*='progress=in_progress']").count() >= 1
     os.makedirs(settings.BASE_DIR / "var" / "screenshots", exist_ok=True)
     page.screenshot(path=str(settings.BASE_DIR / "var" / "screenshots" / "charts.png"), full_page=True)

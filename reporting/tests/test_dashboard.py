@@ -131,6 +131,19 @@ def test_years_chart_data_and_table(client, season, dfa_officer):
     assert chart["reporting_rate"][4] is None  # 2027: nothing expected yet, a gap rather than 0 %
     html = response.content.decode()
     assert 'id="chart-data"' in html and "<caption" in html
+    # progress per task and year: a chart for any one task, every count a link to the sections it counts
+    task = season.plan.tasks.get(code="4.3")
+    assert chart["tasks"]["4.3"]["in_progress"] == [0, 0, 1, 0, 0, 0, 0, 0]
+    assert chart["progress"]["in_progress"][2] == sum(counts["in_progress"][2] for counts in chart["tasks"].values())
+    assert '<option value="4.3">' in html
+    link = f'href="{reverse("dashboard_sections", args=[2025])}?task={task.pk}&amp;progress=in_progress" title="'
+    assert link in html
+    sections = client.get(reverse("dashboard_sections", args=[2025]), {"task": task.pk, "progress": "in_progress"})
+    assert sections.context["page"].paginator.count == 1
+    csv = client.get(reverse("dashboard_years"), {"table": "progress", "format": "csv"}).content.decode("utf-8-sig")
+    lines = csv.splitlines()
+    assert lines[0].split(",")[:3] == ["Nhiệm vụ", "Năm", "Đã hoàn thành"]
+    assert "4.3,2025,0,1,0,0" in lines
 
 
 @pytest.mark.parametrize("who,code", [("staff", 403), ("other_staff", 403), ("leader", 200), ("dfa_officer", 200)])
@@ -210,7 +223,7 @@ def counted_afresh(plan):
 
 
 def flat(progress):
-    return {(code, year, p): n for code, years in progress.items() for year, by in years.items() for p, n in by.items()}
+    return {(row["code"], year, p): n for row in progress for year, by in row["years"].items() for p, n in by.items()}
 
 
 def test_progress_by_year_follows_every_write(season, other_staff, dfa_officer, agency_of):

@@ -21,7 +21,7 @@
   var progress = document.getElementById("progress-chart");
   if (progress) {
     var colours = {completed: "#38761d", in_progress: "#3d85c6", ongoing: "#8e7cc3", not_started: "#cc0000"};
-    new Chart(progress, {
+    var chart = new Chart(progress, {
       type: "bar",
       data: {
         labels: data.years,
@@ -31,6 +31,19 @@
       },
       options: {animation: false, scales: {x: {stacked: true}, y: {stacked: true, beginAtZero: true}}}
     });
+    // one task's progress per year, or all tasks': the chart is redrawn from the same data block
+    var picker = document.getElementById("progress-task");
+    if (picker) {
+      picker.addEventListener("change", function () {
+        var counts = picker.value ? data.tasks[picker.value] : data.progress;
+        Object.keys(colours).forEach(function (key, i) { chart.data.datasets[i].data = counts[key]; });
+        chart.update();
+        progress.setAttribute("aria-label", picker.value
+          ? picker.getAttribute("data-task-label").replace("{code}", picker.value)
+          : picker.getAttribute("data-all-label"));
+        progress.setAttribute("data-task", picker.value);
+      });
+    }
   }
   document.body.setAttribute("data-charts", "ready");
 })();
