@@ -40,3 +40,44 @@ def fold(value: str) -> str:
     """Lower-case ASCII for accent-insensitive search: "Sở Ngoại vụ" → "so ngoai vu" (đ → d)."""
     value = unicodedata.normalize("NFD", (value or "").replace("Đ", "D").replace("đ", "d"))
     return " ".join("".join(c for c in value if unicodedata.category(c) != "Mn").lower().split())
+
+
+# Vietnamese alphabetical order (f, j, w, z, for foreign names, where the Latin alphabet puts them)
+_LETTERS = "a ă â b c d đ e ê f g h i j k l m n o ô ơ p q r s t u ư v w x y z".split()
+_LETTER_CODES = {unicodedata.normalize("NFD", letter): f"{20 + i:02d}" for i, letter in enumerate(_LETTERS)}
+_LETTER_MARKS = {"\u0306", "\u0302", "\u031b"}  # breve, circumflex, horn: they make other letters (ă, â, ơ …)
+_TONES = {"\u0300": "1", "\u0309": "2", "\u0303": "3", "\u0301": "4", "\u0323": "5"}  # huyền, hỏi, ngã, sắc, nặng
+_SEPARATOR = " "
+
+
+def vi_sort_key(value: str) -> str:
+    """An ASCII key that sorts Vietnamese names in dictionary order on any database, e.g. for "ORDER BY".
+
+    Letters compare first, in the Vietnamese alphabet (a < ă < â < b … d < đ < e … o < ô < ơ … u < ư), so that
+    "Đông Sơn" comes after "Cẩm Thủy" and before "Hà Trung", not after "Yên Định" as in code-point order; then the
+    tones, letter by letter: no mark < huyền < hỏi < ngã < sắc < nặng (Hoàng Phê's dictionary). Case is ignored,
+    digits come before letters, and any run of spaces or punctuation counts as one separator, which sorts first.
+    """
+    chars = []  # [letter (NFD, with its letter marks), tone]
+    for char in unicodedata.normalize("NFD", (value or "").lower()):
+        if char in _TONES or char in _LETTER_MARKS:
+            if chars and chars[-1][0] != _SEPARATOR:
+                if char in _TONES:
+                    chars[-1][1] = _TONES[char]
+                else:
+                    chars[-1][0] += char
+        elif char.isalnum():
+            chars.append([char, "0"])
+        elif unicodedata.category(char) != "Mn" and chars and chars[-1][0] != _SEPARATOR:
+            chars.append([_SEPARATOR, "0"])  # other accents (of foreign names) are ignored
+    while chars and chars[-1][0] == _SEPARATOR:
+        chars.pop()
+
+    def code(letter):
+        if letter == _SEPARATOR:
+            return "00"
+        if letter.isdecimal():
+            return f"{10 + int(letter):02d}"
+        return _LETTER_CODES.get(letter) or _LETTER_CODES.get(letter[0], "99")
+
+    return "".join(code(letter) for letter, _tone in chars) + " " + "".join(tone for _letter, tone in chars)

@@ -9,7 +9,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .fields import NFCCharField, NFCTextField, fold
+from .fields import NFCCharField, NFCTextField, fold, vi_sort_key
 
 
 class AgencyKind(models.TextChoices):
@@ -73,20 +73,23 @@ class Agency(models.Model):
     )
     # Derived from the names and code, so that "ngoai vu" finds "Sở Ngoại vụ" on any database.
     search_text = models.CharField(max_length=600, editable=False, default="", db_index=True)
+    # Derived from the name: lists sort in Vietnamese dictionary order (Đ after D, not after Y) on any database.
+    sort_key = models.CharField(max_length=800, editable=False, default="")
 
-    history = HistoricalRecords(excluded_fields=["search_text"])
+    history = HistoricalRecords(excluded_fields=["search_text", "sort_key"])
     objects = AgencyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("agency")
         verbose_name_plural = _("agencies")
-        ordering = ["kind", "name"]
+        ordering = ["kind", "sort_key"]
 
     def __str__(self):
         return self.display_name
 
     def save(self, *args, **kwargs):
         self.search_text = fold(f"{self.code} {self.name} {self.name_en}")
+        self.sort_key = vi_sort_key(self.name)
         super().save(*args, **kwargs)
 
     @property

@@ -50,7 +50,7 @@ def dashboard_stats(*, period: ReportingPeriod, today: datetime.date) -> dict:
 
 
 def reports_for_metric(*, period: ReportingPeriod, metric: str):
-    return period_reports(period).filter(METRICS[metric]).select_related("agency", "period").order_by("agency__name")
+    return period_reports(period).filter(METRICS[metric]).select_related("agency", "period").order_by("agency__sort_key")
 
 
 def sections_for(*, period: ReportingPeriod, task_id: int | None = None, progress: str | None = None, lead_only=False):
@@ -62,7 +62,7 @@ def sections_for(*, period: ReportingPeriod, task_id: int | None = None, progres
         queryset = queryset.filter(progress="" if progress == "none" else progress)
     if lead_only:
         queryset = queryset.filter(role=AssignmentRole.LEAD)
-    return queryset.select_related("report__agency", "task").order_by("task__sort_key", "report__agency__name")
+    return queryset.select_related("report__agency", "task").order_by("task__sort_key", "report__agency__sort_key")
 
 
 PROGRESS_VALUES = frozenset(Progress.values)

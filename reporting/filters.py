@@ -18,10 +18,10 @@ STATUS_CHOICES = [
     (ReportStatus.ACCEPTED, _("Accepted")),
 ]
 SORTS = {
-    "agency": ("agency__name",), "-agency": ("-agency__name",),
-    "submitted": ("submitted_at", "agency__name"), "-submitted": ("-submitted_at", "agency__name"),
-    "late": ("days_late", "agency__name"), "-late": ("-days_late", "agency__name"),
-    "status": ("status", "agency__name"), "-status": ("-status", "agency__name"),
+    "agency": ("agency__sort_key",), "-agency": ("-agency__sort_key",),
+    "submitted": ("submitted_at", "agency__sort_key"), "-submitted": ("-submitted_at", "agency__sort_key"),
+    "late": ("days_late", "agency__sort_key"), "-late": ("-days_late", "agency__sort_key"),
+    "status": ("status", "agency__sort_key"), "-status": ("-status", "agency__sort_key"),
 }
 
 

@@ -141,7 +141,7 @@ class Report(models.Model):
     class Meta:
         verbose_name = _("report")
         verbose_name_plural = _("reports")
-        ordering = ["period", "agency__name"]
+        ordering = ["period", "agency__sort_key"]
         constraints = [models.UniqueConstraint(fields=["period", "agency"], name="one_report_per_agency_and_period")]
         indexes = [
             # the review queue: submitted reports, oldest first

@@ -117,8 +117,8 @@ def _digest(period: ReportingPeriod, reports: list[Report], today: datetime.date
     return {
         "submitted": sorted((r for r in reports if r.submitted_at and timezone.localtime(r.submitted_at).date() >= since),
                             key=lambda r: r.submitted_at),
-        "late": sorted((r for r in expected if not r.submitted_at and period.agency_due < today), key=lambda r: r.agency.name),
-        "not_started": sorted((r for r in expected if not r.submitted_at and not r.has_content), key=lambda r: r.agency.name),
+        "late": sorted((r for r in expected if not r.submitted_at and period.agency_due < today), key=lambda r: r.agency.sort_key),
+        "not_started": sorted((r for r in expected if not r.submitted_at and not r.has_content), key=lambda r: r.agency.sort_key),
         "waiting": sorted((r for r in reports if r.status == ReportStatus.SUBMITTED), key=lambda r: r.submitted_at),
     }
 
@@ -141,7 +141,7 @@ def reminders_due(*, today: datetime.date) -> dict[str, Batch]:
     periods = ReportingPeriod.objects.filter(status=PeriodStatus.OPEN, opens_on__lte=today).select_related("plan")
     for period in periods:
         reports = list(
-            period.reports.select_related("agency", "period").filter(agency__active=True).with_content_flag().order_by("agency__name")
+            period.reports.select_related("agency", "period").filter(agency__active=True).with_content_flag().order_by("agency__sort_key")
         )
         staff = _staff_by_agency({r.agency_id for r in reports})
 
@@ -257,7 +257,7 @@ def reminders_manual(*, period: ReportingPeriod, today: datetime.date, agency_id
     reports = period.reports.select_related("agency", "period").filter(agency__active=True, expected=True, submitted_at__isnull=True)
     if agency_ids is not None:
         reports = reports.filter(agency_id__in=agency_ids)
-    reports = list(reports.order_by("agency__name"))
+    reports = list(reports.order_by("agency__sort_key"))
     staff = _staff_by_agency({r.agency_id for r in reports})
     batches: dict[str, Batch] = {}
     for report in reports:

@@ -54,7 +54,7 @@ def synthesis_content(*, period: ReportingPeriod, progress=None) -> tuple[dict, 
     """The roll-up as plain data, and the report versions it was built from. Reads only; `progress(pct)` is told along."""
     progress = progress or (lambda pct: None)
     plan = period.plan
-    reports = list(period.reports.select_related("agency").order_by("agency__name", "agency__code"))
+    reports = list(period.reports.select_related("agency").order_by("agency__sort_key", "agency__code"))
     progress(10)
     last_versions = {}
     for version in ReportVersion.objects.filter(report__period=period).order_by("report_id", "number"):
@@ -84,7 +84,7 @@ def synthesis_content(*, period: ReportingPeriod, progress=None) -> tuple[dict, 
         for task in (t for t in tasks if t.group_id == group.pk):
             assignments = sorted(
                 (a for a in task.assignments.all() if a.agency.code in by_code),
-                key=lambda a: (a.role != AssignmentRole.LEAD, a.agency.name, a.agency.code),
+                key=lambda a: (a.role != AssignmentRole.LEAD, a.agency.sort_key, a.agency.code),
             )
             counts = Counter({p: 0 for p in Progress.values} | {"no_report": 0})
             entries = []

@@ -102,7 +102,7 @@ def _agency_rows(reports) -> list[dict]:
 def dashboard(request, year=None):
     period = _period(year)
     today = timezone.localdate()
-    table = AgencyReportFilter(request.GET or None, queryset=period_reports(period).filter(expected=True).select_related("agency").order_by("agency__name"))
+    table = AgencyReportFilter(request.GET or None, queryset=period_reports(period).filter(expected=True).select_related("agency").order_by("agency__sort_key"))
     rows = table.qs
     export = table_response(
         request, filename=f"bao-cao-{period.year}-don-vi",
@@ -203,7 +203,7 @@ def dashboard_sections(request, year):
 def dashboard_matrix(request, year):
     """Tasks × assigned agencies, a page of agencies at a time."""
     period = _period(year)
-    agencies = Agency.objects.filter(reports__period=period, reports__expected=True, active=True).order_by("kind", "name")
+    agencies = Agency.objects.filter(reports__period=period, reports__expected=True, active=True).order_by("kind", "sort_key")
     page = Paginator(agencies, 25).get_page(request.GET.get("page"))
     columns = list(page.object_list)
     tasks = list(period.plan.tasks.leaves().order_by("sort_key"))

@@ -28,7 +28,7 @@ PAGE_SIZE = 50
 
 class DifficultyFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=DifficultyStatus.choices, label=gettext_lazy("Status"))
-    agency = django_filters.ModelChoiceFilter(queryset=Agency.objects.order_by("kind", "name"), label=gettext_lazy("Agency"))
+    agency = django_filters.ModelChoiceFilter(queryset=Agency.objects.order_by("kind", "sort_key"), label=gettext_lazy("Agency"))
     task = django_filters.ModelChoiceFilter(queryset=Task.objects.order_by("-plan__issued_on", "sort_key"), label=gettext_lazy("Task"))
     kind = django_filters.ChoiceFilter(choices=DifficultyKind.choices, label=gettext_lazy("Kind"))
 

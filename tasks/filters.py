@@ -9,7 +9,7 @@ from .models import AssignmentRole, Task
 
 class TaskFilter(django_filters.FilterSet):
     agency = django_filters.ModelChoiceFilter(
-        queryset=Agency.objects.active().order_by("kind", "name"), label=_("Agency"), method="filter_assignment"
+        queryset=Agency.objects.active().order_by("kind", "sort_key"), label=_("Agency"), method="filter_assignment"
     )
     role = django_filters.ChoiceFilter(choices=AssignmentRole.choices, label=_("Role"), method="filter_assignment")
 

@@ -213,7 +213,7 @@ class Assignment(models.Model):
     class Meta:
         verbose_name = _("assignment")
         verbose_name_plural = _("assignments")
-        ordering = ["task__sort_key", "role", "agency__name"]
+        ordering = ["task__sort_key", "role", "agency__sort_key"]
         constraints = [models.UniqueConstraint(fields=["task", "agency"], name="one_assignment_per_task_and_agency")]
         indexes = [
             # the agency's home page and its report sections: "what is this agency assigned?"

@@ -12,7 +12,7 @@ def plan_current() -> Plan | None:
 def plan_tasks(*, plan: Plan, queryset=None):
     """Tasks of a plan with their group and named assignments, in plan order, in a fixed number of queries."""
     named = Assignment.objects.exclude(source=AssignmentSource.ALL_AGENCIES).select_related("agency").order_by(
-        "role", "agency__name"
+        "role", "agency__sort_key"
     )
     queryset = queryset if queryset is not None else Task.objects.all()
     return (
@@ -24,4 +24,4 @@ def plan_tasks(*, plan: Plan, queryset=None):
 
 
 def task_assignments(*, task: Task):
-    return task.assignments.select_related("agency").order_by("role", "-source", "agency__kind", "agency__name")
+    return task.assignments.select_related("agency").order_by("role", "-source", "agency__kind", "agency__sort_key")

@@ -300,3 +300,12 @@ def test_progress_by_year_without_its_cache(season, settings, caplog):
                                    "LOCATION": f"redis://127.0.0.1:{port}/0", "OPTIONS": {"socket_connect_timeout": 0.2}}}
     assert flat(progress_by_year(plan=season.plan)) == counted_afresh(season.plan)
     assert "Cache unavailable" in caplog.text
+
+
+def test_agencies_in_vietnamese_dictionary_order(client, season, dfa_officer):
+    """Đông Sơn after Cẩm Thủy and before Hà Trung, Hà Trung < Hậu Lộc < Hoằng Hóa: not code-point order."""
+    client.force_login(dfa_officer)
+    names = [r.agency.name.removeprefix("Ủy ban nhân dân huyện ")
+             for r in client.get(reverse("dashboard_year", args=[2025]), {"kind": "district", "sort": "agency"}).context["page"]]
+    wanted = ["Cẩm Thủy", "Đông Sơn", "Hà Trung", "Hậu Lộc", "Hoằng Hóa", "Yên Định"]
+    assert [n for n in names if n in wanted] == wanted
