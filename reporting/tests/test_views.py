@@ -123,6 +123,20 @@ def test_agency_home_shows_tasks_deadline_and_status(client, report, staff):
     assert reverse("report_edit", args=[report.pk]) in html
 
 
+def test_agency_home_after_the_deadline(client, report, staff, dfa_officer):
+    """Overdue while nothing is sent; once sent, the date it was sent instead of an alarm."""
+    import time_machine
+
+    with time_machine.travel(datetime.datetime(2025, 11, 10, 9, tzinfo=datetime.timezone.utc), tick=False):
+        login(client, staff)
+        assert "quá hạn 5 ngày" in client.get(reverse("home")).content.decode()
+        services.report_submit(report=fill(report), user=staff)
+        html = client.get(reverse("home")).content.decode()
+        assert "quá hạn" not in html and "Đã gửi Sở Ngoại vụ ngày 10/11/2025" in html and "chậm 5 ngày" in html
+        services.report_return(report=report, user=dfa_officer, comment="Bổ sung số liệu")
+        assert "quá hạn 5 ngày" in client.get(reverse("home")).content.decode()  # to be sent again
+
+
 def test_home_before_the_period_opens(client, staff, periods):
     import time_machine
 
