@@ -1,4 +1,5 @@
-"""Demo data for `make run`: four years of reports in every state, so that the dashboards have something to show.
+"""Demo data for `make run`: four years of reports in every state, and difficulties in every state, so that the
+dashboards and the leadership's page have something to show.
 
 Deterministic (seeded by agency and year). Goes through the same services as real use, then moves the
 timestamps back to plausible dates, so that timelines, versions and lateness are consistent.
@@ -13,7 +14,17 @@ from agencies.models import User
 from tasks.selectors import plan_current
 
 from . import services
-from .models import Progress, Report, ReportEvent, ReportVersion, Synthesis
+from .models import (
+    Difficulty,
+    DifficultyKind,
+    DifficultyResponse,
+    DifficultyStatus,
+    Progress,
+    Report,
+    ReportEvent,
+    ReportVersion,
+    Synthesis,
+)
 from .synthesis import synthesis_build, synthesis_finalise
 
 RESULTS = [
@@ -52,12 +63,54 @@ def _backdate(report: Report, when: datetime.datetime) -> None:
     ReportEvent.objects.filter(report=report).update(at=when)
 
 
+# (agency code, task code, kind, title, text, [(days after raising, status, the DFA's answer)], days before today)
+DEMO_DIFFICULTIES = [
+    ("SCT", "4.3", DifficultyKind.DIFFICULTY, "Thiếu kinh phí tổ chức đoàn doanh nghiệp dự hội chợ tại Nhật Bản",
+     "Dự toán năm chưa bố trí kinh phí cho đoàn xúc tiến thương mại tháng 3; đề nghị Sở Ngoại vụ báo cáo UBND tỉnh xem xét.",
+     [(3, DifficultyStatus.ESCALATED, "Sở Ngoại vụ đã tổng hợp, trình UBND tỉnh tại Tờ trình về kinh phí xúc tiến năm nay.")], 40),
+    ("TTXT", "3.5", DifficultyKind.PROPOSAL, "Đề xuất cơ chế phối hợp đón tiếp nhà đầu tư Hàn Quốc",
+     "Đề nghị thành lập tổ công tác liên ngành để đón tiếp, làm việc với các đoàn nhà đầu tư lớn.",
+     [(2, DifficultyStatus.ESCALATED, "Đã báo cáo UBND tỉnh; chờ ý kiến chỉ đạo.")], 25),
+    ("SVHTTDL", "3.6", DifficultyKind.DIFFICULTY, "Chưa có tài liệu quảng bá du lịch bằng tiếng Hàn",
+     "Đơn vị chưa có kinh nghiệm biên dịch, đề nghị hướng dẫn đầu mối hỗ trợ.",
+     [(4, DifficultyStatus.GUIDED, "Đề nghị liên hệ Phòng Hợp tác quốc tế, Sở Ngoại vụ để được giới thiệu đơn vị dịch thuật.")], 60),
+    ("TX-NGHISON", "2.2", DifficultyKind.DIFFICULTY, "Cán bộ phụ trách đối ngoại kiêm nhiệm nhiều việc",
+     "Thị xã chưa bố trí được cán bộ chuyên trách công tác đối ngoại.",
+     [(5, DifficultyStatus.GUIDED, "Sở Ngoại vụ sẽ mời cán bộ của thị xã tham gia lớp bồi dưỡng nghiệp vụ tháng tới."),
+      (30, DifficultyStatus.RESOLVED, "Cán bộ của thị xã đã hoàn thành lớp bồi dưỡng.")], 90),
+    ("SKHDT", "3.3", DifficultyKind.PROPOSAL, "Đề xuất cập nhật danh mục dự án kêu gọi đầu tư",
+     "Đề nghị Sở Ngoại vụ phối hợp dịch danh mục dự án sang tiếng Anh để gửi các cơ quan đại diện.", [], 6),
+]
+
+
+def _demo_difficulties(*, today: datetime.date, dfa: User) -> None:
+    """Difficulties and proposals in every state: waiting, guided, escalated to the People's Committee, resolved."""
+    plan = plan_current()
+    for code, task_code, kind, title, text, answers, days_ago in DEMO_DIFFICULTIES:
+        user = User.objects.filter(agency__code=code).first()
+        if user is None or Difficulty.objects.filter(title=title).exists():
+            continue
+        raised = _local(today - datetime.timedelta(days=days_ago), 9)
+        try:
+            difficulty = services.difficulty_raise(agency=user.agency, task=plan.tasks.get(code=task_code), kind=kind,
+                                                   title=title, text=text, user=user)
+        except (services.ReportingError, plan.tasks.model.DoesNotExist):
+            continue  # the admin changed the assignments: skip this example
+        Difficulty.objects.filter(pk=difficulty.pk).update(raised_at=raised)
+        for after, status, answer in answers:
+            response = services.difficulty_respond(difficulty=difficulty, user=dfa, text=answer, status=status)
+            at = min(raised + datetime.timedelta(days=after), timezone.now())
+            DifficultyResponse.objects.filter(pk=response.pk).update(at=at)
+            Difficulty.objects.filter(pk=difficulty.pk).update(updated_at=at)
+
+
 @transaction.atomic
 def demo_reports_create(*, today: datetime.date, dfa: User) -> int:
     """Reports for every year up to `today`'s; past years closed with a finalised synthesis. Returns reports touched."""
     plan = plan_current()
     if plan is None or ReportVersion.objects.exists():
         return 0
+    _demo_difficulties(today=today, dfa=dfa)
     periods = services.periods_ensure(plan=plan)
     services.reports_open_due(today=today)
     touched = 0

@@ -19,7 +19,7 @@ from . import services
 from .diff import versions_diff
 from .files import CONTENT_TYPES
 from .forms import FigureFormSet, ReopenForm, ReportForm, ReviewForm, SectionForm, figure_initial
-from .models import ReportingPeriod, ReportStatus, ReportVersion
+from .models import DifficultyStatus, ReportingPeriod, ReportStatus, ReportVersion
 from .permissions import attachment_for, dfa_required, difficulties_visible_to, may_edit, report_for, report_to_edit
 from .selectors import (
     agency_assignments,
@@ -62,11 +62,15 @@ def home(request):
             },
         )
     if user.can_read_everything:
+        escalated = difficulties_visible_to(user).filter(status=DifficultyStatus.ESCALATED)
         return render(
             request,
             "reporting/home_dfa.html",
             {"plan": plan, "period": period, "today": today, "periods": period_overview(plan=plan),
              "queue_count": review_queue(plan=plan).count(),
+             # what the DFA took to the Provincial People's Committee: what leadership has to decide
+             "escalated": escalated.select_related("agency", "task").order_by("-updated_at", "-pk")[:10],
+             "escalated_count": escalated.count(),
              "days_left": period.days_left(today) if period else None,
              "synthesis_days_left": period.synthesis_days_left(today) if period else None},
         )

@@ -161,6 +161,28 @@ def test_dfa_and_leadership_home(client, report, request, who):
     assert response.status_code == 200 and "15/11/2025" in response.content.decode()
 
 
+@pytest.mark.parametrize("who", ["dfa_officer", "leader"])
+def test_home_lists_what_was_escalated_to_the_peoples_committee(client, report, staff, dfa_officer, request, who):
+    from reporting.models import DifficultyStatus
+
+    task = report.sections.first().task
+    kept = services.difficulty_raise(agency=staff.agency, task=task, kind="difficulty", title="Thiếu kinh phí hội chợ",
+                                     text="…", user=staff)
+    services.difficulty_raise(agency=staff.agency, task=task, kind="proposal", title="Đề xuất đã hướng dẫn", text="…", user=staff)
+    services.difficulty_respond(difficulty=kept, user=dfa_officer, text="Trình UBND tỉnh", status=DifficultyStatus.ESCALATED)
+    login(client, request.getfixturevalue(who))
+    html = client.get(reverse("home")).content.decode()
+    assert "Thiếu kinh phí hội chợ" in html and reverse("difficulty_detail", args=[kept.pk]) in html
+    assert "Đề xuất đã hướng dẫn" not in html
+    assert f'{reverse("difficulty_list")}?status=escalated' in html
+    assert client.get(reverse("difficulty_detail", args=[kept.pk])).status_code == 200
+
+
+def test_home_without_escalations_says_so(client, report, dfa_officer):
+    login(client, dfa_officer)
+    assert "Không có khó khăn" in client.get(reverse("home")).content.decode()
+
+
 def test_home_for_a_user_with_no_agency(client, db, plan119):
     from agencies.tests.factories import UserFactory
 

@@ -1,0 +1,30 @@
+"""The demo data of `make run`: reports and difficulties in every state, through the same services as real use."""
+import datetime
+import io
+
+import pytest
+import time_machine
+from django.core.management import call_command
+
+from reporting.models import Difficulty, DifficultyStatus, Report, ReportStatus, Synthesis
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_has_reports_and_difficulties_in_every_state(plan119, settings):
+    settings.DEBUG = True
+    with time_machine.travel(datetime.datetime(2026, 11, 20, 9, tzinfo=datetime.timezone.utc), tick=False):
+        call_command("seed_demo", stdout=io.StringIO())
+    current = Report.objects.filter(period__year=2026, expected=True)
+    statuses = set(current.values_list("status", flat=True))
+    assert statuses >= {ReportStatus.DRAFT, ReportStatus.SUBMITTED, ReportStatus.RETURNED, ReportStatus.ACCEPTED}
+    assert current.filter(submitted_at__isnull=True).exists() and current.filter(days_late__gt=0).exists()
+    assert Synthesis.objects.filter(period__year=2023, finalised_at__isnull=False).exists()
+    assert set(Difficulty.objects.values_list("status", flat=True)) == set(DifficultyStatus.values)
+    escalated = Difficulty.objects.filter(status=DifficultyStatus.ESCALATED)
+    assert escalated.count() == 2 and all(d.responses.exists() for d in escalated)
+    assert all(d.raised_at.date() < datetime.date(2026, 11, 20) for d in Difficulty.objects.all())
+    # run again: nothing doubled
+    with time_machine.travel(datetime.datetime(2026, 11, 21, 9, tzinfo=datetime.timezone.utc), tick=False):
+        call_command("seed_demo", stdout=io.StringIO())
+    assert Difficulty.objects.count() == 5
