@@ -1,10 +1,11 @@
 """Reads that feed the reporting pages."""
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch
 
 from agencies.models import Agency
 from tasks.models import Assignment, Plan
 
+from .dashboard import METRICS
 from .models import Attachment, Report, ReportStatus, SectionFigure
 
 
@@ -44,15 +45,26 @@ def review_queue(*, plan: Plan | None = None):
     return queryset.order_by("submitted_at", "pk")
 
 
-def period_overview(*, plan: Plan):
-    """Each period with counts of reports per status, for the DFA's home page."""
-    return plan.periods.annotate(
-        n_reports=Count("reports", filter=Q(reports__expected=True)),
-        n_submitted=Count("reports", filter=Q(reports__expected=True, reports__submitted_at__isnull=False)),
-        n_waiting=Count("reports", filter=Q(reports__status=ReportStatus.SUBMITTED)),
-        n_accepted=Count("reports", filter=Q(reports__status=ReportStatus.ACCEPTED)),
-        n_late=Count("reports", filter=Q(reports__days_late__gt=0)),
-    ).order_by("-year")
+OVERVIEW_METRICS = ("expected", "submitted", "late", "waiting", "accepted")
+
+
+def period_overview(*, plan: Plan) -> list:
+    """Each period, newest first, with its counts of reports as the dashboards count them (`p.counts`: metric, n).
+
+    Same definitions as the dashboards (active agencies; expected reports but for "waiting"), so that the home
+    page and the dashboard never show two different figures for the same thing. Two queries.
+    """
+    rows = (
+        Report.objects.filter(period__plan=plan, agency__active=True).values("period_id")
+        .annotate(**{f"n_{name}": Count("pk", filter=METRICS[name]) for name in OVERVIEW_METRICS})
+        .order_by()
+    )
+    by_period = {r["period_id"]: r for r in rows}
+    periods = list(plan.periods.order_by("-year"))
+    for period in periods:
+        row = by_period.get(period.pk, {})
+        period.counts = [(name, row.get(f"n_{name}", 0)) for name in OVERVIEW_METRICS]
+    return periods
 
 
 def agency_past_reports(*, agency: Agency, exclude: Report | None = None):

@@ -161,6 +161,27 @@ def test_dfa_and_leadership_home(client, report, request, who):
     assert response.status_code == 200 and "15/11/2025" in response.content.decode()
 
 
+def test_home_period_figures_are_the_dashboards_and_drill_down(client, report, staff, dfa_officer, agency_of):
+    """The same numbers as the dashboard (a requested organisation's voluntary report is not "expected" there
+    either, nor is a merged agency's), each a link to the reports it counts."""
+    from agencies.tests.factories import staff_of
+    from tasks.services import agency_merge
+
+    services.report_submit(report=fill(report), user=staff)
+    vcci = staff_of(agency_of("VCCI"))
+    services.report_submit(report=fill(services.report_open(period=report.period, agency=vcci.agency)), user=vcci)
+    gone = staff_of(agency_of("H-HATRUNG"))
+    services.report_submit(report=fill(services.report_open(period=report.period, agency=gone.agency)), user=gone)
+    agency_merge(agency=gone.agency, successor=agency_of("TX-BIMSON"))
+    login(client, dfa_officer)
+    period = next(p for p in client.get(reverse("home")).context["periods"] if p.year == 2025)
+    stats = client.get(reverse("dashboard_year", args=[2025])).context["stats"]
+    assert dict(period.counts) == {m: stats[m] for m in ("expected", "submitted", "late", "waiting", "accepted")}
+    assert dict(period.counts)["submitted"] == 1 and dict(period.counts)["waiting"] == 2
+    html = client.get(reverse("home")).content.decode()
+    assert f'{reverse("dashboard_reports", args=[2025])}?metric=submitted">1<' in html
+
+
 @pytest.mark.parametrize("who", ["dfa_officer", "leader"])
 def test_home_lists_what_was_escalated_to_the_peoples_committee(client, report, staff, dfa_officer, request, who):
     from reporting.models import DifficultyStatus
