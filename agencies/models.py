@@ -88,9 +88,13 @@ class Agency(models.Model):
         return self.display_name
 
     def save(self, *args, **kwargs):
+        self.set_derived_fields()
+        super().save(*args, **kwargs)
+
+    def set_derived_fields(self) -> None:
+        """The search and sort columns, from the names and code (save() calls it; bulk_create callers must)."""
         self.search_text = fold(f"{self.code} {self.name} {self.name_en}")
         self.sort_key = vi_sort_key(self.name)
-        super().save(*args, **kwargs)
 
     @property
     def display_name(self) -> str:

@@ -232,7 +232,6 @@ def _ensure_plan():
 
 def _ensure_agencies(n: int, rng: random.Random, plan, co_tasks: tuple[int, int] = (1, 3)) -> list[int]:
     """Add BENCH- agencies until there are `n` active departments and districts; give new ones their assignments."""
-    from agencies.fields import fold, vi_sort_key
     from agencies.models import ORDERED_KINDS, Agency, AgencyKind
     from tasks.models import Assignment, AssignmentRole, AssignmentSource, Task
 
@@ -241,14 +240,16 @@ def _ensure_agencies(n: int, rng: random.Random, plan, co_tasks: tuple[int, int]
     last = max((int(c[len(BENCH_PREFIX):]) for c in bench if c[len(BENCH_PREFIX):].isdigit()), default=0)
     new = []
     for number in range(last + 1, last + 1 + max(0, n - ordered)):
-        name = nfc(f"Đơn vị thử nghiệm {number:05d}")
-        new.append(Agency(  # bulk_create skips save(): the derived columns are set here
-            code=bench_code(number), name=name, name_en=f"Bench unit {number:05d}",
-            search_text=fold(f"{bench_code(number)} {name} Bench unit {number:05d}"), sort_key=vi_sort_key(name),
+        agency = Agency(
+            code=bench_code(number),
+            name=nfc(f"Đơn vị thử nghiệm {number:05d}"),
+            name_en=f"Bench unit {number:05d}",
             kind=AgencyKind.DEPARTMENT if number % 4 == 0 else AgencyKind.DISTRICT,
             contact_emails=f"bench{number:05d}{BENCH_DOMAIN}",
             head_email=f"head{number:05d}{BENCH_DOMAIN}",
-        ))
+        )
+        agency.set_derived_fields()  # bulk_create skips save()
+        new.append(agency)
     Agency.objects.bulk_create(new, batch_size=BATCH)
 
     # Assignments for every bench agency that has none yet (new ones, or after an interrupted run).

@@ -15,6 +15,8 @@ from tasks.models import AssignmentRole, Plan, Task
 
 from .models import Progress, Report, ReportingPeriod, ReportSection, ReportStatus
 
+log = logging.getLogger(__name__)
+
 # metric name → which reports it counts (each dashboard number links to this list)
 METRICS = {
     "expected": Q(expected=True),
@@ -112,15 +114,20 @@ def task_matrix(*, period: ReportingPeriod, agency_ids: list[int]):
     return cells
 
 
-def years_series(*, plan: Plan) -> list[dict]:
-    """Reporting rate and on-time rate per plan year, in one query."""
+def metric_counts_by_year(*, plan: Plan, metrics) -> dict[int, dict[str, int]]:
+    """Per plan year that has reports: how many each of `metrics` counts (active agencies, as on every dashboard)."""
     rows = (
         Report.objects.filter(period__plan=plan, agency__active=True)
         .values("period__year")
-        .annotate(**{f"n_{name}": Count("pk", filter=METRICS[name]) for name in ("expected", "submitted", "on_time", "late", "missing")})
-        .order_by("period__year")
+        .annotate(**{f"n_{name}": Count("pk", filter=METRICS[name]) for name in metrics})
+        .order_by()
     )
-    by_year = {r["period__year"]: {k[2:]: v for k, v in r.items() if k.startswith("n_")} for r in rows}
+    return {r["period__year"]: {name: r[f"n_{name}"] for name in metrics} for r in rows}
+
+
+def years_series(*, plan: Plan) -> list[dict]:
+    """Reporting rate and on-time rate per plan year, in one query."""
+    by_year = metric_counts_by_year(plan=plan, metrics=("expected", "submitted", "on_time", "late", "missing"))
     out = []
     for year in plan.years():
         r = by_year.get(year, {"expected": 0, "submitted": 0, "on_time": 0, "late": 0, "missing": 0})
@@ -130,8 +137,6 @@ def years_series(*, plan: Plan) -> list[dict]:
                     "on_time_rate": rate_percent(r["on_time"], r["expected"]) if r["expected"] else None})
     return out
 
-
-log = logging.getLogger(__name__)
 
 PROGRESS_CACHE_SECONDS = 15 * 60
 

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from agencies.models import User
+from tasks.models import Task
 from tasks.selectors import plan_current
 
 from . import services
@@ -94,7 +95,7 @@ def _demo_difficulties(*, today: datetime.date, dfa: User) -> None:
         try:
             difficulty = services.difficulty_raise(agency=user.agency, task=plan.tasks.get(code=task_code), kind=kind,
                                                    title=title, text=text, user=user)
-        except (services.ReportingError, plan.tasks.model.DoesNotExist):
+        except (services.ReportingError, Task.DoesNotExist):
             continue  # the admin changed the assignments: skip this example
         Difficulty.objects.filter(pk=difficulty.pk).update(raised_at=raised)
         for after, status, answer in answers:

@@ -5,8 +5,9 @@ from django.db.models import Count, Prefetch
 from agencies.models import Agency
 from tasks.models import Assignment, Plan
 
-from .dashboard import METRICS
-from .models import Attachment, Report, ReportStatus, SectionFigure
+from .dashboard import metric_counts_by_year
+from .models import Attachment, DifficultyStatus, Report, ReportStatus, SectionFigure
+from .permissions import difficulties_visible_to
 
 
 def agency_assignments(*, agency: Agency, plan: Plan):
@@ -54,17 +55,17 @@ def period_overview(*, plan: Plan) -> list:
     Same definitions as the dashboards (active agencies; expected reports but for "waiting"), so that the home
     page and the dashboard never show two different figures for the same thing. Two queries.
     """
-    rows = (
-        Report.objects.filter(period__plan=plan, agency__active=True).values("period_id")
-        .annotate(**{f"n_{name}": Count("pk", filter=METRICS[name]) for name in OVERVIEW_METRICS})
-        .order_by()
-    )
-    by_period = {r["period_id"]: r for r in rows}
+    by_year = metric_counts_by_year(plan=plan, metrics=OVERVIEW_METRICS)
     periods = list(plan.periods.order_by("-year"))
     for period in periods:
-        row = by_period.get(period.pk, {})
-        period.counts = [(name, row.get(f"n_{name}", 0)) for name in OVERVIEW_METRICS]
+        counts = by_year.get(period.year, {})
+        period.counts = [(name, counts.get(name, 0)) for name in OVERVIEW_METRICS]
     return periods
+
+
+def difficulties_escalated(*, user):
+    """What the DFA took to the Provincial People's Committee, latest first: what leadership has to decide."""
+    return difficulties_visible_to(user).filter(status=DifficultyStatus.ESCALATED).order_by("-updated_at", "-pk")
 
 
 def agency_past_reports(*, agency: Agency, exclude: Report | None = None):

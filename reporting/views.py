@@ -19,11 +19,12 @@ from . import services
 from .diff import versions_diff
 from .files import CONTENT_TYPES
 from .forms import FigureFormSet, ReopenForm, ReportForm, ReviewForm, SectionForm, figure_initial
-from .models import DifficultyStatus, ReportingPeriod, ReportStatus, ReportVersion
+from .models import ReportingPeriod, ReportStatus, ReportVersion
 from .permissions import attachment_for, dfa_required, difficulties_visible_to, may_edit, report_for, report_to_edit
 from .selectors import (
     agency_assignments,
     agency_past_reports,
+    difficulties_escalated,
     period_overview,
     report_attachments,
     report_timeline,
@@ -62,14 +63,13 @@ def home(request):
             },
         )
     if user.can_read_everything:
-        escalated = difficulties_visible_to(user).filter(status=DifficultyStatus.ESCALATED)
+        escalated = difficulties_escalated(user=user)
         return render(
             request,
             "reporting/home_dfa.html",
             {"plan": plan, "period": period, "today": today, "periods": period_overview(plan=plan),
              "queue_count": review_queue(plan=plan).count(),
-             # what the DFA took to the Provincial People's Committee: what leadership has to decide
-             "escalated": escalated.select_related("agency", "task").order_by("-updated_at", "-pk")[:10],
+             "escalated": escalated.select_related("agency", "task")[:10],
              "escalated_count": escalated.count(),
              "days_left": period.days_left(today) if period else None,
              "synthesis_days_left": period.synthesis_days_left(today) if period else None},
