@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from tasks.admin import DeadlineRuleAdmin as BaseDeadlineRuleAdmin
@@ -81,19 +82,23 @@ class ReportSectionInline(admin.StackedInline):
 class ReportEventInline(admin.TabularInline):
     model = ReportEvent
     extra = 0
-    readonly_fields = ("kind", "actor", "at", "version", "comment", "days_late")
+    readonly_fields = ("kind", "actor", "at", "version", "comment")
     can_delete = False
 
 
 @admin.register(Report)
 class ReportAdmin(admin.ModelAdmin):
-    list_display = ("agency", "period", "status", "version", "submitted_at", "days_late", "expected")
+    list_display = ("agency", "period", "status", "version", "first_submitted_at", "submitted_at", "lateness", "expected")
     list_filter = ("period", "status", "expected", "agency__kind")
     search_fields = ("agency__name", "agency__code")
     list_select_related = ("agency", "period", "period__plan")
-    readonly_fields = ("version", "lock_version", "first_submitted_at", "submitted_at", "submitted_by", "days_late",
+    readonly_fields = ("version", "lock_version", "first_submitted_at", "submitted_at", "submitted_by", "lateness",
                        "reviewed_at", "reviewed_by", "created_at", "updated_at", "updated_by")
     inlines = [ReportSectionInline, ReportEventInline]
+
+    @admin.display(description=_("days late (first submission)"))
+    def lateness(self, obj):
+        return obj.days_late
 
     def save_model(self, request, obj, form, change):
         # an edit here (sections included) makes the agency's open form stale and moves the dashboards' stamp

@@ -58,8 +58,7 @@ def _fill(report: Report, rng: random.Random, user) -> None:
 
 
 def _backdate(report: Report, when: datetime.datetime) -> None:
-    Report.objects.filter(pk=report.pk).update(submitted_at=when, first_submitted_at=when,
-                                               days_late=services.days_late(submitted_at=when, due=report.period.agency_due))
+    Report.objects.filter(pk=report.pk).update(submitted_at=when, first_submitted_at=when)
     ReportVersion.objects.filter(report=report).update(submitted_at=when)
     ReportEvent.objects.filter(report=report).update(at=when)
 

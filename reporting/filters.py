@@ -1,5 +1,6 @@
 import django_filters
 from django import forms
+from django.db.models import F
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -7,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from agencies.models import AgencyKind
 from tasks.models import AssignmentRole, Task
 
-from .dashboard import METRICS
 from .forms import bootstrap_classes
+from .metrics import METRICS
 from .models import Report, ReportStatus
 
 STATUS_CHOICES = [
@@ -17,10 +18,15 @@ STATUS_CHOICES = [
     (ReportStatus.RETURNED, _("Returned for changes")),
     (ReportStatus.ACCEPTED, _("Accepted")),
 ]
+# each status of the filter is one figure of reporting.metrics (the values are in bookmarked addresses)
+STATUS_METRICS = {"missing": "missing", ReportStatus.SUBMITTED: "waiting", ReportStatus.RETURNED: "returned",
+                  ReportStatus.ACCEPTED: "accepted"}
 SORTS = {
     "agency": ("agency__sort_key",), "-agency": ("-agency__sort_key",),
     "submitted": ("submitted_at", "agency__sort_key"), "-submitted": ("-submitted_at", "agency__sort_key"),
-    "late": ("days_late", "agency__sort_key"), "-late": ("-days_late", "agency__sort_key"),
+    # days late follow the first submission (reporting.metrics): the latest first submission is the most days late
+    "late": (F("first_submitted_at").asc(nulls_first=True), "agency__sort_key"),
+    "-late": (F("first_submitted_at").desc(nulls_last=True), "agency__sort_key"),
     "status": ("status", "agency__sort_key"), "-status": ("-status", "agency__sort_key"),
 }
 
@@ -73,12 +79,10 @@ class AgencyReportFilter(django_filters.FilterSet):
         return queryset
 
     def by_status(self, queryset, name, value):
-        if value == "missing":
-            return queryset.filter(METRICS["missing"])
-        return queryset.filter(status=value, submitted_at__isnull=False)
+        return queryset.filter(METRICS[STATUS_METRICS[value]])
 
     def by_late(self, queryset, name, value):
-        return queryset.filter(days_late__gt=0) if value else queryset.filter(days_late=0)
+        return queryset.filter(METRICS["late"]) if value else queryset.filter(METRICS["on_time"])
 
     def by_lead(self, queryset, name, value):
         return queryset.filter(agency__assignments__task=value, agency__assignments__role=AssignmentRole.LEAD).distinct()

@@ -87,6 +87,11 @@ class ReportingPeriod(models.Model):
         return synthesis is not None and synthesis.finalised_at is not None
 
 
+def days_after(moment: datetime.datetime, due: datetime.date) -> int:
+    """How many days after the end of `due` (local time, Asia/Ho_Chi_Minh) `moment` came; 0 when on or before it."""
+    return max(0, (timezone.localtime(moment).date() - due).days)
+
+
 class ReportStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SUBMITTED = "submitted", _("Submitted")
@@ -122,7 +127,6 @@ class Report(models.Model):
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("submitted by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    days_late = models.PositiveIntegerField(_("days late"), default=0)
     review_comment = NFCTextField(_("DFA comment"), blank=True)
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     reviewed_by = models.ForeignKey(
@@ -152,6 +156,17 @@ class Report(models.Model):
         return f"{self.agency} · {self.period.year}"
 
     @property
+    def days_late(self) -> int:
+        """Days the *first* submission came after the deadline in force (0: on time, not sent or voluntary).
+
+        A return by the DFA and a corrected version never make a report late (DHIS2 keeps the first completion).
+        The same rule in SQL is `reporting.metrics.SENT_LATE`; tests check that both agree.
+        """
+        if not self.expected or self.first_submitted_at is None:
+            return 0
+        return days_after(self.first_submitted_at, self.period.agency_due)
+
+    @property
     def is_late(self) -> bool:
         return self.days_late > 0
 
@@ -166,11 +181,6 @@ class Report(models.Model):
         if self.period.is_closed:
             return self.reopened
         return True
-
-    def submitted_on_time(self) -> bool | None:
-        if self.submitted_at is None:
-            return None
-        return not self.is_late
 
 
 class Progress(models.TextChoices):
@@ -254,7 +264,6 @@ class ReportEvent(models.Model):
     at = models.DateTimeField(_("at"), default=timezone.now)
     version = models.PositiveIntegerField(_("version"), default=0)
     comment = NFCTextField(_("comment"), blank=True)
-    days_late = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["report", "at", "id"]

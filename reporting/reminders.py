@@ -21,6 +21,7 @@ from django.utils import timezone
 from agencies.models import Role, User
 
 from .mail import MarkingSMTPBackend, compose_mail, open_marking_connection, render_mail
+from .metrics import counted_reports, reports_for_metric, reports_to_chase, reports_to_invite
 from .models import (
     Notification,
     PeriodStatus,
@@ -109,16 +110,16 @@ def _dfa_officers() -> list[User]:
     )
 
 
-def _digest(period: ReportingPeriod, reports: list[Report], today: datetime.date) -> dict:
+def _digest(period: ReportingPeriod, reports: list[Report], missing: set[int], today: datetime.date) -> dict:
     """What the DFA needs to know this morning: new submissions since yesterday, who is late, who has not started,
-    what waits for review. All four empty means no digest."""
-    expected = [r for r in reports if r.expected]
+    what waits for review. All four empty means no digest. `missing`: ids of the missing reports (reporting.metrics)."""
+    missing_reports = sorted((r for r in reports if r.pk in missing), key=lambda r: r.agency.sort_key)
     since = today - datetime.timedelta(days=1)
     return {
         "submitted": sorted((r for r in reports if r.submitted_at and timezone.localtime(r.submitted_at).date() >= since),
                             key=lambda r: r.submitted_at),
-        "late": sorted((r for r in expected if not r.submitted_at and period.agency_due < today), key=lambda r: r.agency.sort_key),
-        "not_started": sorted((r for r in expected if not r.submitted_at and not r.has_content), key=lambda r: r.agency.sort_key),
+        "late": missing_reports if period.agency_due < today else [],
+        "not_started": [r for r in missing_reports if not r.has_content],
         "waiting": sorted((r for r in reports if r.status == ReportStatus.SUBMITTED), key=lambda r: r.submitted_at),
     }
 
@@ -140,9 +141,10 @@ def reminders_due(*, today: datetime.date) -> dict[str, Batch]:
 
     periods = ReportingPeriod.objects.filter(status=PeriodStatus.OPEN, opens_on__lte=today).select_related("plan")
     for period in periods:
-        reports = list(
-            period.reports.select_related("agency", "period").filter(agency__active=True).with_content_flag().order_by("agency__sort_key")
-        )
+        reports = list(counted_reports(period).select_related("agency", "period").with_content_flag().order_by("agency__sort_key"))
+        missing = set(reports_for_metric(period=period, metric="missing").values_list("pk", flat=True))
+        chase = set(reports_to_chase(period=period).values_list("pk", flat=True))
+        invite = set(reports_to_invite(period=period).values_list("pk", flat=True))
         staff = _staff_by_agency({r.agency_id for r in reports})
 
         def agency_batches(report):
@@ -154,13 +156,11 @@ def reminders_due(*, today: datetime.date) -> dict[str, Batch]:
 
         stage = deadline_stage(period.days_left(today), settings)
         for report in reports:
-            if report.submitted_at is not None:
-                continue
-            if not report.expected:
+            if report.pk in invite:  # requested organisations are invited once, never chased as late
                 for batch in agency_batches(report):
                     batch.add((period.pk, ReminderKind.VOLUNTARY, 0), lambda: Item(period, ReminderKind.VOLUNTARY, 0), report)
                 continue
-            if stage is None:
+            if report.pk not in chase or stage is None:
                 continue
             kind, offset = stage
             for batch in agency_batches(report):
@@ -173,7 +173,7 @@ def reminders_due(*, today: datetime.date) -> dict[str, Batch]:
         synthesis_days = period.synthesis_days_left(today)
         digest_start = datetime.date(period.year, settings.digest_from_month, settings.digest_from_day)
         if dfa and digest_start <= today <= period.synthesis_due:
-            digest = _digest(period, reports, today)
+            digest = _digest(period, reports, missing, today)
             if any(digest.values()):  # never sent empty
                 for user in dfa:
                     batch_for(user.email, user).add(
@@ -254,7 +254,7 @@ def render_batch(batch: Batch, items: list[Item], rendered: dict | None = None):
 def reminders_manual(*, period: ReportingPeriod, today: datetime.date, agency_ids: list[int] | None = None) -> dict[str, Batch]:
     """What "remind now" on the dashboard owes: the not-yet-submitted expected reports, one per recipient and day."""
     offset = period.days_left(today)
-    reports = period.reports.select_related("agency", "period").filter(agency__active=True, expected=True, submitted_at__isnull=True)
+    reports = reports_to_chase(period=period).select_related("agency", "period")
     if agency_ids is not None:
         reports = reports.filter(agency_id__in=agency_ids)
     reports = list(reports.order_by("agency__sort_key"))

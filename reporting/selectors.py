@@ -1,11 +1,11 @@
 """Reads that feed the reporting pages."""
 
-from django.db.models import Count, Prefetch
+from django.db.models import Prefetch
 
 from agencies.models import Agency
 from tasks.models import Assignment, Plan
 
-from .dashboard import metric_counts_by_year
+from .metrics import metric_counts_by_year
 from .models import Attachment, DifficultyStatus, Report, ReportStatus, SectionFigure
 from .permissions import difficulties_visible_to
 

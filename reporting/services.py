@@ -196,13 +196,14 @@ def report_sync_sections(*, report: Report) -> None:
         if (section.role, section.requested) != (assignment.role, assignment.requested):
             section.role, section.requested = assignment.role, assignment.requested
             section.save(update_fields=["role", "requested"])
+            changed = True
     for task_id, section in sections.items():
         if task_id not in assignments and not any(getattr(section, f) for f in SECTION_FIELDS) \
                 and not section.figures.exists() and not section.attachments.exists():
             section.delete()
             changed = True
     if changed:
-        # a section came or went: an open form is out of date, and the dashboards' cached counts are (dashboard.py)
+        # a section came, went or changed role: an open form is out of date, and so are the dashboards' cached counts
         Report.objects.filter(pk=report.pk).update(lock_version=F("lock_version") + 1)
         report.refresh_from_db(fields=["lock_version"])
     expected = any(not a.requested for a in assignments.values())
@@ -315,14 +316,10 @@ def _snapshot(report: Report) -> dict:
     }
 
 
-def days_late(*, submitted_at: datetime.datetime, due: datetime.date) -> int:
-    """On time means before the end of the due date, local time; otherwise the number of days after it."""
-    return max(0, (timezone.localtime(submitted_at).date() - due).days)
-
-
 @transaction.atomic
 def report_submit(*, report: Report, user) -> Report:
-    """Submit to the DFA (IV.2). Late submissions are accepted and marked with the days late.
+    """Submit to the DFA (IV.2). Late submissions are accepted; the first submission decides whether the report is late
+    (`Report.days_late`), so a corrected version sent after a return never makes it late.
 
     The confirmation e-mail is queued only after the transaction commits, so a mail failure never undoes it.
     """
@@ -337,12 +334,11 @@ def report_submit(*, report: Report, user) -> Report:
     report.submitted_at = now
     report.first_submitted_at = report.first_submitted_at or now
     report.submitted_by = user
-    report.days_late = days_late(submitted_at=now, due=report.period.agency_due)
     report.reopened = False
     report.lock_version += 1
     report.save()
     ReportVersion.objects.create(report=report, number=report.version, submitted_at=now, submitted_by=user, content=_snapshot(report))
-    ReportEvent.objects.create(report=report, kind=EventKind.SUBMITTED, actor=user, at=now, version=report.version, days_late=report.days_late)
+    ReportEvent.objects.create(report=report, kind=EventKind.SUBMITTED, actor=user, at=now, version=report.version)
     _after_commit_notify("report_submitted", report.pk)
     return report
 

@@ -4,7 +4,6 @@ Built from the last *submitted* version of each report, so that a draft being ty
 builds over the same submissions give the same result (deterministic and idempotent).
 """
 import datetime
-from collections import Counter
 
 from django.db import transaction
 from django.utils import timezone
@@ -12,11 +11,10 @@ from django.utils.translation import gettext as _
 
 from tasks.models import AssignmentRole
 
-from .dashboard import rate_percent
+from .metrics import counted_reports, period_counts, reports_for_metric, task_progress
 from .models import (
     Difficulty,
     Progress,
-    Report,
     ReportingPeriod,
     ReportStatus,
     ReportVersion,
@@ -30,40 +28,23 @@ def _finalised_message():
     return _("The synthesis has been finalised and can no longer change.")
 
 
-def completeness(reports: list[Report]) -> dict:
-    """DHIS2's reporting rate (submitted / expected) and on-time rate (submitted by the end of the due date / expected)."""
-    expected = [r for r in reports if r.expected]
-    submitted = [r for r in expected if r.submitted_at is not None]
-    on_time = [r for r in submitted if r.days_late == 0]
-    return {
-        "expected": len(expected),
-        "submitted": len(submitted),
-        "on_time": len(on_time),
-        "late": len(submitted) - len(on_time),
-        "missing": len(expected) - len(submitted),
-        "accepted": sum(r.status == ReportStatus.ACCEPTED for r in expected),
-        "returned": sum(r.status == ReportStatus.RETURNED for r in expected),
-        "waiting": sum(r.status == ReportStatus.SUBMITTED for r in expected),
-        "reporting_rate": rate_percent(len(submitted), len(expected)),
-        "on_time_rate": rate_percent(len(on_time), len(expected)),
-        "voluntary_submitted": sum(1 for r in reports if not r.expected and r.submitted_at is not None),
-    }
+NO_PROGRESS = {**dict.fromkeys(Progress.values, 0), "no_report": 0}
 
 
 def synthesis_content(*, period: ReportingPeriod, progress=None) -> tuple[dict, dict]:
     """The roll-up as plain data, and the report versions it was built from. Reads only; `progress(pct)` is told along."""
-    progress = progress or (lambda pct: None)
+    tell = progress or (lambda pct: None)
     plan = period.plan
-    reports = list(period.reports.select_related("agency").order_by("agency__sort_key", "agency__code"))
-    progress(10)
+    reports = list(counted_reports(period).select_related("agency", "period").order_by("agency__sort_key", "agency__code"))
+    tell(10)
     last_versions = {}
     for version in ReportVersion.objects.filter(report__period=period).order_by("report_id", "number"):
         last_versions[version.report_id] = version  # the highest number wins
-    progress(40)
+    tell(40)
     agencies = []
     for r in reports:
         agencies.append({
-            "code": r.agency.code, "name": r.agency.name, "kind": r.agency.kind, "expected": r.expected,
+            "code": r.agency.code, "name": r.agency.name, "kind": r.agency.kind, "expected": r.expected, "voluntary": not r.expected,
             "status": r.status if r.submitted_at else ReportStatus.DRAFT,
             "submitted_at": timezone.localtime(r.submitted_at).isoformat() if r.submitted_at else None,
             "days_late": r.days_late, "version": r.version,
@@ -75,8 +56,11 @@ def synthesis_content(*, period: ReportingPeriod, progress=None) -> tuple[dict, 
         if version is not None:
             for code, section in version.content.get("sections", {}).items():
                 said.setdefault(code, {})[r.agency.code] = section
-    progress(60)
+    tell(60)
     by_code = {r.agency.code: r for r in reports}
+    # per task, the same counts as the dashboards' progress table (reporting.metrics)
+    task_counts = {row["task_id"]: {**{p: row[p] for p in Progress.values}, "not_started": row["no_progress"],
+                                 "no_report": row["unreported"]} for row in task_progress(period=period)}
     groups = []
     tasks = list(plan.tasks.select_related("group").prefetch_related("assignments__agency").order_by("sort_key"))
     for group in plan.groups.order_by("position"):
@@ -86,22 +70,19 @@ def synthesis_content(*, period: ReportingPeriod, progress=None) -> tuple[dict, 
                 (a for a in task.assignments.all() if a.agency.code in by_code),
                 key=lambda a: (a.role != AssignmentRole.LEAD, a.agency.sort_key, a.agency.code),
             )
-            counts = Counter({p: 0 for p in Progress.values} | {"no_report": 0})
             entries = []
             for a in assignments:
                 section = said.get(task.code, {}).get(a.agency.code)
                 if section is None:
-                    counts["no_report"] += 1 if not a.requested else 0
                     continue
-                counts[section.get("progress") or "not_started"] += 1
                 entries.append({"agency": a.agency.name, "role": a.role, "progress": section.get("progress", ""),
                                 "results": section.get("results", ""), "difficulties": section.get("difficulties", ""),
                                 "proposals": section.get("proposals", "")})
             if assignments:
                 group_tasks.append({"code": task.code, "title": task.title, "all_agencies": task.assigned_to_all,
-                                    "counts": dict(counts), "entries": entries})
+                                    "counts": task_counts.get(task.pk, NO_PROGRESS), "entries": entries})
         groups.append({"code": group.code, "title": group.title, "tasks": group_tasks})
-    progress(80)
+    tell(80)
     difficulties = []
     raised = Difficulty.objects.filter(task__plan=plan).filter(
         raised_at__date__gte=period.covers_from, raised_at__date__lte=period.synthesis_due
@@ -111,7 +92,7 @@ def synthesis_content(*, period: ReportingPeriod, progress=None) -> tuple[dict, 
         difficulties.append({"agency": d.agency.name, "task": d.task.code, "kind": d.kind, "title": d.title, "text": d.text,
                              "status": d.status, "raised_on": timezone.localtime(d.raised_at).date().isoformat(),
                              "response": responses[-1].text if responses else ""})
-    comp = completeness(reports)
+    comp = period_counts(period=period)
     content = {
         "plan": {"number": plan.number, "title": plan.title, "issued_on": plan.issued_on.isoformat()},
         "year": period.year,
@@ -119,8 +100,8 @@ def synthesis_content(*, period: ReportingPeriod, progress=None) -> tuple[dict, 
                    "covers_from": period.covers_from.isoformat(), "covers_to": period.covers_to.isoformat()},
         "completeness": comp,
         "agencies": agencies,
-        "missing": [a["name"] for a in agencies if a["expected"] and a["submitted_at"] is None],
-        "late": [{"name": a["name"], "days_late": a["days_late"]} for a in agencies if a["expected"] and a["days_late"]],
+        "missing": [r.agency.name for r in reports_for_metric(period=period, metric="missing")],
+        "late": [{"name": r.agency.name, "days_late": r.days_late} for r in reports_for_metric(period=period, metric="late")],
         "groups": groups,
         "difficulties": difficulties,
     }

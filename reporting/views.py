@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from tasks.selectors import plan_current
 
-from . import services
+from . import metrics, services
 from .diff import versions_diff
 from .files import CONTENT_TYPES
 from .forms import FigureFormSet, ReopenForm, ReportForm, ReviewForm, SectionForm, figure_initial
@@ -49,13 +49,14 @@ def home(request):
     period = services.period_current(plan=plan, today=today)
     if user.is_agency_staff:
         report = services.report_for_home(period=period, agency=user.agency, today=today)
+        days_left = metrics.days_left_to_report(report, period, today) if period else None
         return render(
             request,
             "reporting/home_agency.html",
             {
                 "plan": plan, "period": period, "report": report, "today": today,
-                "days_left": period.days_left(today) if period else None,
-                "days_overdue": -period.days_left(today) if period else None,
+                "days_left": days_left,
+                "days_overdue": -days_left if days_left is not None else None,
                 "assignments": agency_assignments(agency=user.agency, plan=plan),
                 "past_reports": agency_past_reports(agency=user.agency, exclude=report),
                 "difficulties": difficulties_visible_to(user).select_related("task").order_by("-raised_at")[:10],

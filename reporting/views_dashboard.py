@@ -19,25 +19,18 @@ from agencies.models import Agency, AgencyKind
 from tasks.models import Task
 from tasks.selectors import plan_current
 
-from .dashboard import (
-    METRICS,
-    dashboard_stats,
-    overdue_reports,
-    period_reports,
-    progress_by_year,
-    reports_for_metric,
-    sections_for,
-    task_matrix,
-    task_progress,
-    years_series,
-)
+from .dashboard import dashboard_stats, overdue_reports, period_reports, progress_by_year, task_matrix
 from .filters import AgencyReportFilter
+from .metrics import DEFINITIONS, EXPECTED, LABELS, METRICS, VOLUNTARY, reports_for_metric, sections_for, task_progress, years_series
 from .models import Difficulty, DifficultyStatus, Progress, ReportingPeriod, ReportStatus
 from .permissions import dfa_required
 from .services import period_current
 from .tabular import table_response
 
 PAGE = 50
+# the headline cards, in order, with their border
+HEADLINE = (("expected", ""), ("submitted", ""), ("on_time", ""), ("late", "border-warning"), ("missing", "border-danger"),
+            ("accepted", ""), ("returned", ""), ("waiting", ""))
 
 
 def readers_only(view):
@@ -102,7 +95,7 @@ def _agency_rows(reports) -> list[dict]:
 def dashboard(request, year=None):
     period = _period(year)
     today = timezone.localdate()
-    table = AgencyReportFilter(request.GET or None, queryset=period_reports(period).filter(expected=True).select_related("agency").order_by("agency__sort_key"))
+    table = AgencyReportFilter(request.GET or None, queryset=period_reports(period).filter(EXPECTED).select_related("agency", "period").order_by("agency__sort_key"))
     rows = table.qs
     export = table_response(
         request, filename=f"bao-cao-{period.year}-don-vi",
@@ -113,13 +106,19 @@ def dashboard(request, year=None):
     )
     if export:
         return export
-    shown = rows.only("status", "submitted_at", "days_late", "version", "agency__name", "agency__name_en", "agency__kind")
+    shown = rows.only("status", "expected", "submitted_at", "first_submitted_at", "version", "agency__name", "agency__name_en",
+                      "agency__kind", "period__agency_due")
     page = Paginator(shown, PAGE).get_page(request.GET.get("page"))
     page.rows = _agency_rows(page)
     stats = dashboard_stats(period=period, today=today)
     overdue = overdue_reports(period=period, today=today)
+    voluntary = period_reports(period).filter(VOLUNTARY).select_related("agency", "period").order_by("agency__sort_key")
     return render(request, "reporting/dashboard.html", {
-        "period": period, "today": today, "stats": stats,
+        "period": period, "today": today, "stats": stats, "definitions": DEFINITIONS,
+        "headline": [{"name": name, "label": LABELS[name], "n": stats[name], "definition": DEFINITIONS[name], "css": css}
+                     for name, css in HEADLINE],
+        "definition_list": [{"label": LABELS[name], "definition": text} for name, text in DEFINITIONS.items()],
+        "voluntary": _agency_rows(voluntary),
         "table": table, "page": page,
         # overdue = the "missing" figure once the deadline has passed
         "overdue": overdue[:PAGE], "overdue_count": stats["missing"] if stats["days_left"] < 0 else 0,
@@ -171,7 +170,8 @@ def dashboard_reports(request, year):
     if export:
         return export
     return render(request, "reporting/dashboard_reports.html", {
-        "period": period, "metric": metric, "page": Paginator(reports, PAGE).get_page(request.GET.get("page")),
+        "period": period, "metric": metric, "metric_label": LABELS[metric], "definition": DEFINITIONS[metric],
+        "page": Paginator(reports, PAGE).get_page(request.GET.get("page")),
         "query": request.GET.urlencode(), "extra": _pager_query(request)})
 
 
@@ -203,7 +203,7 @@ def dashboard_sections(request, year):
 def dashboard_matrix(request, year):
     """Tasks × assigned agencies, a page of agencies at a time."""
     period = _period(year)
-    agencies = Agency.objects.filter(reports__period=period, reports__expected=True, active=True).order_by("kind", "sort_key")
+    agencies = Agency.objects.filter(pk__in=period_reports(period).filter(EXPECTED).values("agency_id")).order_by("kind", "sort_key")
     page = Paginator(agencies, 25).get_page(request.GET.get("page"))
     columns = list(page.object_list)
     tasks = list(period.plan.tasks.leaves().order_by("sort_key"))

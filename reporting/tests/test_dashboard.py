@@ -216,7 +216,7 @@ def test_agency_home_shows_comments_past_reports_and_difficulties(client, season
 def counted_afresh(plan):
     """What progress_by_year must say, counted straight from the tables: (task, year, progress) → sections."""
     rows = (
-        ReportSection.objects.filter(report__period__plan=plan, report__submitted_at__isnull=False, report__agency__active=True)
+        ReportSection.objects.filter(report__period__plan=plan, report__first_submitted_at__isnull=False, requested=False)
         .values_list("task__code", "report__period__year", "progress").annotate(n=Count("pk")).order_by()
     )
     return {(code, year, progress or "none"): n for code, year, progress, n in rows}
@@ -258,9 +258,9 @@ def test_progress_by_year_follows_every_write(season, other_staff, dfa_officer, 
         services.report_save_draft(report=stc, user=other_staff, lock_version=stc.lock_version, summary="", sections={})
         services.report_submit(report=stc, user=other_staff)
     check()
-    # the agency is merged into another: its sections leave the counts at once
+    # the agency is merged into another: what it sent stays counted in its year (the body that wrote it keeps it)
     agency_merge(agency=stc.agency, successor=agency_of("SKHDT"))
-    assert check()[(shared, 2025, "in_progress")] == 1
+    assert check()[(shared, 2025, "in_progress")] == 2
     # an item renumbered is shown under its new code
     item = plan.tasks.get(code=shared)
     item.code = "9.9"

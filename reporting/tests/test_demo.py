@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
+from reporting.metrics import METRICS
 from reporting.models import Difficulty, DifficultyStatus, Report, ReportStatus, Synthesis
 
 pytestmark = pytest.mark.django_db
@@ -18,7 +19,7 @@ def test_demo_has_reports_and_difficulties_in_every_state(plan119, settings):
     current = Report.objects.filter(period__year=2026, expected=True)
     statuses = set(current.values_list("status", flat=True))
     assert statuses >= {ReportStatus.DRAFT, ReportStatus.SUBMITTED, ReportStatus.RETURNED, ReportStatus.ACCEPTED}
-    assert current.filter(submitted_at__isnull=True).exists() and current.filter(days_late__gt=0).exists()
+    assert current.filter(METRICS["missing"]).exists() and current.filter(METRICS["late"]).exists()
     assert Synthesis.objects.filter(period__year=2023, finalised_at__isnull=False).exists()
     assert set(Difficulty.objects.values_list("status", flat=True)) == set(DifficultyStatus.values)
     escalated = Difficulty.objects.filter(status=DifficultyStatus.ESCALATED)

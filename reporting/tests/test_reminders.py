@@ -145,7 +145,8 @@ def test_digest_for_the_dfa_never_empty(cast, periods, dfa_officer):
     assert len(digest) == 1 and "Not started" in digest[0].body  # the officer reads English
     # every expected report accepted: nothing to say, so no digest
     for report in periods[2025].reports.all():
-        report.status, report.submitted_at, report.expected = "accepted", datetime.datetime(2025, 10, 21, tzinfo=datetime.timezone.utc), report.expected
+        report.status = "accepted"
+        report.submitted_at = report.first_submitted_at = datetime.datetime(2025, 10, 21, tzinfo=datetime.timezone.utc)
         report.save()
     mail.outbox.clear()
     due = reminders_due(today=D(2025, 10, 25))

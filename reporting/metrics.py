@@ -1,0 +1,204 @@
+"""Every figure of the reporting cycle, defined once (số liệu). Dashboards, drill-downs, exports, the synthesis,
+reminders and home pages all count through this module, so the same fact never shows two numbers.
+
+Which reports count in a period (`COUNTED`): those of agencies that exist today, and those a body wrote before it
+was merged or retired (the body that wrote a report keeps it, and it counts in its year). A body merged after the
+deadline still owes that year's report; one merged earlier without sending anything passed its work to its successor.
+
+Among the reports that count, following DHIS2 (the first completion decides timeliness):
+- expected: the agency is ordered (not only requested, IV.3–IV.4) to carry at least one of its tasks;
+- submitted: expected and sent to the DFA at least once; missing: expected and never sent;
+- on time: the *first* submission came before the end of the due date, local time; late: after it. A return by the
+  DFA and a corrected version never make a report late;
+- accepted, returned (sent back by the DFA, not yet sent again) and waiting for review (sent, the DFA has not yet
+  decided) split the submitted reports;
+- voluntary: reports of organisations the plan only requests; counted apart, never late, missing or overdue;
+- reporting rate = submitted / expected; on-time rate = on time / expected.
+So, for every period: expected = submitted + missing; submitted = on time + late = accepted + returned + waiting.
+"""
+import datetime
+
+from django.db.models import Count, F, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from tasks.models import Plan
+
+from .models import Progress, Report, ReportingPeriod, ReportSection, ReportStatus
+
+
+def _counted(prefix: str = "") -> Q:
+    """The reports (or, with prefix "report__", the sections of reports) that count in their period."""
+    return (Q(**{f"{prefix}agency__active": True}) | Q(**{f"{prefix}first_submitted_at__isnull": False})
+            | Q(**{f"{prefix}agency__merged_on__gt": F(f"{prefix}period__agency_due")}))
+
+
+COUNTED = _counted()
+
+SENT = Q(first_submitted_at__isnull=False)
+# the first submission's local date (USE_TZ: `__date` converts to Asia/Ho_Chi_Minh) against the deadline in force
+SENT_ON_TIME = SENT & Q(first_submitted_at__date__lte=F("period__agency_due"))
+SENT_LATE = SENT & Q(first_submitted_at__date__gt=F("period__agency_due"))
+EXPECTED = Q(expected=True)
+VOLUNTARY = Q(expected=False)
+
+# metric name → which of a period's counted reports it counts (each number links to that list)
+METRICS = {
+    "expected": EXPECTED,
+    "submitted": EXPECTED & SENT,
+    "on_time": EXPECTED & SENT_ON_TIME,
+    "late": EXPECTED & SENT_LATE,
+    "missing": EXPECTED & ~SENT,
+    "accepted": EXPECTED & SENT & Q(status=ReportStatus.ACCEPTED),
+    "returned": EXPECTED & SENT & Q(status=ReportStatus.RETURNED),
+    "waiting": EXPECTED & SENT & ~Q(status__in=(ReportStatus.ACCEPTED, ReportStatus.RETURNED)),
+    "voluntary": VOLUNTARY,
+    "voluntary_submitted": VOLUNTARY & SENT,
+}
+
+# The words the dashboards' help and the README's table use for each figure.
+DEFINITIONS = {
+    "expected": _("Reports of agencies the plan orders to carry at least one task (requested organisations are counted "
+                  "apart)."),
+    "submitted": _("Expected reports sent to the DFA at least once."),
+    "on_time": _("Submitted reports whose first submission came before the end of the due date (local time). A report "
+                 "returned by the DFA and sent again stays on time."),
+    "late": _("Submitted reports whose first submission came after the due date."),
+    "missing": _("Expected reports never sent to the DFA."),
+    "accepted": _("Submitted reports the DFA accepted."),
+    "returned": _("Submitted reports the DFA sent back for changes that have not been sent again yet."),
+    "waiting": _("Submitted reports waiting for the DFA's review (including corrected versions sent again)."),
+    "voluntary": _("Organisations the plan requests (not orders) to take part; their reports are voluntary, counted "
+                   "apart and never late."),
+    "voluntary_submitted": _("Requested organisations that sent a report."),
+    "reporting_rate": _("Submitted ÷ expected."),
+    "on_time_rate": _("On time ÷ expected."),
+}
+
+LABELS = {
+    "expected": _("Expected"), "submitted": _("Submitted"), "on_time": _("On time"), "late": _("Late"),
+    "missing": _("Missing"), "accepted": _("Accepted"), "returned": _("Returned"), "waiting": _("Waiting for review"),
+    "voluntary": _("Requested (voluntary)"), "voluntary_submitted": _("Voluntary reports sent"),
+    "reporting_rate": _("Reporting rate"), "on_time_rate": _("On-time rate"),
+}
+
+
+def rate_percent(part: int, whole: int) -> float:
+    return round(100.0 * part / whole, 1) if whole else 0.0
+
+
+def counted_reports(period: ReportingPeriod) -> QuerySet:
+    """The reports that count in `period` (see the module's docstring)."""
+    return Report.objects.filter(period=period).filter(COUNTED)
+
+
+def with_rates(counts: dict) -> dict:
+    return {**counts, "reporting_rate": rate_percent(counts["submitted"], counts["expected"]),
+            "on_time_rate": rate_percent(counts["on_time"], counts["expected"])}
+
+
+def period_counts(*, period: ReportingPeriod) -> dict:
+    """Every figure of one period and both rates, in one query."""
+    # aggregate aliases may not shadow model fields ("expected"), hence the n_ prefix
+    raw = counted_reports(period).aggregate(**{f"n_{name}": Count("pk", filter=q) for name, q in METRICS.items()})
+    return with_rates({name: raw[f"n_{name}"] for name in METRICS})
+
+
+def reports_for_metric(*, period: ReportingPeriod, metric: str) -> QuerySet:
+    """The reports behind one figure, in Vietnamese order of their agencies."""
+    return counted_reports(period).filter(METRICS[metric]).select_related("agency", "period").order_by("agency__sort_key")
+
+
+def reports_to_chase(*, period: ReportingPeriod) -> QuerySet:
+    """Missing reports of agencies that still exist: whom a reminder run writes to about the deadline."""
+    return counted_reports(period).filter(METRICS["missing"], agency__active=True)
+
+
+def reports_to_invite(*, period: ReportingPeriod) -> QuerySet:
+    """Requested organisations that exist and have sent nothing yet: invited to report, never chased as late."""
+    return counted_reports(period).filter(VOLUNTARY & ~SENT, agency__active=True)
+
+
+def metric_counts_by_year(*, plan: Plan, metrics) -> dict[int, dict[str, int]]:
+    """Per plan year that has reports: how many each of `metrics` counts, in one query."""
+    rows = (
+        Report.objects.filter(period__plan=plan).filter(COUNTED)
+        .values("period__year")
+        .annotate(**{f"n_{name}": Count("pk", filter=METRICS[name]) for name in metrics})
+        .order_by()
+    )
+    return {r["period__year"]: {name: r[f"n_{name}"] for name in metrics} for r in rows}
+
+
+YEAR_METRICS = ("expected", "submitted", "on_time", "late", "missing")
+
+
+def years_series(*, plan: Plan) -> list[dict]:
+    """Reporting rate and on-time rate per plan year, in one query."""
+    by_year = metric_counts_by_year(plan=plan, metrics=YEAR_METRICS)
+    out = []
+    for year in plan.years():
+        r = by_year.get(year, dict.fromkeys(YEAR_METRICS, 0))
+        # a year with nothing expected yet has no rate (None: a gap in the chart, a dash in the table), not 0 %
+        rates = with_rates(r) if r["expected"] else {"reporting_rate": None, "on_time_rate": None}
+        out.append({"year": year, **r, **rates})
+    return out
+
+
+def days_left_to_report(report: Report | None, period: ReportingPeriod, today: datetime.date) -> int | None:
+    """Days until the deadline for a report still owed; None when nothing is owed (sent and not returned, or
+    voluntary: a requested organisation is never overdue)."""
+    if report is not None and (not report.expected or (report.first_submitted_at and report.status != ReportStatus.RETURNED)):
+        return None
+    return period.days_left(today)
+
+
+# --- Per-task progress ------------------------------------------------------------------------------
+
+# the sections that count for a task: ordered (not requested) ones of the counted reports
+COUNTED_SECTIONS = _counted("report__")
+SECTION_SENT = Q(report__first_submitted_at__isnull=False)
+
+
+def sections_counted(*, period: ReportingPeriod) -> QuerySet:
+    return ReportSection.objects.filter(report__period=period, requested=False).filter(COUNTED_SECTIONS)
+
+
+def sections_for(*, period: ReportingPeriod, task_id: int | None = None, progress: str | None = None, lead_only=False):
+    """The sections behind one per-task figure: of sent reports (their latest state), one task, one progress status."""
+    queryset = sections_counted(period=period).filter(SECTION_SENT)
+    if task_id:
+        queryset = queryset.filter(task_id=task_id)
+    if progress:
+        queryset = queryset.filter(progress="" if progress == "none" else progress)
+    if lead_only:
+        queryset = queryset.filter(role="lead")
+    return queryset.select_related("report__agency", "task").order_by("task__sort_key", "report__agency__sort_key")
+
+
+PROGRESS_VALUES = frozenset(Progress.values)
+
+
+def task_progress(*, period: ReportingPeriod) -> list[dict]:
+    """Per task: how many ordered sections it has (assigned), how many were sent (reported), how many of those are at
+    each progress status ("no progress": not started or not given), and how many were not reported. One query."""
+    rows = (
+        sections_counted(period=period)
+        .values_list("task_id", "task__code", "task__title", "task__title_en", "task__sort_key", "progress")
+        .annotate(n=Count("pk"), sent=Count("pk", filter=SECTION_SENT))
+        .order_by()
+    )
+    tasks: dict[int, dict] = {}
+    for task_id, code, title, title_en, sort_key, progress, n, sent in rows:
+        row = tasks.get(task_id)
+        if row is None:
+            row = tasks[task_id] = {"task_id": task_id, "task__code": code, "task__title": title, "task__title_en": title_en,
+                                    "task__sort_key": sort_key, "expected": 0, "reported": 0, "none": 0,
+                                    **dict.fromkeys(Progress.values, 0)}
+        row["expected"] += n
+        row["reported"] += sent
+        row[progress if progress in PROGRESS_VALUES else "none"] += sent
+    out = sorted(tasks.values(), key=lambda row: row["task__sort_key"])
+    for row in out:
+        row["no_progress"] = row["not_started"] + row["none"]
+        row["unreported"] = row["expected"] - row["reported"]
+    return out
