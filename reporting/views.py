@@ -198,7 +198,7 @@ def report_edit(request, pk):
                                           "(the database did not answer). Please press Submit again in a moment."))
                 return redirect("report_edit", pk=report.pk)
             report.refresh_from_db()
-            if report.days_late:
+            if report.days_late and report.version == 1:  # a corrected version is never late (reporting.metrics)
                 messages.warning(
                     request,
                     _("Report submitted to the DFA, %(days)d day(s) after the deadline. A confirmation e-mail is on its way.")

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from .exports import synthesis_docx, synthesis_xlsx
 from .forms import TEXT_LIMIT
+from .metrics import DEFINITIONS, LABELS
 from .models import ReportingPeriod, Synthesis, SynthesisState
 from .permissions import dfa_required
 from .services import ReportingError
@@ -64,8 +65,20 @@ def synthesis_page(request, year):
     else:
         form = NarrativeForm(initial={**synthesis.narrative(), "doc_number": synthesis.doc_number,
                                       "lock_version": synthesis.lock_version}) if synthesis else None
+    content = synthesis.content if synthesis else {}
     return render(request, "reporting/synthesis.html", {"period": period, "synthesis": synthesis, "form": form,
-                                                         "content": synthesis.content if synthesis else {}})
+                                                         "content": content, "figures": _figures(content)})
+
+
+# the synthesis page's table of figures, in this order, with the words of reporting.metrics
+SYNTHESIS_FIGURES = ("expected", "submitted", "on_time", "late", "missing", "accepted", "returned", "waiting",
+                     "reporting_rate", "on_time_rate", "voluntary", "voluntary_submitted")
+
+
+def _figures(content: dict) -> list[dict]:
+    completeness = content.get("completeness", {})
+    return [{"name": name, "label": LABELS[name], "definition": DEFINITIONS[name], "value": completeness.get(name),
+             "rate": name.endswith("_rate")} for name in SYNTHESIS_FIGURES]
 
 
 @require_POST
