@@ -172,3 +172,38 @@ def test_e_mail_with_bad_agency_name_has_a_one_line_clean_subject(report, staff)
     assert "Sở Công Thương Bcc: x@evil.example" in message.subject
     assert not CONTROLS.search(message.body) and not CONTROLS.search(message.alternatives[0][0])
     assert message.message()["Bcc"] is None
+
+
+# --- the data migration that cleans what was stored before ---
+
+def test_the_migration_cleans_stored_text_and_leaves_clean_text_alone(season, staff, dfa_officer):
+    import importlib
+
+    from django.apps import apps
+
+    from agencies.models import Agency
+    from reporting.models import ReportSection, ReportVersion
+
+    with at(10):
+        synthesis = synthesis_build(period=season)
+    raw_update("agencies_agency", staff.agency.pk, name="Sở Công\x01 Thương\x1b")
+    raw_update("agencies_user", staff.pk, first_name="An\x02")
+    raw_update("reporting_synthesis", synthesis.pk, introduction="Mở\x01 đầu\r\n", doc_number="12\x07")
+    version = ReportVersion.objects.get(report__agency=staff.agency)
+    untouched = ReportSection.objects.exclude(report__agency=staff.agency).values_list("pk", "results").first()
+
+    importlib.import_module("reporting.migrations.0010_clean_stored_text").clean_stored_text(apps, None)
+
+    agency = Agency.objects.get(pk=staff.agency.pk)
+    assert agency.name == "Sở Công Thương" and "cong thuong" in agency.search_text and "\x01" not in agency.sort_key
+    staff.refresh_from_db()
+    synthesis.refresh_from_db()
+    version.refresh_from_db()
+    assert staff.first_name == "An" and (synthesis.introduction, synthesis.doc_number) == ("Mở đầu\n", "12")
+    assert synthesis.content["difficulties"][0]["title"] == FORMULA + "Đã tổ chức hội nghị\n xúc tiến[31m"
+    assert all(not CONTROLS.search(section["difficulties"]) for section in version.content["sections"].values())
+    stored = ReportSection.objects.filter(report__agency=staff.agency, report__period=season).values_list(
+        "difficulties", flat=True)
+    assert stored and all(text == "Đã tổ chức hội nghị\n xúc tiến[31m" for text in stored)
+    if untouched:
+        assert ReportSection.objects.get(pk=untouched[0]).results == untouched[1]
