@@ -22,7 +22,7 @@ import decimal
 import re
 import unicodedata
 
-__all__ = ["clean_text", "safe_text", "sheet_cell", "csv_cell"]
+__all__ = ["clean_text", "csv_cell", "safe_text", "sheet_cell"]
 
 # Order matters: what is dropped goes first, so that "\r<ctrl>\n" still makes one line break.
 _DROPPED = re.compile(

@@ -713,7 +713,8 @@ def synthesis_xlsx(content: dict, narrative: dict | None = None) -> bytes:
     the prose belongs to the DOCX and is not written to the sheets.
     """
     wb = Workbook()
-    wb.properties.title = safe_text(f"Tổng hợp Kế hoạch {content.get('plan', {}).get('number', '')} năm {content.get('year')}")
+    plan_number = content.get("plan", {}).get("number", "")
+    wb.properties.title = safe_text(f"Tổng hợp Kế hoạch {plan_number} năm {content.get('year')}")
     wb.properties.creator = "Sở Ngoại vụ tỉnh Thanh Hóa"
 
     # Sheet 1: reporting completeness by agency, with the summary figures to the right.

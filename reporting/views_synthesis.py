@@ -10,9 +10,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from .exports import synthesis_docx, synthesis_xlsx
 from agencies.fields import CleanTextFormField
 
+from .exports import synthesis_docx, synthesis_xlsx
 from .forms import TEXT_LIMIT, pasted_controls_notice
 from .models import ReportingPeriod, Synthesis, SynthesisState
 from .permissions import dfa_required
