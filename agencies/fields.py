@@ -1,31 +1,51 @@
-"""Text fields that store Vietnamese in NFC.
+"""Text fields that store text as the app keeps it (agencies/text.py): in NFC, without invisible control characters.
 
 Text typed on some keyboards (and pasted from some PDFs) arrives decomposed (NFD): "ộ" as "o" plus two combining
-marks. Stored that way it would not match searches, sort oddly and break exact comparisons, so every text field
-normalises on the way in, whatever path the value took (forms, admin, services, the ORM).
+marks. Stored that way it would not match searches, sort oddly and break exact comparisons; text pasted from Word
+or a PDF brings control characters that break every document made from it. So every text field cleans on the way in,
+whatever path the value took (forms, admin, services, the ORM), and its form field says whether it dropped something.
 """
 import unicodedata
 
+from django import forms
 from django.db import models
 
+from .text import clean_text
 
-def nfc(value):
+
+def _clean(value):
     if isinstance(value, str):
-        return unicodedata.normalize("NFC", value)
+        return clean_text(value)[0]
     return value
+
+
+class CleanTextFormField(forms.CharField):
+    """A form's text field that cleans what was typed (agencies/text.py) and remembers whether it dropped invisible
+    characters, so that the page can tell the person (``dropped_controls``, reset on each clean)."""
+
+    dropped_controls = False
+
+    def to_python(self, value):
+        self.dropped_controls = False
+        if isinstance(value, str):
+            value, self.dropped_controls = clean_text(value)
+        return super().to_python(value)
 
 
 class NFCMixin:
     def to_python(self, value):
-        return nfc(super().to_python(value))
+        return _clean(super().to_python(value))
 
     def get_prep_value(self, value):
-        return nfc(super().get_prep_value(value))
+        return _clean(super().get_prep_value(value))
 
     def pre_save(self, model_instance, add):
-        value = nfc(super().pre_save(model_instance, add))
+        value = _clean(super().pre_save(model_instance, add))
         setattr(model_instance, self.attname, value)
         return value
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"form_class": CleanTextFormField, **kwargs})
 
 
 class NFCCharField(NFCMixin, models.CharField):

@@ -6,18 +6,21 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
+from agencies.text import safe_text
+
 from .models import PeriodStatus, ReportingPeriod
 
 
 def _event(uid: str, day: datetime.date, summary: str, url: str, description: str = "") -> Event:
+    """One all-day event; its text through the one sanitiser, as agency names are typed by people (agencies/text.py)."""
     event = Event()
     event.add("uid", f"{uid}@plan119")
     event.add("dtstamp", datetime.datetime.combine(day, datetime.time(0, 0), tzinfo=datetime.timezone.utc))
     event.add("dtstart", day)
     event.add("dtend", day + datetime.timedelta(days=1))
-    event.add("summary", summary)
+    event.add("summary", " ".join(safe_text(summary).split()))
     event.add("url", url)
-    event.add("description", f"{description}\n{url}".strip())
+    event.add("description", safe_text(f"{description}\n{url}").strip())
     event.add("transp", "TRANSPARENT")
     return event
 

@@ -2,7 +2,9 @@
 
 Pure functions: they take the ``content`` dict built by the synthesis service and the DFA's
 editable ``narrative`` and return file bytes. No database access, no clock in the document body,
-so the same input always yields the same document text.
+so the same input always yields the same document text. Every piece of text goes through the one sanitiser
+(agencies/text.py) on its way into the files: a control character stored before the rule existed cannot break them,
+and a cell made of text is never a formula.
 
 The DOCX follows Decree 30/2020/NĐ-CP on administrative documents (Appendix I, the layout of an
 administrative document): A4 portrait, fixed margins, Times New Roman, the two-column header block
@@ -31,6 +33,8 @@ from docx.text.run import Run
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+
+from agencies.text import safe_text, sheet_cell
 
 __all__ = ["synthesis_docx", "synthesis_xlsx", "vn_date_line"]
 
@@ -120,7 +124,7 @@ def _percent(value) -> str:
 
 def _paragraphs(text: str | None) -> list[str]:
     """Narrative text → its non-empty paragraphs (the editor separates them with newlines)."""
-    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+    return [line.strip() for line in safe_text(text).splitlines() if line.strip()]
 
 
 # --------------------------------------------------------------------------- DOCX helpers
@@ -180,6 +184,7 @@ def _run(paragraph, text: str, *, bold=False, italic=False, size: float | None =
     """A run with its properties. The same XML as ``paragraph.add_run(text)``, written directly: python-docx feeds
     the text through a character-by-character translator and sets each property through schema lookups, which
     dominates the export of a synthesis with tens of thousands of runs (bench/bench_scheduler.py)."""
+    text = safe_text(text)
     if any(ch in text for ch in "\t\n\r"):  # tabs and breaks need python-docx's translation
         run = paragraph.add_run(text)
         run.bold = bold or None
@@ -363,7 +368,7 @@ def _row_prototype(widths_mm: tuple, header: bool, size: float, aligns: tuple | 
 def _row(table, values: list[str], widths_mm: list[float], *, header=False, size: float = 13,
          aligns: list | None = None):
     """A table row, one cell per value; a value's further lines become italic paragraphs of its cell."""
-    texts = [str(value) for value in values]
+    texts = [safe_text(value) for value in values]
     if any(ch in text for text in texts for ch in "\t\n\r"):
         return _build_row(table, texts, widths_mm, header=header, size=size, aligns=aligns)
     tr = copy.deepcopy(_row_prototype(tuple(widths_mm), header, size, tuple(aligns) if aligns is not None else None))
@@ -459,8 +464,8 @@ def synthesis_docx(content: dict, narrative: dict, *, doc_number: str = "",
 
     # Fixed metadata: nothing time-dependent except the signing date the caller chose.
     props = doc.core_properties
-    props.title = f"Báo cáo kết quả thực hiện Kế hoạch số {plan.get('number', '')} năm {year}"
-    props.subject = plan.get("title", "")[:255]  # the core property holds at most 255 characters
+    props.title = safe_text(f"Báo cáo kết quả thực hiện Kế hoạch số {plan.get('number', '')} năm {year}")
+    props.subject = safe_text(plan.get("title"))[:255]  # the core property holds at most 255 characters
     props.author = "Sở Ngoại vụ tỉnh Thanh Hóa"
     props.last_modified_by = "Sở Ngoại vụ tỉnh Thanh Hóa"
     props.language = "vi-VN"
@@ -684,14 +689,14 @@ SHEET_DIFFICULTIES = "Khó khăn, kiến nghị"
 
 def _sheet_table(ws, headers: list[str], widths: list[float], rows: list[list], *, col: int = 1,
                  wrap_cols: tuple[int, ...] = (), date_cols: tuple[int, ...] = (), filtered: bool = True) -> None:
-    """Write a header row at row 1 starting at ``col`` and the data rows below it."""
+    """Write a header row at row 1 starting at ``col`` and the data rows below it; text cells are always text."""
     for j, (title, width) in enumerate(zip(headers, widths)):
-        cell = ws.cell(row=1, column=col + j, value=title)
+        cell = sheet_cell(ws, 1, col + j, title)
         cell.font, cell.fill, cell.alignment = HEADER_FONT, HEADER_FILL, HEADER_ALIGN
         ws.column_dimensions[get_column_letter(col + j)].width = width
     for i, values in enumerate(rows, 2):
         for j, value in enumerate(values):
-            cell = ws.cell(row=i, column=col + j, value=value)
+            cell = sheet_cell(ws, i, col + j, value)
             if j in wrap_cols:
                 cell.alignment = WRAP
             if j in date_cols and value is not None:
@@ -708,7 +713,8 @@ def synthesis_xlsx(content: dict, narrative: dict | None = None) -> bytes:
     the prose belongs to the DOCX and is not written to the sheets.
     """
     wb = Workbook()
-    wb.properties.title = f"Tổng hợp Kế hoạch {content.get('plan', {}).get('number', '')} năm {content.get('year')}"
+    plan_number = content.get("plan", {}).get("number", "")
+    wb.properties.title = safe_text(f"Tổng hợp Kế hoạch {plan_number} năm {content.get('year')}")
     wb.properties.creator = "Sở Ngoại vụ tỉnh Thanh Hóa"
 
     # Sheet 1: reporting completeness by agency, with the summary figures to the right.

@@ -1,7 +1,9 @@
 from django import forms
 from django.forms.renderers import Jinja2
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from agencies.fields import CleanTextFormField
 from tasks.models import Task
 
 from .models import Difficulty, DifficultyKind, DifficultyStatus, ReportSection
@@ -10,7 +12,7 @@ TEXT_LIMIT = 20000  # characters per text field: several pages, far beyond any r
 
 
 def _limited_text(label, required=False, rows=4):
-    return forms.CharField(
+    return CleanTextFormField(
         label=label,
         required=required,
         max_length=TEXT_LIMIT,
@@ -68,10 +70,10 @@ class SectionForm(BootstrapFields, forms.ModelForm):
 
 
 class FigureForm(BootstrapFields, forms.Form):
-    label = forms.CharField(label=_("Indicator"), max_length=200, required=False,
+    label = CleanTextFormField(label=_("Indicator"), max_length=200, required=False,
                             widget=forms.TextInput(attrs={"placeholder": _("e.g. events held")}))
     value = forms.DecimalField(label=_("Value"), max_digits=18, decimal_places=2, required=False, localize=True)
-    unit = forms.CharField(label=_("Unit"), max_length=50, required=False,
+    unit = CleanTextFormField(label=_("Unit"), max_length=50, required=False,
                            widget=forms.TextInput(attrs={"placeholder": _("e.g. events, USD million")}))
 
     def clean(self):
@@ -94,6 +96,18 @@ FigureFormSet = forms.formset_factory(FigureForm, extra=2, max_num=30, validate_
 
 def figure_initial(section: ReportSection) -> list[dict]:
     return [{"label": f.label, "value": f.value, "unit": f.unit} for f in section.figures.all()]
+
+
+def pasted_controls_notice(forms_) -> str:
+    """A note naming the fields from which invisible characters pasted from another program were dropped (the text
+    was saved without them, agencies/text.py), or "" when nothing was dropped. Read after the forms were cleaned."""
+    labels = dict.fromkeys(
+        str(field.label) for form in forms_ for field in form.fields.values() if getattr(field, "dropped_controls", False)
+    )
+    if not labels:
+        return ""
+    return gettext("Some invisible control characters pasted from another program were removed from: %(fields)s.") % {
+        "fields": ", ".join(labels)}
 
 
 class ReviewForm(forms.Form):

@@ -10,6 +10,8 @@ from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from agencies.text import safe_text
+
 log = logging.getLogger(__name__)
 
 
@@ -26,11 +28,13 @@ class Mail(EmailMultiAlternatives):
 
 
 def render_mail(name: str, context: dict, language: str) -> tuple[str, str, str]:
+    """Subject, text and HTML through the one sanitiser (agencies/text.py): names and titles in them were typed by
+    people. The subject is one line, whatever was typed: a line break in a header would be refused (header injection)."""
     with translation.override(language):
         context = {**context, "SITE_URL": settings.SITE_URL}
-        subject = " ".join(render_to_string(f"emails/{name}_subject.txt", context).split())
-        text = render_to_string(f"emails/{name}_body.txt", context)
-        html = render_to_string(f"emails/{name}_body.html", context)
+        subject = " ".join(safe_text(render_to_string(f"emails/{name}_subject.txt", context)).split())
+        text = safe_text(render_to_string(f"emails/{name}_body.txt", context))
+        html = safe_text(render_to_string(f"emails/{name}_body.html", context))
     return subject, text, html
 
 

@@ -1,10 +1,16 @@
-"""Any table on a dashboard, downloaded as CSV or XLSX (?format=csv|xlsx)."""
+"""Any table on a dashboard, downloaded as CSV or XLSX (?format=csv|xlsx).
+
+Every cell goes through the one sanitiser (agencies/text.py): text is cleaned, never a formula in the workbook and
+never read as one from the CSV; the dashboards' own counts and rates stay numbers.
+"""
 import csv
 import io
 
 from django.http import HttpResponse
 from openpyxl import Workbook
 from openpyxl.styles import Font
+
+from agencies.text import csv_cell, sheet_cell
 
 
 def table_response(request, *, filename: str, headers: list[str], rows) -> HttpResponse | None:
@@ -13,19 +19,19 @@ def table_response(request, *, filename: str, headers: list[str], rows) -> HttpR
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow([str(h) for h in headers])
+        writer.writerow([csv_cell(str(h)) for h in headers])
         for row in rows:
-            writer.writerow(["" if v is None else v for v in row])
+            writer.writerow([csv_cell(v) for v in row])
         # the byte-order mark makes Excel read the Vietnamese as UTF-8
         response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
     elif fmt == "xlsx":
         book = Workbook()
         sheet = book.active
-        sheet.append([str(h) for h in headers])
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            sheet.append(["" if v is None else v for v in row])
+        for j, header in enumerate(headers, 1):
+            sheet_cell(sheet, 1, j, str(header)).font = Font(bold=True)
+        for i, row in enumerate(rows, 2):
+            for j, value in enumerate(row, 1):
+                sheet_cell(sheet, i, j, "" if value is None else value)
         sheet.freeze_panes = "A2"
         out = io.BytesIO()
         book.save(out)

@@ -18,7 +18,7 @@ from tasks.selectors import plan_current
 from . import metrics, services
 from .diff import versions_diff
 from .files import CONTENT_TYPES
-from .forms import FigureFormSet, ReopenForm, ReportForm, ReviewForm, SectionForm, figure_initial
+from .forms import FigureFormSet, ReopenForm, ReportForm, ReviewForm, SectionForm, figure_initial, pasted_controls_notice
 from .models import ReportingPeriod, ReportStatus, ReportVersion
 from .permissions import attachment_for, dfa_required, difficulties_visible_to, may_edit, report_for, report_to_edit
 from .selectors import (
@@ -167,6 +167,8 @@ def report_edit(request, pk):
         messages.error(request, str(error))
         return _render_edit(request, report, form, bundles, status=400)
 
+    if notice := pasted_controls_notice([form, *(f for b in bundles for f in (b["form"], *b["figures"]))]):
+        messages.warning(request, notice)
     sections_by_id = {s.pk: s for s in sections}
     failed_uploads = _save_uploads(request, report, sections_by_id)
     delete_id = request.POST.get("delete_attachment", "")
@@ -276,6 +278,8 @@ def report_reopen(request, pk):
     try:
         services.report_reopen(report=report, user=request.user, reason=form.cleaned_data["reason"])
         messages.success(request, _("Report reopened for %(agency)s.") % {"agency": report.agency})
+        if notice := pasted_controls_notice([form]):
+            messages.warning(request, notice)
     except services.ReportingError as error:
         messages.error(request, str(error))
     return redirect("report_detail", pk=report.pk)

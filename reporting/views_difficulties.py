@@ -19,7 +19,7 @@ from tasks.models import Task
 from tasks.selectors import plan_current
 
 from . import services
-from .forms import DifficultyForm, DifficultyResponseForm
+from .forms import DifficultyForm, DifficultyResponseForm, pasted_controls_notice
 from .models import Difficulty, DifficultyKind, DifficultyStatus
 from .permissions import difficulties_visible_to, difficulty_for, staff_required
 
@@ -87,6 +87,8 @@ def difficulty_create(request):
                 form.add_error(None, str(error))
             else:
                 messages.success(request, _("Your difficulty or proposal was sent to the Department of Foreign Affairs."))
+                if notice := pasted_controls_notice([form]):
+                    messages.warning(request, notice)
                 return redirect("difficulty_detail", pk=difficulty.pk)
     else:
         task_id = request.GET.get("task", "")
@@ -114,6 +116,8 @@ def difficulty_detail(request, pk):
                 form.add_error(None, str(error))
             else:
                 messages.success(request, _("Your response was saved and the status updated."))
+                if notice := pasted_controls_notice([form]):
+                    messages.warning(request, notice)
                 return redirect("difficulty_detail", pk=difficulty.pk)
     elif can_respond:
         form = DifficultyResponseForm(initial={"status": difficulty.status})

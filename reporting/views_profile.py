@@ -9,9 +9,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from agencies.fields import CleanTextFormField
 from agencies.models import User, new_calendar_token
 
 from .calendar import calendar_feed
+from .forms import pasted_controls_notice
 
 
 class ProfileForm(forms.ModelForm):
@@ -19,6 +21,7 @@ class ProfileForm(forms.ModelForm):
         model = User
         fields = ["first_name", "last_name", "email", "language"]
         labels = {"language": gettext_lazy("Language of e-mails")}
+        field_classes = {"first_name": CleanTextFormField, "last_name": CleanTextFormField}
 
 
 @require_http_methods(["GET", "POST"])
@@ -28,6 +31,8 @@ def profile(request):
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Your details were saved."))
+        if notice := pasted_controls_notice([form]):
+            messages.warning(request, notice)
         return redirect("profile")
     feed = request.build_absolute_uri(reverse("calendar_feed", args=[request.user.calendar_token]))
     return render(request, "reporting/profile.html", {"form": form, "feed_url": feed})

@@ -10,8 +10,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from agencies.fields import CleanTextFormField
+
 from .exports import synthesis_docx, synthesis_xlsx
-from .forms import TEXT_LIMIT
+from .forms import TEXT_LIMIT, pasted_controls_notice
 from .metrics import DEFINITIONS, LABELS
 from .models import ReportingPeriod, Synthesis, SynthesisState
 from .permissions import dfa_required
@@ -23,10 +25,10 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 class NarrativeForm(forms.Form):
-    doc_number = forms.CharField(label=gettext_lazy("Document number"), max_length=20, required=False)
-    introduction = forms.CharField(label=gettext_lazy("Introduction"), required=False, max_length=TEXT_LIMIT, widget=forms.Textarea(attrs={"rows": 4}))
-    assessment = forms.CharField(label=gettext_lazy("Overall assessment"), required=False, max_length=TEXT_LIMIT, widget=forms.Textarea(attrs={"rows": 6}))
-    proposals = forms.CharField(label=gettext_lazy("Proposals to the Provincial People's Committee"), required=False, max_length=TEXT_LIMIT, widget=forms.Textarea(attrs={"rows": 4}))
+    doc_number = CleanTextFormField(label=gettext_lazy("Document number"), max_length=20, required=False)
+    introduction = CleanTextFormField(label=gettext_lazy("Introduction"), required=False, max_length=TEXT_LIMIT, widget=forms.Textarea(attrs={"rows": 4}))
+    assessment = CleanTextFormField(label=gettext_lazy("Overall assessment"), required=False, max_length=TEXT_LIMIT, widget=forms.Textarea(attrs={"rows": 6}))
+    proposals = CleanTextFormField(label=gettext_lazy("Proposals to the Provincial People's Committee"), required=False, max_length=TEXT_LIMIT, widget=forms.Textarea(attrs={"rows": 4}))
     lock_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
 
@@ -57,6 +59,8 @@ def synthesis_page(request, year):
                                introduction=data["introduction"], assessment=data["assessment"],
                                proposals=data["proposals"], doc_number=data["doc_number"])
                 messages.success(request, _("Narrative saved."))
+                if notice := pasted_controls_notice([form]):
+                    messages.warning(request, notice)
                 return redirect("synthesis", year=year)
             except ReportingError as error:
                 messages.error(request, str(error))

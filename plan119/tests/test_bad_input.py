@@ -111,3 +111,66 @@ def test_overlong_and_markup_in_a_difficulty(client, plan119, staff):
     task = plan119.tasks.get(code="4.3")
     response = client.post(reverse("difficulty_create"), {"kind": "difficulty", "task": task.pk, "title": "x" * 500, "text": "<b>y</b>"})
     assert response.status_code == 200 and response.context["form"].errors
+
+
+# --- issue 11: text pasted from Word or a PDF ---
+
+PASTED_NOTE = "ký tự điều khiển ẩn"  # the note, in Vietnamese (the default language)
+
+
+def notes(response) -> list[str]:
+    from django.contrib.messages import get_messages
+
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def test_control_characters_typed_in_the_report_form_are_dropped_and_the_user_is_told(client, report, staff):
+    section = report.sections.order_by("pk").first()
+    client.force_login(staff)
+    response = client.post(reverse("report_edit", args=[report.pk]), edit_data(
+        report, summary="Tổng\x01 quan\x1b", **{f"s{section.pk}-results": "Dòng một\r\nDòng\x0b hai\tcột\u00a0x\u202e"}),
+        follow=True)
+    assert response.status_code == 200
+    report.refresh_from_db()
+    section.refresh_from_db()
+    assert report.summary == "Tổng quan"
+    assert section.results == "Dòng một\nDòng\n hai\tcột x"  # lines, tabs and the words kept; the rest dropped
+    note = [n for n in notes(response) if PASTED_NOTE in n]
+    assert note and "Đánh giá chung" in note[0] and "Kết quả đạt được" in note[0]
+
+
+def test_a_clean_report_form_says_nothing_about_control_characters(client, report, staff):
+    client.force_login(staff)
+    response = client.post(reverse("report_edit", args=[report.pk]), edit_data(report, summary="Dòng một\nDòng hai"),
+                           follow=True)
+    report.refresh_from_db()
+    assert report.summary == "Dòng một\nDòng hai" and not [n for n in notes(response) if PASTED_NOTE in n]
+
+
+def test_control_characters_in_a_difficulty_are_dropped_and_the_user_is_told(client, plan119, staff):
+    from reporting.models import Difficulty
+    from tasks.models import Task
+
+    client.force_login(staff)
+    response = client.post(reverse("difficulty_create"), {
+        "kind": "difficulty", "task": Task.objects.get(plan=plan119, code="4.3").pk,
+        "title": "=Thiếu\x01 kinh phí\x1b", "text": "Dòng một\x0c\x02Dòng hai"}, follow=True)
+    assert response.status_code == 200
+    difficulty = Difficulty.objects.get(agency=staff.agency)
+    assert difficulty.title == "=Thiếu kinh phí" and difficulty.text == "Dòng một\nDòng hai"
+    assert any(PASTED_NOTE in n for n in notes(response)) and b"\x01" not in response.content
+
+
+def test_control_characters_in_the_synthesis_narrative(client, plan119, dfa_officer):
+    from reporting.models import Synthesis
+    from reporting.synthesis import synthesis_build
+
+    period = services.periods_ensure(plan=plan119)[2]
+    synthesis = synthesis_build(period=period)
+    client.force_login(dfa_officer)
+    response = client.post(reverse("synthesis", args=[period.year]), {
+        "introduction": "Mở\x01 đầu", "assessment": "", "proposals": "", "doc_number": "12\x1b",
+        "lock_version": synthesis.lock_version}, follow=True)
+    synthesis = Synthesis.objects.get(pk=synthesis.pk)
+    assert (synthesis.introduction, synthesis.doc_number) == ("Mở đầu", "12")
+    assert any(PASTED_NOTE in n for n in notes(response))

@@ -2,6 +2,8 @@
 import copy
 import datetime
 import io
+import re
+import zipfile
 
 import openpyxl
 import pytest
@@ -413,3 +415,39 @@ def test_docx_rows_copied_from_a_prototype_match_rows_built_cell_by_cell(header)
     assert etree.tostring(fast) == etree.tostring(slow)
     assert fast.getparent() is copied._tbl
     assert [c.text for c in _row(copied, ["2", "Sở Tài chính", "", "x"], widths, aligns=aligns).cells] == ["2", "Sở Tài chính", "", "x"]
+
+
+# --------------------------------------------------------------------------- text typed by people (issue 11)
+
+FORMULA = '=HYPERLINK("http://evil.example","x")'
+
+
+def test_xlsx_cells_of_typed_text_are_never_formulas(content):
+    content["difficulties"][0].update(title=FORMULA, response="+1+1")
+    content["agencies"][0]["name"] = "=1+1"
+    data = synthesis_xlsx(content, NARRATIVE)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        sheets = [archive.read(n).decode() for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
+    assert sheets and not any(re.search(r"<f[ >]", xml) for xml in sheets)
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    title = wb["Khó khăn, kiến nghị"].cell(row=2, column=5)
+    assert title.value == FORMULA and title.data_type == "s"
+    assert wb["Tình hình báo cáo"].cell(row=2, column=3).data_type == "s"
+    assert wb["Khó khăn, kiến nghị"].cell(row=2, column=1).value == 1  # the app's own numbers stay numbers
+
+
+def test_control_characters_anywhere_in_the_content_do_not_break_the_documents(content):
+    bad = "\x01\x0b\x1b\x7f\ufffe"
+    content["plan"]["title"] += bad
+    content["agencies"][1]["name"] += bad
+    content["missing"][0] += bad
+    content["groups"][0]["tasks"][0]["entries"][0]["results"] += bad + "\nDòng hai" + bad
+    content["difficulties"][0]["title"] += bad
+    narrative = {key: value + bad for key, value in NARRATIVE.items()}
+    doc = open_docx(synthesis_docx(content, narrative, doc_number="12\x01\x1b", signer="Lê Văn" + bad,
+                                   signed_on=datetime.date(2024, 11, 5)))
+    text = all_text(doc)
+    assert "Dòng hai" in text and "12/BC-SNgV" in text and not re.search("[\x00-\x08\x0b-\x1f\x7f\ufffe]", text)
+    wb = openpyxl.load_workbook(io.BytesIO(synthesis_xlsx(content, narrative)))
+    # \x0b is Word's manual line break: kept as one
+    assert wb["Khó khăn, kiến nghị"].cell(row=2, column=5).value == "Thiếu kinh phí xúc tiến\n"
