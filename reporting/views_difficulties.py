@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
 from agencies.models import Agency
+from agencies.parsing import parse_id
 from tasks.models import Task
 from tasks.selectors import plan_current
 
@@ -89,8 +90,8 @@ def difficulty_create(request):
                 messages.success(request, _("Your difficulty or proposal was sent to the Department of Foreign Affairs."))
                 return redirect("difficulty_detail", pk=difficulty.pk)
     else:
-        task_id = request.GET.get("task", "")
-        form = DifficultyForm(initial={"task": task_id} if task_id.isdigit() else {}, tasks=tasks)
+        task_id = parse_id(request.GET.get("task"))
+        form = DifficultyForm(initial={"task": task_id} if task_id else {}, tasks=tasks)
     return render(request, "reporting/difficulty_form.html", {"form": form, "plan": plan})
 
 
