@@ -320,11 +320,14 @@ class Difficulty(models.Model):
     raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("raised by"), null=True, on_delete=models.SET_NULL, related_name="+")
     raised_at = models.DateTimeField(_("raised at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # The one-time token of the form it was sent from: a double click sends the form twice, one row is made.
+    submission_token = models.UUIDField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("difficulty or proposal")
         verbose_name_plural = _("difficulties and proposals")
         ordering = ["-raised_at"]
+        constraints = [models.UniqueConstraint(fields=["submission_token"], name="one_difficulty_per_form")]
 
     def __str__(self):
         return self.title

@@ -82,7 +82,7 @@ def difficulty_create(request):
             try:
                 difficulty = services.difficulty_raise(
                     agency=user.agency, task=data["task"], kind=data["kind"], title=data["title"], text=data["text"],
-                    user=user, period=period,
+                    user=user, period=period, token=data["token"],
                 )
             except services.ReportingError as error:
                 form.add_error(None, str(error))
