@@ -327,6 +327,7 @@ def _month_day(name: str, default: str) -> tuple[int, int]:
 # A period is visible all year but opens for submission on this day (default 1 October).
 REPORTING_OPENS_ON = _month_day("REPORTING_OPENS_ON", "01/10")
 ATTACHMENT_MAX_MB = env_int("ATTACHMENT_MAX_MB", 20)
+ATTACHMENT_MAX_UNPACKED_MB = env_int("ATTACHMENT_MAX_UNPACKED_MB", 100)  # a Word or Excel file, unpacked (reporting/files.py)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000  # a report form has a few fields per task, and many tasks for some agencies
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from agencies.models import Agency
 from tasks.models import Assignment, DeadlineKind, DeadlineRule, Plan
 
-from .files import classify_upload
+from .files import UnpackedTooLarge, classify_upload
 from .models import (
     Attachment,
     DayOff,
@@ -436,7 +436,13 @@ def attachment_add(*, report: Report, section: ReportSection | None, upload, use
             _("%(name)s is %(size).1f MB; the limit is %(limit)d MB. It was not attached.")
             % {"name": upload.name, "size": upload.size / 1024 / 1024, "limit": settings.ATTACHMENT_MAX_MB}
         )
-    kind = classify_upload(upload)
+    try:
+        kind = classify_upload(upload)
+    except UnpackedTooLarge:
+        raise ReportingError(
+            _("%(name)s would unpack to more than %(limit)d MB (or into too many parts): it looks like a damaged or "
+              "malicious file. It was not attached.") % {"name": upload.name, "limit": settings.ATTACHMENT_MAX_UNPACKED_MB}
+        ) from None
     if kind is None:
         raise ReportingError(
             _("%(name)s is not a PDF, Word, Excel, JPG or PNG file (judged by its content). It was not attached.")
