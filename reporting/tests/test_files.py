@@ -76,10 +76,9 @@ def bomb(megabytes: int) -> bytes:
     """A Word file padded with megabytes of zeros: a few kilobytes on the wire."""
     parts = {"[Content_Types].xml": CONTENT_TYPES.format(main=WORD_MAIN), "word/document.xml": "<w:document/>"}
     buffer = io.BytesIO(package(parts))
-    with zipfile.ZipFile(buffer, "a", zipfile.ZIP_DEFLATED) as archive:
-        with archive.open("word/media/zeros.bin", "w") as entry:
-            for _ in range(megabytes):
-                entry.write(bytes(1024 * 1024))
+    with zipfile.ZipFile(buffer, "a", zipfile.ZIP_DEFLATED) as archive, archive.open("word/media/zeros.bin", "w") as entry:
+        for _ in range(megabytes):
+            entry.write(bytes(1024 * 1024))
     return buffer.getvalue()
 
 
