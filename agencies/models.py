@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .fields import NFCCharField, NFCTextField, fold, vi_sort_key
+from .parsing import search_words
 
 
 class AgencyKind(models.TextChoices):
@@ -37,9 +38,10 @@ class AgencyQuerySet(models.QuerySet):
         return self.filter(active=True)
 
     def search(self, text: str):
-        """Accent- and case-insensitive: every word must appear ("ngoai vu" finds "Sở Ngoại vụ")."""
+        """Accent- and case-insensitive: every word must appear ("ngoai vu" finds "Sở Ngoại vụ"); the first words only
+        (agencies.parsing.search_words)."""
         queryset = self
-        for word in fold(text).split():
+        for word in search_words(text).words:
             queryset = queryset.filter(search_text__contains=word)
         return queryset
 

@@ -149,13 +149,28 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Login throttling: after 5 failures for one username from one address, a lockout of 30 minutes.
+# Login throttling: after 5 failures for one username from one address, a lockout of 30 minutes (the lockout page,
+# plan119/lockout.py, states the length configured here).
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0)
+AXES_LOCKOUT_CALLABLE = "plan119.lockout.lockout_response"
+# The client's address, through django-ipware. Behind PROXY_COUNT proxies, each appending the address it got the
+# request from to X-Forwarded-For, it is the PROXY_COUNT-th entry from the right: what the outermost proxy saw.
+# Entries further left were written by the client and are not believed. (django-ipware counts the proxies listed in
+# the header, that is all but the last, whose address is REMOTE_ADDR; and "not strict" lets the client's own entries
+# stand to the left.) Without proxies, REMOTE_ADDR only: a client's X-Forwarded-For is ignored.
+PROXY_COUNT = env_int("PROXY_COUNT", 0)
+if PROXY_COUNT < 0:
+    raise ImproperlyConfigured(f"PROXY_COUNT must be 0 or more; got {PROXY_COUNT}")
+if PROXY_COUNT:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR",)
+    AXES_IPWARE_PROXY_COUNT = PROXY_COUNT - 1
+    AXES_IPWARE_PROXY_ORDER = "left-most"
+    IPWARE_STRICT = False
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
 
 # Sessions end after 8 hours or when the browser closes; changing a password signs out every other session.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
@@ -312,6 +327,7 @@ def _month_day(name: str, default: str) -> tuple[int, int]:
 # A period is visible all year but opens for submission on this day (default 1 October).
 REPORTING_OPENS_ON = _month_day("REPORTING_OPENS_ON", "01/10")
 ATTACHMENT_MAX_MB = env_int("ATTACHMENT_MAX_MB", 20)
+ATTACHMENT_MAX_UNPACKED_MB = env_int("ATTACHMENT_MAX_UNPACKED_MB", 100)  # a Word or Excel file, unpacked (reporting/files.py)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000  # a report form has a few fields per task, and many tasks for some agencies
 

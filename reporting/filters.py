@@ -6,6 +6,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import AgencyKind
+from agencies.parsing import SEARCH_MAX_CHARS, SEARCH_MAX_WORDS, search_words
 from tasks.models import AssignmentRole, Task
 
 from .forms import bootstrap_classes
@@ -51,8 +52,8 @@ class CompactSelect(forms.Select):
 class AgencyReportFilter(django_filters.FilterSet):
     """The DFA's table of agencies for one period: kind, status, late, lead of a task, and accent-insensitive search."""
 
-    q = django_filters.CharFilter(label=_("Search"), method="search",
-                                  widget=forms.TextInput(attrs={"placeholder": _("e.g. ngoai vu")}))
+    q = django_filters.CharFilter(label=_("Search"), method="search", widget=forms.TextInput(
+        attrs={"placeholder": _("e.g. ngoai vu"), "maxlength": SEARCH_MAX_CHARS}))
     kind = django_filters.ChoiceFilter(label=_("Kind"), field_name="agency__kind", choices=AgencyKind.choices, widget=CompactSelect)
     status = django_filters.ChoiceFilter(label=_("Status"), choices=STATUS_CHOICES, method="by_status", widget=CompactSelect)
     late = django_filters.BooleanFilter(label=_("Late"), method="by_late",
@@ -69,12 +70,15 @@ class AgencyReportFilter(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.search_note = ""
         bootstrap_classes(self.form.fields)
 
     def search(self, queryset, name, value):
-        from agencies.fields import fold
-
-        for word in fold(value).split():
+        words, shortened = search_words(value)
+        if shortened:
+            self.search_note = _("Only the first %(words)d words (%(chars)d characters) of your search were used.") % {
+                "words": SEARCH_MAX_WORDS, "chars": SEARCH_MAX_CHARS}
+        for word in words:
             queryset = queryset.filter(agency__search_text__contains=word)
         return queryset
 

@@ -1,3 +1,5 @@
+import uuid
+
 from django import forms
 from django.forms.renderers import Jinja2
 from django.utils.translation import gettext
@@ -120,6 +122,8 @@ class ReopenForm(forms.Form):
 
 class DifficultyForm(forms.ModelForm):
     text = _limited_text(_("Description"), required=True, rows=6)
+    # a new one with every empty form; the same one when the form is sent twice (reporting.services.difficulty_raise)
+    token = forms.UUIDField(widget=forms.HiddenInput, required=False, initial=uuid.uuid4)
 
     class Meta:
         model = Difficulty

@@ -1,5 +1,6 @@
 """Reporting periods (kỳ báo cáo), agencies' annual reports (báo cáo), their review, attachments, difficulties."""
 import datetime
+import re
 
 from django.conf import settings
 from django.db import models
@@ -328,11 +329,14 @@ class Difficulty(models.Model):
     raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("raised by"), null=True, on_delete=models.SET_NULL, related_name="+")
     raised_at = models.DateTimeField(_("raised at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # The one-time token of the form it was sent from: a double click sends the form twice, one row is made.
+    submission_token = models.UUIDField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("difficulty or proposal")
         verbose_name_plural = _("difficulties and proposals")
         ordering = ["-raised_at"]
+        constraints = [models.UniqueConstraint(fields=["submission_token"], name="one_difficulty_per_form")]
 
     def __str__(self):
         return self.title
@@ -351,8 +355,22 @@ class DifficultyResponse(models.Model):
         ordering = ["difficulty", "at", "id"]
 
 
+OFFSET_MAX = 366  # days: a reminder more than a year before a yearly deadline means a typing slip
+_OFFSET = re.compile(r"[0-9]{1,3}")
+
+
+def _offset_parts(text: str) -> list[str]:
+    return [part.strip() for part in (text or "").replace(";", ",").split(",") if part.strip()]
+
+
+def _is_offset(part: str) -> bool:
+    """ASCII digits only: "²".isdigit() is true and int("²") fails, which once stopped a whole reminder run."""
+    return bool(_OFFSET.fullmatch(part)) and int(part) <= OFFSET_MAX
+
+
 def _int_list(text: str) -> list[int]:
-    return sorted({int(part) for part in text.replace(";", ",").split(",") if part.strip().lstrip("-").isdigit()}, reverse=True)
+    """The offsets in `text`, latest first; a part that is not one (stored before clean() refused it) is skipped."""
+    return sorted({int(part) for part in _offset_parts(text) if _is_offset(part)}, reverse=True)
 
 
 class ReminderSettings(models.Model):
@@ -387,18 +405,18 @@ class ReminderSettings(models.Model):
         return cls.objects.get_or_create(pk=1)[0]
 
     def offsets_before(self) -> list[int]:
-        return [o for o in _int_list(self.before_deadline) if o >= 0]
+        return _int_list(self.before_deadline)
 
     def offsets_synthesis(self) -> list[int]:
-        return [o for o in _int_list(self.synthesis_before) if o >= 0]
+        return _int_list(self.synthesis_before)
 
     def clean(self):
         from django.core.exceptions import ValidationError
 
         for field in ("before_deadline", "synthesis_before"):
-            raw = getattr(self, field)
-            if any(p.strip() and not p.strip().isdigit() for p in raw.replace(";", ",").split(",")):
-                raise ValidationError({field: _("Whole numbers of days, separated by commas.")})
+            if not all(_is_offset(part) for part in _offset_parts(getattr(self, field))):
+                raise ValidationError(
+                    {field: _("Whole numbers of days from 0 to %(max)d, separated by commas.") % {"max": OFFSET_MAX}})
         if self.overdue_every < 1:
             raise ValidationError({"overdue_every": _("At least every 1 day.")})
         try:

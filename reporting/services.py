@@ -5,10 +5,11 @@ DFA before 5 November each year; IV.1: the DFA synthesises before 15 November.
 """
 import datetime
 import logging
+import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,7 +17,7 @@ from django.utils.translation import gettext as _
 from agencies.models import Agency
 from tasks.models import Assignment, DeadlineKind, DeadlineRule, Plan
 
-from .files import classify_upload
+from .files import UnpackedTooLarge, classify_upload
 from .models import (
     Attachment,
     DayOff,
@@ -431,7 +432,13 @@ def attachment_add(*, report: Report, section: ReportSection | None, upload, use
             _("%(name)s is %(size).1f MB; the limit is %(limit)d MB. It was not attached.")
             % {"name": upload.name, "size": upload.size / 1024 / 1024, "limit": settings.ATTACHMENT_MAX_MB}
         )
-    kind = classify_upload(upload)
+    try:
+        kind = classify_upload(upload)
+    except UnpackedTooLarge:
+        raise ReportingError(
+            _("%(name)s would unpack to more than %(limit)d MB (or into too many parts): it looks like a damaged or "
+              "malicious file. It was not attached.") % {"name": upload.name, "limit": settings.ATTACHMENT_MAX_UNPACKED_MB}
+        ) from None
     if kind is None:
         raise ReportingError(
             _("%(name)s is not a PDF, Word, Excel, JPG or PNG file (judged by its content). It was not attached.")
@@ -453,16 +460,32 @@ def attachment_delete(*, attachment: Attachment) -> None:
 
 # --- Difficulties and proposals -------------------------------------------------------------------
 
-def difficulty_raise(*, agency: Agency, task, kind: str, title: str, text: str, user, period=None) -> Difficulty:
-    """An agency reports a difficulty or proposal in writing to the DFA (closing paragraph of the plan)."""
+def difficulty_raise(
+    *, agency: Agency, task, kind: str, title: str, text: str, user, period=None, token: uuid.UUID | None = None
+) -> Difficulty:
+    """An agency reports a difficulty or proposal in writing to the DFA (closing paragraph of the plan).
+
+    Sent once per form: `token` is the form's one-time token, and a second sending of the same form (a double click,
+    two requests at once) answers the difficulty the first one made. The database's unique constraint decides, so
+    two requests racing each other cannot both insert.
+    """
     if not Assignment.objects.filter(agency=agency, task=task).exists() and not Assignment.objects.filter(
         agency=agency, task__parent=task
     ).exists():
         raise ReportingError(_("Your agency is not assigned task %(code)s.") % {"code": task.code})
-    difficulty = Difficulty.objects.create(
-        agency=agency, task=task, kind=kind, title=title.strip(), text=text.strip(), raised_by=user, period=period
-    )
-    return difficulty
+    try:
+        with transaction.atomic():
+            return Difficulty.objects.create(
+                agency=agency, task=task, kind=kind, title=title.strip(), text=text.strip(), raised_by=user, period=period,
+                submission_token=token,
+            )
+    except IntegrityError:
+        first = Difficulty.objects.filter(submission_token=token).first() if token else None
+        if first is None:
+            raise
+        if first.agency_id != agency.pk:  # a token copied from another agency's form
+            raise ReportingError(_("This form was already sent. Open a new form to raise another difficulty.")) from None
+        return first
 
 
 @transaction.atomic

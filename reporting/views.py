@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from agencies.parsing import parse_id
 from tasks.selectors import plan_current
 
 from . import metrics, services
@@ -116,7 +117,7 @@ def _save_uploads(request, report, sections_by_id) -> int:
     for field, files in request.FILES.lists():
         section = None
         if field.startswith("file-s"):
-            section = sections_by_id.get(int(field[6:])) if field[6:].isdigit() else None
+            section = sections_by_id.get(parse_id(field[6:]))
             if section is None:
                 failures += len(files)
                 continue
@@ -171,9 +172,9 @@ def report_edit(request, pk):
         messages.warning(request, notice)
     sections_by_id = {s.pk: s for s in sections}
     failed_uploads = _save_uploads(request, report, sections_by_id)
-    delete_id = request.POST.get("delete_attachment", "")
-    if delete_id.isdigit():
-        attachment = report.attachments.filter(pk=int(delete_id)).first()
+    delete_id = parse_id(request.POST.get("delete_attachment"))
+    if delete_id is not None:
+        attachment = report.attachments.filter(pk=delete_id).first()
         if attachment is not None:
             services.attachment_delete(attachment=attachment)
             messages.info(request, _("%(name)s was removed.") % {"name": attachment.original_name})
@@ -294,8 +295,8 @@ def report_versions(request, pk):
     if not numbers:
         raise Http404
     def pick(name, default):
-        raw = request.GET.get(name, "")
-        return int(raw) if raw.isdigit() and int(raw) in numbers else default
+        number = parse_id(request.GET.get(name))
+        return number if number in numbers else default
     new = pick("b", numbers[-1])
     old = pick("a", numbers[-2] if len(numbers) > 1 else numbers[-1])
     a = get_object_or_404(ReportVersion, report=report, number=old)

@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from agencies.models import Agency, AgencyKind
+from agencies.parsing import parse_id
 from tasks.models import Task
 from tasks.selectors import plan_current
 
@@ -184,7 +185,7 @@ def dashboard_sections(request, year):
     progress = request.GET.get("progress") or None
     if progress and progress not in (*Progress.values, "none"):
         raise Http404
-    task = get_object_or_404(Task, pk=task_id, plan=period.plan) if task_id and task_id.isdigit() else None
+    task = get_object_or_404(Task, pk=parse_id(task_id), plan=period.plan) if task_id else None  # pk=None: none found
     sections = sections_for(period=period, task_id=task.pk if task else None, progress=progress)
     export = table_response(
         request, filename=f"nhiem-vu-{year}",
@@ -296,8 +297,8 @@ def dashboard_remind(request, year):
 
     period = _period(year)
     agency = request.POST.get("agency", "all")
-    agency_ids = [int(agency)] if agency.isdigit() else None
-    if agency_ids and not period_reports(period).filter(agency_id=agency_ids[0]).exists():
+    agency_ids = None if agency == "all" else [parse_id(agency)]
+    if agency_ids and (agency_ids[0] is None or not period_reports(period).filter(agency_id=agency_ids[0]).exists()):
         raise Http404
     try:
         remind_now.delay(period.pk, agency_ids, timezone.localdate().isoformat())

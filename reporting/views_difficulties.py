@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
 from agencies.models import Agency
+from agencies.parsing import parse_id
 from tasks.models import Task
 from tasks.selectors import plan_current
 
@@ -81,7 +82,7 @@ def difficulty_create(request):
             try:
                 difficulty = services.difficulty_raise(
                     agency=user.agency, task=data["task"], kind=data["kind"], title=data["title"], text=data["text"],
-                    user=user, period=period,
+                    user=user, period=period, token=data["token"],
                 )
             except services.ReportingError as error:
                 form.add_error(None, str(error))
@@ -91,8 +92,8 @@ def difficulty_create(request):
                     messages.warning(request, notice)
                 return redirect("difficulty_detail", pk=difficulty.pk)
     else:
-        task_id = request.GET.get("task", "")
-        form = DifficultyForm(initial={"task": task_id} if task_id.isdigit() else {}, tasks=tasks)
+        task_id = parse_id(request.GET.get("task"))
+        form = DifficultyForm(initial={"task": task_id} if task_id else {}, tasks=tasks)
     return render(request, "reporting/difficulty_form.html", {"form": form, "plan": plan})
 
 

@@ -174,3 +174,65 @@ def test_control_characters_in_the_synthesis_narrative(client, plan119, dfa_offi
     synthesis = Synthesis.objects.get(pk=synthesis.pk)
     assert (synthesis.introduction, synthesis.doc_number) == ("Mở đầu", "12")
     assert any(PASTED_NOTE in n for n in notes(response))
+
+
+# --- issue 11, point 7: ids from a request are ASCII digits in the database's range, or a 4xx / ignored --------
+
+BAD_IDS = ["²", "١٢", "12345678901234567890", "-1", "0", " 7", "+7"]
+
+
+@pytest.fixture
+def two_versions(report, staff, dfa_officer):
+    services.report_submit(report=report, user=staff)
+    services.report_return(report=report, user=dfa_officer, comment="Bổ sung", section_comments={})
+    services.report_submit(report=report, user=staff)
+    return report
+
+
+@pytest.mark.parametrize("raw", BAD_IDS)
+def test_a_bad_version_number_falls_back_to_the_default(client, two_versions, dfa_officer, raw):
+    client.force_login(dfa_officer)
+    response = client.get(reverse("report_versions", args=[two_versions.pk]), {"a": raw, "b": raw})
+    assert response.status_code == 200
+    assert (response.context["a"].number, response.context["b"].number) == (1, 2)
+
+
+@pytest.mark.parametrize("raw", BAD_IDS)
+def test_a_bad_task_id_on_the_sections_dashboard_is_404(client, report, dfa_officer, raw):
+    client.force_login(dfa_officer)
+    assert client.get(reverse("dashboard_sections", args=[2025]), {"task": raw}).status_code == 404
+
+
+@pytest.mark.parametrize("raw", BAD_IDS)
+def test_a_bad_agency_id_for_remind_now_is_404(client, report, dfa_officer, raw):
+    client.force_login(dfa_officer)
+    assert client.post(reverse("dashboard_remind", args=[2025]), {"agency": raw}).status_code == 404
+
+
+@pytest.mark.parametrize("raw", BAD_IDS)
+def test_a_bad_section_in_an_upload_field_or_a_bad_attachment_to_delete(client, report, staff, raw):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(staff)
+    data = edit_data(report, delete_attachment=raw)
+    data[f"file-s{raw}"] = SimpleUploadedFile("a.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+    response = client.post(reverse("report_edit", args=[report.pk]), data)
+    assert response.status_code == 302
+    assert not report.attachments.exists()
+
+
+@pytest.mark.parametrize("raw", BAD_IDS)
+def test_a_bad_task_id_in_the_difficulty_form_is_ignored(client, plan119, staff, raw):
+    client.force_login(staff)
+    response = client.get(reverse("difficulty_create"), {"task": raw})
+    assert response.status_code == 200 and response.context["form"].initial == {}
+
+
+@pytest.mark.parametrize("raw", BAD_IDS)
+def test_bad_ids_in_filters_and_pages_are_not_a_500(client, report, dfa_officer, raw):
+    client.force_login(dfa_officer)
+    for url, params in ((reverse("dashboard_year", args=[2025]), {"lead_of": raw, "page": raw}),
+                        (reverse("difficulty_list"), {"agency": raw, "task": raw, "page": raw}),
+                        (reverse("dashboard_matrix", args=[2025]), {"page": raw}),
+                        (reverse("plan_detail"), {"agency": raw})):
+        assert client.get(url, params).status_code in (200, 400, 404), (url, raw)

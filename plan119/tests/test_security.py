@@ -123,3 +123,53 @@ def test_csrf_is_required(plan119, staff):
     client = Client(enforce_csrf_checks=True)
     client.force_login(staff)
     assert client.post(reverse("profile"), {"first_name": "x", "email": "a@b.vn", "language": "vi"}).status_code == 403
+
+
+# --- issue 11, point 11: behind a proxy, login throttling keys on the client's address, not the proxy's ------------
+
+@pytest.fixture
+def behind_one_proxy(settings):
+    """The client-address settings plan119/settings.py derives from BEHIND_PROXY=1 PROXY_COUNT=1, applied here."""
+    names = ["AXES_IPWARE_PROXY_COUNT", "AXES_IPWARE_META_PRECEDENCE_ORDER", "AXES_IPWARE_PROXY_ORDER", "IPWARE_STRICT"]
+    env = {k: v for k, v in os.environ.items() if k not in {"PYTEST_VERSION", "DEBUG", "DATABASE_URL", "REDIS_URL"}}
+    env.update(DEBUG="1", BEHIND_PROXY="1", PROXY_COUNT="1")
+    code = f"import json, plan119.settings as s; print(json.dumps({{n: getattr(s, n) for n in {names!r} if hasattr(s, n)}}))"
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=settings.BASE_DIR,
+                            check=False)
+    assert result.returncode == 0, result.stderr
+    for name, value in __import__("json").loads(result.stdout).items():
+        setattr(settings, name, tuple(value) if isinstance(value, list) else value)
+    return settings
+
+
+def sign_in(xff, username, password):
+    return Client(HTTP_X_FORWARDED_FOR=xff).post(reverse("login"), {"username": username, "password": password})
+
+
+def test_behind_a_proxy_a_lockout_is_for_that_client_only(db, plan119, behind_one_proxy):
+    from agencies.tests.factories import UserFactory
+
+    UserFactory(username="lan")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in("203.0.113.5", "lan", "wrong")
+    assert sign_in("203.0.113.5", "lan", "correct horse battery staple").status_code == 429
+    # what a client writes to the left of the proxy's entry is not believed
+    assert sign_in("198.51.100.7, 203.0.113.5", "lan", "correct horse battery staple").status_code == 429
+    assert sign_in("198.51.100.7", "lan", "correct horse battery staple").status_code == 302
+    assert sign_in("203.0.113.5, 198.51.100.7", "lan", "correct horse battery staple").status_code == 302
+
+
+def test_the_lockout_page_states_the_configured_cool_off(db, plan119, settings):
+    import datetime
+
+    from agencies.tests.factories import UserFactory
+
+    settings.AXES_COOLOFF_TIME = datetime.timedelta(minutes=45)
+    UserFactory(username="lan")
+    client = Client()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("login"), {"username": "lan", "password": "wrong"})
+    locked = client.post(reverse("login"), {"username": "lan", "password": "wrong"})
+    assert locked.status_code == 429
+    html = locked.content.decode()
+    assert "45 phút" in html and "30 phút" not in html

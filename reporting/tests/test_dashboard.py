@@ -309,3 +309,26 @@ def test_agencies_in_vietnamese_dictionary_order(client, season, dfa_officer):
              for r in client.get(reverse("dashboard_year", args=[2025]), {"kind": "district", "sort": "agency"}).context["page"]]
     wanted = ["Cẩm Thủy", "Đông Sơn", "Hà Trung", "Hậu Lộc", "Hoằng Hóa", "Yên Định"]
     assert [n for n in names if n in wanted] == wanted
+
+
+def test_a_pasted_page_as_search_is_cut_to_its_first_words_with_a_note(client, season, dfa_officer):
+    """Every word is one more condition: ~1,100 words made SQLite refuse the query ("Expression tree is too large")."""
+    client.force_login(dfa_officer)
+    response = client.get(reverse("dashboard_year", args=[2025]), {"q": "ngoai vu " + "so " * 1100})
+    assert response.status_code == 200
+    assert [r.agency.code for r in response.context["page"]] == ["SNGV"]
+    note = str(response.context["table"].search_note)
+    assert note and note in response.content.decode()
+    response = client.get(reverse("dashboard_year", args=[2025]), {"q": "ngoai vu"})
+    assert not response.context["table"].search_note and [r.agency.code for r in response.context["page"]] == ["SNGV"]
+
+
+def test_search_words_are_capped_in_number_and_length():
+    from agencies.parsing import SEARCH_MAX_CHARS, SEARCH_MAX_WORDS, search_words
+
+    assert search_words("  Sở   Ngoại vụ ") == (["so", "ngoai", "vu"], False)
+    words, shortened = search_words("a " * 50)
+    assert words == ["a"] * SEARCH_MAX_WORDS and shortened
+    words, shortened = search_words("x" * 5000)
+    assert words == ["x" * SEARCH_MAX_CHARS] and shortened
+    assert sum(map(len, search_words("abcdefghij " * 30).words)) <= SEARCH_MAX_CHARS

@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.urls import reverse
 
 from agencies.models import Role
 from agencies.tests.factories import UserFactory, staff_of
@@ -339,3 +340,40 @@ def test_the_celery_task_retries_while_claims_are_in_flight(cast, periods, monke
     with pytest.raises(Retry):
         tasks.send_reminders.run(today="2025-10-29")
     assert retried["countdown"] >= 15 * 60
+
+
+# --- issue 11, point 9: offsets are ASCII whole numbers of days, and a bad stored value never stops a run ------
+
+SETTINGS_FORM = {"before_deadline": "30,14,7,3,1,0", "overdue_first": 1, "overdue_every": 3, "escalate_after": 7,
+                 "digest_from_day": 20, "digest_from_month": 10, "synthesis_before": "7,3,1"}
+
+
+@pytest.mark.parametrize("field,bad", [("before_deadline", "30,14,7,3,1,0,²"), ("synthesis_before", "7,３,1"),
+                                       ("before_deadline", "30,-1"), ("synthesis_before", "7,400"), ("before_deadline", "1.5")])
+def test_the_admin_refuses_offsets_that_are_not_whole_days(client, admin_user, field, bad):
+    settings = ReminderSettings.load()
+    client.force_login(admin_user)
+    response = client.post(reverse("admin:reporting_remindersettings_change", args=[settings.pk]), {**SETTINGS_FORM, field: bad})
+    assert response.status_code == 200 and field in response.context["adminform"].form.errors
+    settings.refresh_from_db()
+    assert getattr(settings, field) == SETTINGS_FORM[field]
+
+
+def test_the_admin_accepts_offsets_with_spaces_and_semicolons(client, admin_user):
+    settings = ReminderSettings.load()
+    client.force_login(admin_user)
+    response = client.post(reverse("admin:reporting_remindersettings_change", args=[settings.pk]),
+                           {**SETTINGS_FORM, "before_deadline": "366; 10, 0,", "synthesis_before": " 1 "})
+    assert response.status_code == 302
+    settings.refresh_from_db()
+    assert settings.offsets_before() == [366, 10, 0] and settings.offsets_synthesis() == [1]
+
+
+def test_a_bad_stored_offset_is_skipped_and_the_run_goes_on(cast, periods):
+    ReminderSettings.load()
+    ReminderSettings.objects.update(before_deadline="30,14,7,3,1,0,²,٣, -2,99999", synthesis_before="7,3,1,²")
+    settings = ReminderSettings.load()
+    assert settings.offsets_before() == [30, 14, 7, 3, 1, 0] and settings.offsets_synthesis() == [7, 3, 1]
+    close_other_years(periods, cast["dfa"])
+    assert reminders_send_due(today=D(2025, 10, 29))["sent"] > 0
+    assert sent_to("canbo.sct@thanhhoa.gov.vn")

@@ -192,7 +192,7 @@ def test_the_migration_cleans_stored_text_and_leaves_clean_text_alone(season, st
     version = ReportVersion.objects.get(report__agency=staff.agency)
     untouched = ReportSection.objects.exclude(report__agency=staff.agency).values_list("pk", "results").first()
 
-    importlib.import_module("reporting.migrations.0010_clean_stored_text").clean_stored_text(apps, None)
+    importlib.import_module("reporting.migrations.0011_clean_stored_text").clean_stored_text(apps, None)
 
     agency = Agency.objects.get(pk=staff.agency.pk)
     assert agency.name == "Sở Công Thương" and "cong thuong" in agency.search_text and "\x01" not in agency.sort_key

@@ -1,7 +1,5 @@
 """Every reporting view as the owning agency, another agency, the DFA, leadership, anonymous, and with the wrong method."""
 import datetime
-import io
-import zipfile
 
 import pytest
 from django.core import mail
@@ -361,17 +359,12 @@ def test_attachment_download_permissions(client, report, staff, other_staff, dfa
 
 
 def test_docx_and_xlsx_recognised(report, staff):
-    def office(inner):
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w") as z:
-            z.writestr("[Content_Types].xml", "<Types/>")
-            z.writestr(f"{inner}/document.xml", "<x/>")
-        return buffer.getvalue()
+    from reporting.tests.test_files import real_docx, real_xlsx
 
-    assert services.attachment_add(report=report, section=None, upload=SimpleUploadedFile("a.docx", office("word")), user=staff).kind == "docx"
-    assert services.attachment_add(report=report, section=None, upload=SimpleUploadedFile("a.xlsx", office("xl")), user=staff).kind == "xlsx"
+    assert services.attachment_add(report=report, section=None, upload=SimpleUploadedFile("a.docx", real_docx()), user=staff).kind == "docx"
+    assert services.attachment_add(report=report, section=None, upload=SimpleUploadedFile("a.xlsx", real_xlsx()), user=staff).kind == "xlsx"
     with pytest.raises(services.ReportingError):
-        services.attachment_add(report=report, section=None, upload=SimpleUploadedFile("a.xlsx", office("word")), user=staff)
+        services.attachment_add(report=report, section=None, upload=SimpleUploadedFile("a.xlsx", real_docx()), user=staff)
 
 
 # --- review ---

@@ -366,3 +366,79 @@ def test_list_pages_keep_the_filter(client, dfa_officer, staff, monkeypatch):
     assert f"?agency={staff.agency_id}&amp;page=2" in response.content.decode()
     response = client.get(LIST, {"agency": staff.agency_id, "page": 2})
     assert [d.title for d in response.context["difficulties"]] == ["Khó khăn 0"]
+
+
+# --- issue 11, point 10: a form sent twice (double click) makes one difficulty ------------------------------------
+
+def test_the_form_carries_a_new_one_time_token_each_time(client, staff):
+    client.force_login(staff)
+    first, second = (client.get(CREATE).context["form"]["token"].value() for _ in range(2))
+    assert first and second and first != second
+    response = client.get(CREATE)
+    assert f'name="token" value="{response.context["form"]["token"].value()}"' in response.content.decode()
+
+
+def test_a_double_click_makes_one_difficulty_and_both_answers_lead_to_it(client, staff):
+    client.force_login(staff)
+    token = client.get(CREATE).context["form"]["token"].value()
+    first = client.post(CREATE, form_data(token=token))
+    second = client.post(CREATE, form_data(token=token))
+    difficulty = Difficulty.objects.get()
+    assert str(difficulty.submission_token) == str(token)
+    assert first.status_code == second.status_code == 302 and first.url == second.url == detail(difficulty)
+    third = client.post(CREATE, form_data(token=client.get(CREATE).context["form"]["token"].value()))
+    assert third.status_code == 302 and Difficulty.objects.count() == 2
+
+
+def test_the_same_token_twice_in_the_service_returns_the_first(staff):
+    import uuid
+
+    token = uuid.uuid4()
+    first = services.difficulty_raise(agency=staff.agency, task=task("4.3"), kind=DifficultyKind.DIFFICULTY, title="A",
+                                      text="B", user=staff, token=token)
+    again = services.difficulty_raise(agency=staff.agency, task=task("4.3"), kind=DifficultyKind.DIFFICULTY, title="A",
+                                      text="B", user=staff, token=token)
+    assert again.pk == first.pk and Difficulty.objects.count() == 1
+
+
+def test_a_token_from_another_agencys_form_is_refused(client, staff, other_staff):
+    client.force_login(other_staff)
+    token = client.get(CREATE).context["form"]["token"].value()
+    client.post(CREATE, form_data(code="6.2", token=token))
+    client.force_login(staff)
+    response = client.post(CREATE, form_data(token=token))
+    assert response.status_code == 200 and response.context["form"].non_field_errors()
+    assert Difficulty.objects.get().agency == other_staff.agency
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sendings_at_once_make_one_difficulty(plan119, staff):
+    """Two requests racing: the unique constraint lets one insert through; the other answers the same difficulty."""
+    import threading
+    import uuid
+
+    from conftest import require_service
+
+    require_service(connection.vendor == "postgresql", "concurrent inserts are tested on PostgreSQL (in-memory SQLite locks whole tables)")
+    token, results, errors = uuid.uuid4(), [], []
+    barrier = threading.Barrier(2)
+
+    def send():
+        from django.db import connection as thread_connection
+
+        try:
+            barrier.wait()
+            results.append(services.difficulty_raise(agency=staff.agency, task=task("4.3"), kind=DifficultyKind.DIFFICULTY,
+                                                     title="A", text="B", user=staff, token=token).pk)
+        except Exception as error:  # pragma: no cover - shown in the assertion
+            errors.append(error)
+        finally:
+            thread_connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    assert len(set(results)) == 1 and Difficulty.objects.filter(submission_token=token).count() == 1
