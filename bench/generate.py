@@ -333,7 +333,6 @@ def _generate_period(period, plan_tasks, reporting, staff_of, dfa_ids, marker_id
     from django.db import transaction
 
     from reporting.models import Report, ReportEvent, ReportSection, ReportVersion
-    from reporting.services import days_late as compute_days_late
 
     mix = MIX_CURRENT if period.year == CURRENT_YEAR else MIX_PAST
     have = set(Report.objects.filter(period=period).values_list("agency_id", flat=True))
@@ -353,7 +352,7 @@ def _generate_period(period, plan_tasks, reporting, staff_of, dfa_ids, marker_id
             report = Report(period_id=period.pk, agency_id=agency_id, expected=expected,
                             updated_by_id=submitter or marker_id)
             versions = 0
-            events = []  # (kind, at, version, comment, days_late, actor)
+            events = []  # (kind, at, version, comment, actor)
             if state != "draft":
                 versions = 2 if state != "returned" and rng.random() < 0.2 else 1
                 if state == "late":
@@ -368,26 +367,25 @@ def _generate_period(period, plan_tasks, reporting, staff_of, dfa_ids, marker_id
                 for number, at in enumerate(stamps, 1):
                     if number > 1:  # returned half-way between the two submissions
                         events.append(("returned", stamps[number - 2] + (at - stamps[number - 2]) / 2, number - 1,
-                                       nfc(rng.choice(RETURN_COMMENTS)), 0, reviewer))
-                    events.append(("submitted", at, number, "", compute_days_late(submitted_at=at, due=due), submitter))
+                                       nfc(rng.choice(RETURN_COMMENTS)), reviewer))
+                    events.append(("submitted", at, number, "", submitter))
                 last = stamps[-1]
                 report.version = versions
                 report.submitted_at = last
                 report.first_submitted_at = stamps[0]
                 report.submitted_by_id = submitter
-                report.days_late = compute_days_late(submitted_at=last, due=due)
                 report.summary = nfc(rng.choice(SUMMARIES).format(y=period.year))
                 report.status = "submitted"
                 if state == "accepted":
                     reviewed = last + datetime.timedelta(days=rng.randint(1, 6), hours=rng.randint(0, 6))
                     report.status, report.reviewed_at, report.reviewed_by_id = "accepted", reviewed, reviewer
-                    events.append(("accepted", reviewed, versions, "", 0, reviewer))
+                    events.append(("accepted", reviewed, versions, "", reviewer))
                 elif state == "returned":
                     reviewed = last + datetime.timedelta(days=rng.randint(1, 4), hours=rng.randint(0, 6))
                     comment = nfc(rng.choice(RETURN_COMMENTS))
                     report.status, report.reviewed_at, report.reviewed_by_id = "returned", reviewed, reviewer
                     report.review_comment = comment
-                    events.append(("returned", reviewed, versions, comment, 0, reviewer))
+                    events.append(("returned", reviewed, versions, comment, reviewer))
                 report.lock_version = len(events) + rng.randint(1, 6)
             else:
                 report.lock_version = rng.randint(0, 4)
@@ -425,9 +423,9 @@ def _generate_period(period, plan_tasks, reporting, staff_of, dfa_ids, marker_id
                     at = [e[1] for e in events if e[0] == "submitted"][number - 1]
                     versions_rows.append(ReportVersion(report_id=report.pk, number=number, submitted_at=at,
                                                        submitted_by_id=report.submitted_by_id, content=content))
-                for kind, at, version, comment, late, actor in events:
+                for kind, at, version, comment, actor in events:
                     event_rows.append(ReportEvent(report_id=report.pk, kind=kind, actor_id=actor, at=at, version=version,
-                                                  comment=comment, days_late=late))
+                                                  comment=comment))
             ReportSection.objects.bulk_create(sections, batch_size=BATCH)
             ReportVersion.objects.bulk_create(versions_rows, batch_size=BATCH // 2)
             ReportEvent.objects.bulk_create(event_rows, batch_size=BATCH)

@@ -45,6 +45,8 @@ VN_TZ = datetime.timezone(datetime.timedelta(hours=7))
 
 # Vietnamese labels of the codes used in ``content`` (mirrors the model choices, in the wording of an
 # official document rather than the UI translations).
+# requested organisations (IV.3–IV.4): their reports are voluntary, counted apart, never late (reporting.metrics)
+VOLUNTARY_MARK = "Tự nguyện (được đề nghị)"
 REPORT_STATUS = {
     "draft": "Chưa gửi",
     "submitted": "Đã gửi, chờ xem xét",
@@ -611,7 +613,7 @@ def _part_reporting(doc, content: dict) -> None:
     for i, agency in enumerate(agencies, 1):
         name = agency["name"]
         if not agency.get("expected", True):
-            name += "\n(không thuộc diện phải báo cáo)"
+            name += f"\n({VOLUNTARY_MARK})"
         status = REPORT_STATUS.get(agency.get("status") or "draft", agency.get("status"))
         days = agency.get("days_late") or 0
         _row(table, [str(i), name, status, _dmy(agency.get("submitted_at")), str(days) if days > 0 else ""],
@@ -727,15 +729,15 @@ def synthesis_xlsx(content: dict, narrative: dict | None = None) -> bytes:
             agency.get("code", ""),
             agency.get("name", ""),
             AGENCY_KIND.get(agency.get("kind"), agency.get("kind") or ""),
-            "Có" if agency.get("expected") else "Không",
+            "Phải báo cáo" if agency.get("expected", True) else VOLUNTARY_MARK,
             REPORT_STATUS.get(agency.get("status") or "draft", agency.get("status")),
             _date(agency.get("submitted_at")),
             agency.get("days_late") or 0,
             agency.get("version"),
         ])
-    _sheet_table(ws, ["STT", "Mã", "Cơ quan, đơn vị", "Loại", "Phải báo cáo", "Trạng thái", "Ngày gửi",
+    _sheet_table(ws, ["STT", "Mã", "Cơ quan, đơn vị", "Loại", "Diện báo cáo", "Trạng thái", "Ngày gửi",
                       "Số ngày chậm", "Phiên bản"],
-                 [6, 10, 40, 22, 12, 22, 13, 12, 10], rows, wrap_cols=(2,), date_cols=(6,))
+                 [6, 10, 40, 22, 16, 22, 13, 12, 10], rows, wrap_cols=(2,), date_cols=(6,))
     completeness = content.get("completeness", {})
     summary = [(label, completeness.get(key), is_rate) for label, key, is_rate in COMPLETENESS_ROWS]
     summary.insert(7, ("Chờ xem xét", completeness.get("waiting"), False))

@@ -234,8 +234,8 @@ def test_dfa_builds_edits_downloads_and_finalises_the_synthesis(page, live_serve
     expect(download_docx).to_be_visible()
     synthesis = Synthesis.objects.get(period__year=2026)
     assert synthesis.built_at is not None and (synthesis.state, synthesis.progress) == ("idle", 100), synthesis.error
-    built = vi("Built %(when)s from %(n)s submitted report(s).") % {
-        "when": timezone.localtime(synthesis.built_at).strftime("%d/%m/%Y %H:%M"), "n": len(synthesis.built_from)}
+    built = vi("Built %(when)s from %(n)s expected report(s) sent and %(v)s voluntary report(s).") % {
+        "when": timezone.localtime(synthesis.built_at).strftime("%d/%m/%Y %H:%M"), "n": len(synthesis.built_from), "v": 0}
     expect(page.get_by_text(built)).to_be_visible()
     expect(page.locator("#build-progress")).to_be_hidden()
     expect(page.get_by_role("button", name=vi("Rebuild from the reports"))).to_be_visible()

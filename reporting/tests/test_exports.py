@@ -354,13 +354,13 @@ def test_xlsx_has_three_sheets(content):
 
 def test_xlsx_reporting_sheet(content):
     ws = open_xlsx(content)["Tình hình báo cáo"]
-    assert header(ws, 9) == ["STT", "Mã", "Cơ quan, đơn vị", "Loại", "Phải báo cáo", "Trạng thái", "Ngày gửi",
+    assert header(ws, 9) == ["STT", "Mã", "Cơ quan, đơn vị", "Loại", "Diện báo cáo", "Trạng thái", "Ngày gửi",
                              "Số ngày chậm", "Phiên bản"]
     assert ws.auto_filter.ref == "A1:I5"
     rows = [[ws.cell(row=r, column=c).value for c in range(1, 10)] for r in range(2, 6)]
     assert [row[1] for row in rows] == ["SCT", "STC", "SYT", "UBND-SS"]  # one row per agency
     assert ws.cell(row=6, column=1).value is None
-    assert rows[0][4] == "Có" and rows[1][5] == "Đã gửi, chờ xem xét" and rows[1][7] == 3
+    assert rows[0][4] == "Phải báo cáo" and rows[1][5] == "Đã gửi, chờ xem xét" and rows[1][7] == 3
     sent = ws.cell(row=2, column=7)
     assert isinstance(sent.value, datetime.datetime) and sent.value.date() == datetime.date(2024, 11, 3)
     assert "dd/mm/yyyy" in sent.number_format.lower()
