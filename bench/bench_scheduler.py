@@ -88,7 +88,7 @@ def _install_timers() -> dict:
     from django.db import connection
     from django.db.models import QuerySet
 
-    from reporting import reminders
+    from reporting.delivery import reminders
     from reporting.models import Notification
 
     timers: dict[str, list] = {}
@@ -147,7 +147,7 @@ def child(args) -> int:
     profile_to = f"{args.profile}/{args.child}.prof" if args.profile else None
 
     if args.child == "reminders":
-        from reporting.reminders import reminders_send_due
+        from reporting.delivery.reminders import reminders_send_due
 
         settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
         settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", args.smtp_port
@@ -162,7 +162,7 @@ def child(args) -> int:
             out["breakdown"] = {name: {"calls": calls, "seconds": round(spent, 2)} for name, (calls, spent) in timers.items()}
 
     elif args.child == "synthesis":
-        from reporting.synthesis import synthesis_build
+        from reporting.synthesis.build import synthesis_build
 
         cpu, started = cpu_seconds(), time.perf_counter()
         synthesis = _profiled(lambda: synthesis_build(period=period), profile_to)
@@ -176,7 +176,7 @@ def child(args) -> int:
     elif args.child == "docx":
         from django.utils import timezone
 
-        from reporting.exports import synthesis_docx
+        from reporting.synthesis.documents import synthesis_docx
 
         synthesis = Synthesis.objects.get(period=period)
         content, narrative = synthesis.content, synthesis.narrative()

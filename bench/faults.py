@@ -104,7 +104,7 @@ def confirmations_by_recipient(env: dict, report_ids: list[int], maildir: Path) 
     """Who should have had a confirmation (per agency and language group) against what is in the sink."""
     expected = django_run(env, f"""
 from reporting.models import Report
-from reporting.notifications import _agency_recipients
+from reporting.delivery.notifications import _agency_recipients
 out = {{}}
 for report in Report.objects.filter(pk__in={report_ids!r}).select_related("agency"):
     out[report.agency.code] = [sorted(a.lower() for a in group) for group in _agency_recipients(report).values() if group]
@@ -214,7 +214,7 @@ print(json.dumps({{"pending": OutboxMessage.objects.filter(report_id__in=ids, se
         if age is not None and age < 32:
             time.sleep(32 - age)
         flushed = json.loads(manage(env, "shell", "-c",
-                                    "import json; from reporting.tasks import flush_outbox\n"
+                                    "import json; from reporting.delivery.tasks import flush_outbox\n"
                                     "print(json.dumps(flush_outbox.delay().get(timeout=120)))").strip().splitlines()[-1])
         try:
             wait_for(lambda: django_run(env, "from reporting.models import OutboxMessage\n"
@@ -223,7 +223,7 @@ print(json.dumps({{"pending": OutboxMessage.objects.filter(report_id__in=ids, se
         except TimeoutError as error:
             log(str(error))
         again = json.loads(manage(env, "shell", "-c",
-                                  "import json, datetime; from reporting.notifications import outbox_flush\n"
+                                  "import json, datetime; from reporting.delivery.outbox import outbox_flush\n"
                                   "print(json.dumps(outbox_flush(older_than=datetime.timedelta(0))))").strip().splitlines()[-1])
         time.sleep(3)
         mail = confirmations_by_recipient(env, [u["report"] for u in everyone], maildir)
@@ -257,7 +257,7 @@ def _reminder_mail(maildir: Path) -> dict:
 
 
 def _run_task(env: dict, call: str, timeout: int = 600):
-    out = manage(env, "shell", "-c", f"import json; from reporting.tasks import *\nprint(json.dumps({call}))", timeout=timeout + 60)
+    out = manage(env, "shell", "-c", f"import json; from reporting.delivery.tasks import *\nprint(json.dumps({call}))", timeout=timeout + 60)
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -282,7 +282,7 @@ def _synthesis_same(env: dict, period: int) -> dict:
     """The stored synthesis against a clean computation of the same period (in a new process)."""
     return django_run(env, f"""
 from reporting.models import ReportingPeriod, Synthesis
-from reporting.synthesis import synthesis_content
+from reporting.synthesis.build import synthesis_content
 period = ReportingPeriod.objects.get(pk={period})
 stored = Synthesis.objects.get(period=period)
 content, built_from = synthesis_content(period=period)
@@ -329,7 +329,7 @@ def scenario_worker(args) -> None:
     expected = django_run(env, f"""
 import datetime, io
 from reporting.models import ReportingPeriod
-from reporting.reminders import reminders_send_due
+from reporting.delivery.reminders import reminders_send_due
 ReportingPeriod.objects.exclude(year={YEAR}).update(status="closed")
 dry = reminders_send_due(today=datetime.date.fromisoformat({TODAY!r}), dry_run=True, out=io.StringIO())
 print(json.dumps({{"recipients": dry["sent"], "period_2025": ReportingPeriod.objects.get(year=2025).pk}}))
@@ -343,7 +343,7 @@ print(json.dumps({{"recipients": dry["sent"], "period_2025": ReportingPeriod.obj
 
         # --- reminders ---
         log(f"b. send_reminders({TODAY}) through the broker: {expected['recipients']} e-mails owed; SIGKILL the worker mid-run")
-        manage(env, "shell", "-c", f"from reporting.tasks import send_reminders; send_reminders.delay({TODAY!r})")
+        manage(env, "shell", "-c", f"from reporting.delivery.tasks import send_reminders; send_reminders.delay({TODAY!r})")
         threshold = max(5, int(expected["recipients"] * args.kill_at))
         try:
             wait_for(lambda: sink_count(maildir) >= threshold, f"{threshold} e-mails in the sink", 300, interval=0.05)
@@ -370,7 +370,7 @@ print(json.dumps({{"recipients": dry["sent"], "period_2025": ReportingPeriod.obj
         check(figure="reminders_rerun_immediately", scenario="worker", value=dupes, target="0 duplicates", ok=dupes == 0,
               rerun=rerun, mails=sum(counts.values()), recipients_mailed=len(counts), of=expected["recipients"],
               claimed_unsent_left=state2["claimed_unsent"],
-              note="claims younger than 15 min (reporting.reminders.STALE_CLAIM) are skipped: these recipients wait")
+              note="claims younger than 15 min (reporting.delivery.reminders.STALE_CLAIM) are skipped: these recipients wait")
 
         # simulate the 15 minutes passing: back-date the unsent claims by an hour, then run again
         with conn.cursor() as cur:
@@ -402,7 +402,7 @@ print(json.dumps({{"recipients": dry["sent"], "period_2025": ReportingPeriod.obj
         for attempt in range(1, 6):
             with conn.cursor() as cur:
                 cur.execute("DELETE FROM reporting_synthesis WHERE period_id = %s", [period])
-            manage(env, "shell", "-c", f"from reporting.tasks import build_synthesis; build_synthesis.delay({period})")
+            manage(env, "shell", "-c", f"from reporting.delivery.tasks import build_synthesis; build_synthesis.delay({period})")
             end = time.monotonic() + 120
             row = None
             while time.monotonic() < end:
@@ -440,7 +440,7 @@ print(json.dumps({{"recipients": dry["sent"], "period_2025": ReportingPeriod.obj
         log("b. pool process killed mid-build (main process alive): automatic redelivery?")
         with conn.cursor() as cur:
             cur.execute("DELETE FROM reporting_synthesis WHERE period_id = %s", [period])
-        manage(env, "shell", "-c", f"from reporting.tasks import build_synthesis; build_synthesis.delay({period})")
+        manage(env, "shell", "-c", f"from reporting.delivery.tasks import build_synthesis; build_synthesis.delay({period})")
         child_kill = _kill_pool_child_when(procs["worker"], lambda: _synthesis_running(conn, period), 120)
         recovered = True
         try:
@@ -463,7 +463,7 @@ print(json.dumps({{"recipients": dry["sent"], "period_2025": ReportingPeriod.obj
             cur.execute("SELECT coalesce(max(id), 0) FROM reporting_reminder")
             before_id = cur.fetchone()[0]
         log(f"b. send_reminders({day2}); SIGKILL of the pool process only, mid-run")
-        manage(env2, "shell", "-c", f"from reporting.tasks import send_reminders; send_reminders.delay({day2!r})")
+        manage(env2, "shell", "-c", f"from reporting.delivery.tasks import send_reminders; send_reminders.delay({day2!r})")
         child_kill = _kill_pool_child_when(procs["worker"], lambda: sink_count(maildir2) >= threshold, 300)
         at_kill = sink_count(maildir2)
         # the requeued task runs again by itself; wait until the sink has been quiet for 10 s

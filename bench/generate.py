@@ -19,7 +19,7 @@ What it creates (everything it adds is recognisable, so that ``--reset`` can tak
   all with the same pre-hashed password ``bench-password``;
 * for the Y most recent plan years up to 2025 (then later plan years when Y asks for more, so that Y=8 gives
   2023–2030), one report per agency and period with a section per task it reports on (the leaf rule of
-  ``reporting.services._agency_assignments``), in every state, with the submitted versions and the timeline.
+  ``reporting.cycle.services._agency_assignments``), in every state, with the submitted versions and the timeline.
 
 Rows are written with ``bulk_create`` (no simple-history rows for bench data), one chunk of agencies at a time,
 so memory stays bounded whatever N and Y are. It ends with one JSON line on stdout.
@@ -447,7 +447,7 @@ def generate(agencies: int, years: int, seed: int = 1, co_tasks: tuple[int, int]
 
     from agencies.models import ORDERED_KINDS, Agency, User
     from reporting.models import Report, ReportSection
-    from reporting.services import periods_ensure
+    from reporting.cycle.services import periods_ensure
     from tasks.models import Task
 
     started = time.monotonic()

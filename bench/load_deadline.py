@@ -5,7 +5,7 @@
 
 Set-up: a fresh scratch database ``plan119_bench2_deadline`` (migrate, ``load_plan``), ``bench/generate.py`` for 200
 synthetic agencies with their staff (no past reports), and each agency's 2026 report opened with its sections
-(``reporting.services.report_open``). The 2026 period is open for submission today and its deadline has passed,
+(``reporting.cycle.services.report_open``). The 2026 period is open for submission today and its deadline has passed,
 so every submission is a (accepted) late one. Then gunicorn (``--workers 2×cores+1`` ``--threads 2``), a Celery
 worker on Redis db 12 and an SMTP sink (aiosmtpd Mailbox) on 127.0.0.1.
 
@@ -84,7 +84,7 @@ import datetime
 from django.utils import timezone
 from agencies.models import Agency, User
 from reporting.models import ReportingPeriod
-from reporting.services import report_open
+from reporting.cycle.services import report_open
 period = ReportingPeriod.objects.get(year={YEAR})
 today = timezone.localdate()
 assert period.is_open_for_submission(today), (period.status, period.opens_on, today)
@@ -197,7 +197,7 @@ import unicodedata
 from decimal import Decimal
 from collections import Counter
 from reporting.models import OutboxMessage, Report, ReportEvent, ReportVersion, SectionFigure
-from reporting.notifications import _agency_recipients
+from reporting.delivery.notifications import _agency_recipients
 sent = json.load(open(SENT_PATH))
 nfc = lambda s: unicodedata.normalize("NFC", s)
 reports = {r.pk: r for r in Report.objects.filter(pk__in=[int(k) for k in sent]).select_related("agency", "period")}

@@ -1,4 +1,4 @@
-"""The Celery app. Jobs live in reporting/tasks.py; their schedule is declared in one place (see reporting)."""
+"""The Celery app. Jobs live in reporting/delivery/tasks.py; their schedule is declared in one place (see reporting)."""
 import os
 
 from celery import Celery
@@ -7,4 +7,4 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "plan119.settings")
 
 app = Celery("plan119")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["reporting"])
+app.autodiscover_tasks(["reporting.delivery"])

@@ -268,7 +268,7 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = Path(os.environ.get("EMAIL_FILE_PATH") or VAR_DIR / "mail")
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
-# SMTP connections a reminder run sends through at once (reporting.reminders).
+# SMTP connections a reminder run sends through at once (reporting.delivery.reminders).
 REMINDER_SMTP_CONNECTIONS = env_int("REMINDER_SMTP_CONNECTIONS", 4)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "plan119 <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

@@ -2,10 +2,8 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from tasks.admin import DeadlineRuleAdmin as BaseDeadlineRuleAdmin
-from tasks.models import DeadlineRule
-
-from .models import (
+from reporting.cycle.services import periods_ensure, periods_recompute_all
+from reporting.models import (
     Attachment,
     DayOff,
     Difficulty,
@@ -19,7 +17,8 @@ from .models import (
     ReportingPeriod,
     ReportSection,
 )
-from .services import periods_ensure, periods_recompute_all
+from tasks.admin import DeadlineRuleAdmin as BaseDeadlineRuleAdmin
+from tasks.models import DeadlineRule
 
 
 @admin.register(ReportingPeriod)

@@ -11,11 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from agencies.models import User
-from tasks.models import Task
-from tasks.selectors import plan_current
-
-from . import services
-from .models import (
+from reporting.cycle import services
+from reporting.difficulties import services as difficulty_services
+from reporting.models import (
     Difficulty,
     DifficultyKind,
     DifficultyResponse,
@@ -26,7 +24,9 @@ from .models import (
     ReportVersion,
     Synthesis,
 )
-from .synthesis import synthesis_build, synthesis_finalise
+from reporting.synthesis.build import synthesis_build, synthesis_finalise
+from tasks.models import Task
+from tasks.selectors import plan_current
 
 RESULTS = [
     "Đã tổ chức {n} hội nghị, hội thảo quán triệt, tuyên truyền với sự tham gia của {m} lượt cán bộ, doanh nghiệp.",
@@ -92,13 +92,13 @@ def _demo_difficulties(*, today: datetime.date, dfa: User) -> None:
             continue
         raised = _local(today - datetime.timedelta(days=days_ago), 9)
         try:
-            difficulty = services.difficulty_raise(agency=user.agency, task=plan.tasks.get(code=task_code), kind=kind,
+            difficulty = difficulty_services.difficulty_raise(agency=user.agency, task=plan.tasks.get(code=task_code), kind=kind,
                                                    title=title, text=text, user=user)
         except (services.ReportingError, Task.DoesNotExist):
             continue  # the admin changed the assignments: skip this example
         Difficulty.objects.filter(pk=difficulty.pk).update(raised_at=raised)
         for after, status, answer in answers:
-            response = services.difficulty_respond(difficulty=difficulty, user=dfa, text=answer, status=status)
+            response = difficulty_services.difficulty_respond(difficulty=difficulty, user=dfa, text=answer, status=status)
             at = min(raised + datetime.timedelta(days=after), timezone.now())
             DifficultyResponse.objects.filter(pk=response.pk).update(at=at)
             Difficulty.objects.filter(pk=difficulty.pk).update(updated_at=at)

@@ -161,7 +161,7 @@ class Report(models.Model):
         """Days the *first* submission came after the deadline in force (0: on time, not sent or voluntary).
 
         A return by the DFA and a corrected version never make a report late (DHIS2 keeps the first completion).
-        The same rule in SQL is `reporting.metrics.SENT_LATE`; tests check that both agree.
+        The same rule in SQL is `reporting.dashboards.metrics.SENT_LATE`; tests check that both agree.
         """
         if not self.expected or self.first_submitted_at is None:
             return 0
@@ -447,7 +447,7 @@ class Reminder(models.Model):
     kind = models.CharField(_("kind"), max_length=12, choices=ReminderKind.choices)
     offset = models.IntegerField(_("days before the deadline"), help_text=_("negative once the deadline has passed"))
     claimed_at = models.DateTimeField(_("claimed at"))
-    # Which claiming call inserted or took over the row (reporting.reminders._claim_chunk).
+    # Which claiming call inserted or took over the row (reporting.delivery.reminders._claim_chunk).
     claim = models.UUIDField(null=True, blank=True, editable=False)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)

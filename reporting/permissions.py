@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from .models import Attachment, Difficulty, Report
+from reporting.models import Attachment, Difficulty, Report
 
 
 def reports_visible_to(user):
@@ -71,6 +71,19 @@ def staff_required(view):
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         if not request.user.is_agency_staff:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def readers_only(view):
+    """The DFA, leadership and admins: everyone who reads every agency's data."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.can_read_everything:
             raise PermissionDenied
         return view(request, *args, **kwargs)
 

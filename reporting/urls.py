@@ -1,6 +1,10 @@
 from django.urls import path
 
-from . import views, views_dashboard, views_difficulties, views_notifications, views_profile, views_synthesis
+from reporting.cycle import views
+from reporting.dashboards import views as views_dashboard
+from reporting.delivery import views as views_notifications
+from reporting.difficulties import views as views_difficulties
+from reporting.synthesis import views as views_synthesis
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -29,9 +33,7 @@ urlpatterns = [
     path("dashboard/<int:year>/tasks/", views_dashboard.dashboard_tasks, name="dashboard_tasks"),
     path("dashboard/<int:year>/remind/", views_dashboard.dashboard_remind, name="dashboard_remind"),
     path("dashboard/years/", views_dashboard.dashboard_years, name="dashboard_years"),
-    path("profile/", views_profile.profile, name="profile"),
-    path("profile/calendar/rotate/", views_profile.calendar_rotate, name="calendar_rotate"),
-    path("calendar/<str:token>.ics", views_profile.calendar_view, name="calendar_feed"),
+    path("calendar/<str:token>.ics", views.calendar_view, name="calendar_feed"),
     path("notifications/", views_notifications.notification_list, name="notification_list"),
     path("notifications/read/", views_notifications.notifications_mark_read, name="notifications_mark_read"),
 ]

@@ -146,7 +146,7 @@ def main():
         assert status.strip() == "submitted", status
 
         log("run the reminder job through the broker")
-        manage(env, "shell", "-c", "from reporting.tasks import send_reminders; print(send_reminders.delay().get(timeout=60))")
+        manage(env, "shell", "-c", "from reporting.delivery.tasks import send_reminders; print(send_reminders.delay().get(timeout=60))")
 
         def arrived():
             box = mailbox.Maildir(str(WORK / "maildir"), create=False)

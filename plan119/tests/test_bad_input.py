@@ -5,7 +5,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from reporting import services
+from reporting.cycle import services
 from reporting.models import ReportStatus
 from reporting.tests.conftest import fill
 
@@ -163,7 +163,7 @@ def test_control_characters_in_a_difficulty_are_dropped_and_the_user_is_told(cli
 
 def test_control_characters_in_the_synthesis_narrative(client, plan119, dfa_officer):
     from reporting.models import Synthesis
-    from reporting.synthesis import synthesis_build
+    from reporting.synthesis.build import synthesis_build
 
     period = services.periods_ensure(plan=plan119)[2]
     synthesis = synthesis_build(period=period)

@@ -4,13 +4,12 @@ import os
 import pytest
 from django.urls import reverse
 
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_log_in_and_read_the_plan(page, live_server, plan119, settings):
-    from agencies.tests.factories import staff_of
     from agencies.models import Agency
+    from agencies.tests.factories import staff_of
 
     staff_of(Agency.objects.get(code="TTXT"), username="ttxt_demo")
     page.goto(live_server.url + reverse("plan_detail"))
@@ -27,7 +26,7 @@ def test_log_in_and_read_the_plan(page, live_server, plan119, settings):
 def test_charts_render_in_the_browser(page, live_server, plan119, settings):
     from agencies.models import Role
     from agencies.tests.factories import UserFactory, staff_of
-    from reporting.services import periods_ensure, report_open, report_submit
+    from reporting.cycle.services import periods_ensure, report_open, report_submit
     from reporting.tests.conftest import fill
 
     periods = {p.year: p for p in periods_ensure(plan=plan119)}

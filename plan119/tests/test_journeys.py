@@ -58,14 +58,14 @@ def task_sections(page):
 
 
 def period_2026(plan):
-    from reporting.services import periods_ensure
+    from reporting.cycle.services import periods_ensure
 
     return {p.year: p for p in periods_ensure(plan=plan)}[2026]
 
 
 def submitted_report(plan, user, text="Đã tổ chức 3 hội nghị xúc tiến thương mại."):
     """A 2026 report of `user`'s agency, every section filled, submitted (late: the deadline has passed)."""
-    from reporting.services import report_open, report_save_draft, report_submit
+    from reporting.cycle.services import report_open, report_save_draft, report_submit
 
     report = report_open(period=period_2026(plan), agency=user.agency)
     sections = {
@@ -354,7 +354,7 @@ def test_language_switch_keeps_the_page(page, live_server, plan119, staff, setti
 
 def test_main_pages_have_no_serious_accessibility_violations(page, browser, live_server, plan119, staff, other_staff,
                                                              dfa_officer, settings):
-    from reporting.services import report_open
+    from reporting.cycle.services import report_open
 
     submitted_report(plan119, other_staff)  # something in the review queue and on the dashboard
     report = report_open(period=period_2026(plan119), agency=staff.agency)
@@ -381,8 +381,8 @@ def test_main_pages_have_no_serious_accessibility_violations(page, browser, live
 
 
 def test_report_form_by_keyboard_alone(page, live_server, plan119, staff, settings):
+    from reporting.cycle.services import report_open
     from reporting.models import Report
-    from reporting.services import report_open
 
     report = report_open(period=period_2026(plan119), agency=staff.agency)
     log_in(page, live_server, "sct_staff", next_url=reverse("report_edit", args=[report.pk]))

@@ -78,8 +78,9 @@ def test_every_url_is_in_the_matrix():
 @pytest.fixture
 def world(plan119, staff, other_staff, dfa_officer, leader, admin_user, django_capture_on_commit_callbacks):
     """One of everything: a returned 2025 report of SCT with a version and an attachment, a difficulty, a built synthesis."""
-    from reporting import services
-    from reporting.synthesis import synthesis_build
+    from reporting.cycle import services
+    from reporting.difficulties.services import difficulty_raise
+    from reporting.synthesis.build import synthesis_build
     from reporting.tests.conftest import fill
 
     periods = {p.year: p for p in services.periods_ensure(plan=plan119)}
@@ -88,7 +89,7 @@ def world(plan119, staff, other_staff, dfa_officer, leader, admin_user, django_c
         attachment = services.attachment_add(report=report, section=None, upload=SimpleUploadedFile("a.pdf", b"%PDF-1.4\n%%EOF\n"), user=staff)
         services.report_submit(report=report, user=staff)
         services.report_return(report=report, user=dfa_officer, comment="Bổ sung")
-        difficulty = services.difficulty_raise(agency=staff.agency, task=report.sections.first().task, kind="difficulty",
+        difficulty = difficulty_raise(agency=staff.agency, task=report.sections.first().task, kind="difficulty",
                                                title="Khó khăn", text="…", user=staff)
     synthesis_build(period=periods[2025])
     task = plan119.tasks.get(code="3.5")

@@ -3,13 +3,13 @@ from django.db import migrations
 
 
 def create_jobs(apps, schema_editor):
-    from reporting.schedule import sync_schedule
+    from reporting.delivery.schedule import sync_schedule
 
     sync_schedule(apps.get_model("django_celery_beat", "PeriodicTask"), apps.get_model("django_celery_beat", "CrontabSchedule"))
 
 
 def remove_jobs(apps, schema_editor):
-    from reporting.schedule import JOBS
+    from reporting.delivery.schedule import JOBS
 
     apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(task__in=[j[1] for j in JOBS]).delete()
 

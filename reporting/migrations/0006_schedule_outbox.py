@@ -3,7 +3,7 @@ from django.db import migrations
 
 
 def create_jobs(apps, schema_editor):
-    from reporting.schedule import sync_schedule
+    from reporting.delivery.schedule import sync_schedule
 
     sync_schedule(apps.get_model("django_celery_beat", "PeriodicTask"), apps.get_model("django_celery_beat", "CrontabSchedule"))
 

@@ -3,7 +3,7 @@ import datetime
 import pytest
 import time_machine
 
-from reporting.services import periods_ensure, report_open
+from reporting.cycle.services import periods_ensure, report_open
 
 
 @pytest.fixture

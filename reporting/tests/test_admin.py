@@ -5,8 +5,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from reporting import services
-from reporting.dashboard import progress_by_year
+from reporting.cycle import services
+from reporting.dashboards.selectors import progress_by_year
 from reporting.tests.conftest import fill
 
 pytestmark = pytest.mark.django_db

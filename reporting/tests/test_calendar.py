@@ -22,7 +22,7 @@ def test_agency_feed(client, periods, staff):
 
 
 def test_dfa_feed_has_both_deadlines_of_open_periods(client, periods, dfa_officer):
-    from reporting.services import period_close
+    from reporting.cycle.services import period_close
 
     period_close(period=periods[2023], user=dfa_officer)
     found = events(client.get(reverse("calendar_feed", args=[dfa_officer.calendar_token])))

@@ -7,15 +7,15 @@ import pytest
 import time_machine
 from django.core import mail
 from django.db import connection
+from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from django.db.models import Count
-
 from agencies.models import AgencyKind
 from agencies.tests.factories import AgencyFactory, staff_of
-from reporting import services
-from reporting.dashboard import progress_by_year
+from reporting.cycle import services
+from reporting.dashboards.selectors import progress_by_year
+from reporting.difficulties import services as difficulty_services
 from reporting.models import Reminder, Report, ReportSection
 from reporting.tests.conftest import fill
 from tasks.models import Assignment, AssignmentRole
@@ -205,7 +205,7 @@ def test_query_budget_does_not_grow_tenfold(client, season, dfa_officer):
 
 
 def test_agency_home_shows_comments_past_reports_and_difficulties(client, season, staff, dfa_officer):
-    services.difficulty_raise(agency=staff.agency, task=season.plan.tasks.get(code="4.3"), kind="proposal",
+    difficulty_services.difficulty_raise(agency=staff.agency, task=season.plan.tasks.get(code="4.3"), kind="proposal",
                               title="Đề xuất hỗ trợ hội chợ", text="…", user=staff)
     client.force_login(staff)
     with time_machine.travel(datetime.datetime(2026, 10, 10, 9), tick=False):

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
-from reporting.metrics import METRICS
+from reporting.dashboards.metrics import METRICS
 from reporting.models import Difficulty, DifficultyStatus, Report, ReportStatus, Synthesis
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Mm
 
-from reporting.exports import synthesis_docx, synthesis_xlsx, vn_date_line
+from reporting.synthesis.documents import synthesis_docx, synthesis_xlsx, vn_date_line
 
 NARRATIVE = {
     "introduction": "Thực hiện Kế hoạch số 119/KH-UBND, Sở Ngoại vụ báo cáo như sau:",
@@ -403,7 +403,7 @@ def test_docx_rows_copied_from_a_prototype_match_rows_built_cell_by_cell(header)
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from lxml import etree
 
-    from reporting.exports import _build_row, _row
+    from reporting.synthesis.documents import _build_row, _row
 
     widths = [10.0, 60.0, 40.0, 30.0]
     aligns = None if header else [WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.LEFT, WD_ALIGN_PARAGRAPH.LEFT,

@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from reporting import files, services
+from reporting.cycle import files, services
 
 pytestmark = pytest.mark.django_db
 

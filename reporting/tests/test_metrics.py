@@ -11,9 +11,10 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from agencies.tests.factories import staff_of
-from reporting import metrics, services
-from reporting.exports import VOLUNTARY_MARK, synthesis_docx, synthesis_xlsx
-from reporting.synthesis import synthesis_build
+from reporting.cycle import services
+from reporting.dashboards import metrics
+from reporting.synthesis.build import synthesis_build
+from reporting.synthesis.documents import VOLUNTARY_MARK, synthesis_docx, synthesis_xlsx
 from reporting.tests.conftest import fill
 from tasks.services import agency_merge
 

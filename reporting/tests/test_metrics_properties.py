@@ -24,10 +24,11 @@ from hypothesis import strategies as st
 
 from agencies.models import AgencyKind, Role
 from agencies.tests.factories import AgencyFactory, UserFactory, staff_of
-from reporting import metrics, services
+from reporting.cycle import services
+from reporting.dashboards import metrics
+from reporting.delivery.reminders import reminders_due, reminders_manual
 from reporting.models import DayOff, ReportStatus
-from reporting.reminders import reminders_due, reminders_manual
-from reporting.synthesis import synthesis_content
+from reporting.synthesis.build import synthesis_content
 from tasks.models import AssignmentRole, DeadlineKind
 from tasks.services import agency_merge
 from tasks.tests.factories import AssignmentFactory, DeadlineRuleFactory, PlanFactory, TaskFactory, TaskGroupFactory

@@ -11,9 +11,9 @@ from django.urls import reverse
 
 from agencies.models import Role
 from agencies.tests.factories import UserFactory, staff_of
-from reporting import services
+from reporting.cycle import services
+from reporting.delivery.reminders import deadline_stage, reminders_due, reminders_send_due, synthesis_stage
 from reporting.models import Notification, Reminder, ReminderKind, ReminderSettings
-from reporting.reminders import deadline_stage, reminders_due, reminders_send_due, synthesis_stage
 from reporting.tests.conftest import fill
 
 pytestmark = pytest.mark.django_db
@@ -245,7 +245,7 @@ def test_concurrent_runs_send_each_reminder_once(cast, periods):
 
 @pytest.mark.parametrize("chunk", [1, 2, 1000])
 def test_claims_taken_in_chunks_send_each_reminder_once(cast, periods, monkeypatch, chunk):
-    from reporting import reminders
+    from reporting.delivery import reminders
 
     close_other_years(periods, cast["dfa"])
     monkeypatch.setattr(reminders, "CLAIM_CHUNK", chunk)
@@ -277,7 +277,7 @@ def test_a_failed_send_leaves_only_that_recipients_claims_open(cast, periods, mo
 
 
 def test_identical_reminders_are_rendered_once_per_language(cast, periods, monkeypatch, agency_of):
-    from reporting import reminders
+    from reporting.delivery import reminders
 
     close_other_years(periods, cast["dfa"])
     staff_of(agency_of("SCT"), email="tonghop.sct@thanhhoa.gov.vn", language="en")
@@ -325,7 +325,7 @@ def test_the_celery_task_retries_while_claims_are_in_flight(cast, periods, monke
     from celery.exceptions import Retry
     from django.utils import timezone
 
-    from reporting import tasks
+    from reporting.delivery import tasks
 
     close_other_years(periods, cast["dfa"])
     Reminder.objects.create(period=periods[2025], recipient="canbo.sct@thanhhoa.gov.vn", kind="deadline", offset=7,

@@ -7,7 +7,8 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from agencies.models import Agency
-from reporting import services
+from reporting.cycle import services
+from reporting.difficulties import services as difficulty_services
 from reporting.models import DayOff, EventKind, PeriodStatus, ReportStatus
 from reporting.tests.conftest import fill
 from tasks.models import Assignment, AssignmentRole, AssignmentSource, DeadlineKind, Task
@@ -163,7 +164,7 @@ def test_e_mail_is_sent_only_after_commit(report, staff, django_capture_on_commi
 
 
 def test_mail_failure_does_not_undo_a_submission(report, staff, django_capture_on_commit_callbacks, monkeypatch):
-    from reporting import tasks
+    from reporting.delivery import tasks
 
     def broker_down(*args, **kwargs):
         raise ConnectionError("broker down")
@@ -291,20 +292,20 @@ def test_attachment_stored_name_is_not_the_uploaded_one(report, staff):
 
 def test_difficulty_raise_and_respond(plan119, staff, dfa_officer):
     task = Task.objects.get(code="4.3")
-    difficulty = services.difficulty_raise(agency=staff.agency, task=task, kind="difficulty", title="Thiếu kinh phí", text="...", user=staff)
-    services.difficulty_respond(difficulty=difficulty, user=dfa_officer, text="Đã báo cáo UBND tỉnh", status="escalated")
+    difficulty = difficulty_services.difficulty_raise(agency=staff.agency, task=task, kind="difficulty", title="Thiếu kinh phí", text="...", user=staff)
+    difficulty_services.difficulty_respond(difficulty=difficulty, user=dfa_officer, text="Đã báo cáo UBND tỉnh", status="escalated")
     difficulty.refresh_from_db()
     assert difficulty.status == "escalated" and difficulty.responses.count() == 1
     with pytest.raises(services.ReportingError):
-        services.difficulty_raise(agency=staff.agency, task=Task.objects.get(code="3.5"), kind="difficulty", title="x", text="y", user=staff)
-    parent = services.difficulty_raise(agency=staff.agency, task=Task.objects.get(code="3.2"), kind="proposal", title="x", text="y", user=staff)
+        difficulty_services.difficulty_raise(agency=staff.agency, task=Task.objects.get(code="3.5"), kind="difficulty", title="x", text="y", user=staff)
+    parent = difficulty_services.difficulty_raise(agency=staff.agency, task=Task.objects.get(code="3.2"), kind="proposal", title="x", text="y", user=staff)
     assert parent.pk
 
 
 def test_broker_down_the_email_waits_in_the_outbox_and_goes_once(report, staff, django_capture_on_commit_callbacks, monkeypatch):
-    from reporting import tasks
+    from reporting.delivery import tasks
+    from reporting.delivery.outbox import outbox_flush
     from reporting.models import OutboxMessage
-    from reporting.notifications import outbox_flush
 
     def broker_down(*args, **kwargs):
         raise ConnectionError("Redis is down")
@@ -323,8 +324,8 @@ def test_broker_down_the_email_waits_in_the_outbox_and_goes_once(report, staff, 
 
 
 def test_outbox_delivery_is_claimed_once(report, staff, django_capture_on_commit_callbacks):
+    from reporting.delivery.outbox import outbox_deliver
     from reporting.models import OutboxMessage
-    from reporting.notifications import outbox_deliver
 
     fill(report)
     with django_capture_on_commit_callbacks(execute=True):

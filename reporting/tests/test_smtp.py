@@ -6,7 +6,7 @@ import socket
 import pytest
 from aiosmtpd.controller import Controller
 
-from reporting.reminders import reminders_send_due
+from reporting.delivery.reminders import reminders_send_due
 from reporting.tests.test_reminders import cast, close_other_years  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +63,7 @@ def test_unreachable_mail_server_is_a_failure_not_a_crash(settings, cast, period
 def test_marking_backend_marks_before_the_server_accepts(smtp_server, settings):
     from django.core.mail import EmailMessage, get_connection
 
-    backend = get_connection("reporting.mail.MarkingSMTPBackend")
+    backend = get_connection("reporting.delivery.mail.MarkingSMTPBackend")
     seen_when_marked = []
     backend.send_marking(EmailMessage("Nhắc hạn", "Nội dung", "a@example.vn", ["b@example.vn"]),
                          lambda: seen_when_marked.append(len(smtp_server.messages)))

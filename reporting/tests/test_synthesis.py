@@ -9,9 +9,10 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from agencies.models import Agency
-from reporting import services
+from reporting.cycle import services
+from reporting.difficulties import services as difficulty_services
 from reporting.models import Synthesis
-from reporting.synthesis import synthesis_build, synthesis_edit, synthesis_finalise
+from reporting.synthesis.build import synthesis_build, synthesis_edit, synthesis_finalise
 from reporting.tests.conftest import fill
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +38,7 @@ def season(period, staff, other_staff, dfa_officer, agency_of):
         vcci_user = staff_of(agency_of("VCCI"))
         vcci = fill(services.report_open(period=period, agency=vcci_user.agency))
         services.report_submit(report=vcci, user=vcci_user)
-        services.difficulty_raise(agency=staff.agency, task=sct.sections.get(task__code="4.3").task, kind="difficulty",
+        difficulty_services.difficulty_raise(agency=staff.agency, task=sct.sections.get(task__code="4.3").task, kind="difficulty",
                                   title="Thiếu kinh phí xúc tiến", text="…", user=staff)
     with at(8):
         stc = fill(services.report_open(period=period, agency=other_staff.agency))
@@ -107,7 +108,7 @@ def test_export_command(season, tmp_path):
 
 
 def test_nightly_build_window(season):
-    from reporting.synthesis import syntheses_build_due
+    from reporting.synthesis.build import syntheses_build_due
 
     assert syntheses_build_due(today=datetime.date(2025, 11, 4)) == []
     assert syntheses_build_due(today=datetime.date(2025, 11, 5)) == [season.pk]

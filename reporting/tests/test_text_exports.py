@@ -16,10 +16,11 @@ from django.urls import reverse
 from docx import Document
 from icalendar import Calendar
 
-from reporting import services
+from reporting.cycle import services
+from reporting.delivery.notifications import report_event_send
+from reporting.difficulties import services as difficulty_services
 from reporting.models import Synthesis
-from reporting.notifications import report_event_send
-from reporting.synthesis import synthesis_build, synthesis_finalise
+from reporting.synthesis.build import synthesis_build, synthesis_finalise
 from reporting.tests.conftest import fill
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +50,7 @@ def season(period, staff, dfa_officer):
             raw_update("reporting_reportsection", section.pk, results=(FORMULA if i == 0 else BAD), difficulties=BAD)
         services.report_submit(report=report, user=staff)
         task = report.sections.get(task__code="4.3").task
-        difficulty = services.difficulty_raise(agency=staff.agency, task=task, kind="difficulty", title="x", text="y", user=staff)
+        difficulty = difficulty_services.difficulty_raise(agency=staff.agency, task=task, kind="difficulty", title="x", text="y", user=staff)
         raw_update("reporting_difficulty", difficulty.pk, title=FORMULA + BAD, text=BAD)
     return period
 
@@ -91,7 +92,8 @@ def test_a_finalised_synthesis_whose_stored_content_holds_bad_text_still_downloa
     with at(10):
         synthesis = synthesis_build(period=season)
     content = json.loads(json.dumps(synthesis.content))
-    content["plan"]["title"] = "Kế hoạch\x01\ud800"
+    # a lone surrogate only where the database could have stored one (PostgreSQL's json refuses it)
+    content["plan"]["title"] = "Kế hoạch\x01" + ("\ud800" if connection.vendor == "sqlite" else "")
     content["agencies"][0]["name"] += "\x1b\x0c"
     content["missing"].append("Sở\x02 Y tế")
     content["groups"][0]["title"] += "\x03"

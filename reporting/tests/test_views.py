@@ -8,7 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from reporting import services
+from reporting.cycle import services
+from reporting.difficulties import services as difficulty_services
 from reporting.models import ReportStatus
 from reporting.tests.conftest import fill
 
@@ -185,10 +186,10 @@ def test_home_lists_what_was_escalated_to_the_peoples_committee(client, report, 
     from reporting.models import DifficultyStatus
 
     task = report.sections.first().task
-    kept = services.difficulty_raise(agency=staff.agency, task=task, kind="difficulty", title="Thiếu kinh phí hội chợ",
+    kept = difficulty_services.difficulty_raise(agency=staff.agency, task=task, kind="difficulty", title="Thiếu kinh phí hội chợ",
                                      text="…", user=staff)
-    services.difficulty_raise(agency=staff.agency, task=task, kind="proposal", title="Đề xuất đã hướng dẫn", text="…", user=staff)
-    services.difficulty_respond(difficulty=kept, user=dfa_officer, text="Trình UBND tỉnh", status=DifficultyStatus.ESCALATED)
+    difficulty_services.difficulty_raise(agency=staff.agency, task=task, kind="proposal", title="Đề xuất đã hướng dẫn", text="…", user=staff)
+    difficulty_services.difficulty_respond(difficulty=kept, user=dfa_officer, text="Trình UBND tỉnh", status=DifficultyStatus.ESCALATED)
     login(client, request.getfixturevalue(who))
     html = client.get(reverse("home")).content.decode()
     assert "Thiếu kinh phí hội chợ" in html and reverse("difficulty_detail", args=[kept.pk]) in html

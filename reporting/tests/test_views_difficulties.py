@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agencies.tests.factories import UserFactory
-from reporting import services
+from reporting.cycle import services
+from reporting.difficulties import services as difficulty_services
 from reporting.models import Difficulty, DifficultyKind, DifficultyResponse, DifficultyStatus
 from tasks.models import Task
 
@@ -28,7 +29,7 @@ def task(code):
 
 def raise_(user, code="4.3", title="Thiếu kinh phí tổ chức hội nghị xúc tiến", text="Chưa được bố trí kinh phí.",
            kind=DifficultyKind.DIFFICULTY):
-    return services.difficulty_raise(agency=user.agency, task=task(code), kind=kind, title=title, text=text, user=user)
+    return difficulty_services.difficulty_raise(agency=user.agency, task=task(code), kind=kind, title=title, text=text, user=user)
 
 
 @pytest.fixture
@@ -105,8 +106,8 @@ def test_readers_see_every_agency(client, request, who, sct_difficulty, stc_diff
 
 
 def test_list_counts_responses(client, dfa_officer, sct_difficulty, stc_difficulty):
-    services.difficulty_respond(difficulty=sct_difficulty, user=dfa_officer, text="Đã nhận", status=DifficultyStatus.RECEIVED)
-    services.difficulty_respond(difficulty=sct_difficulty, user=dfa_officer, text="Hướng dẫn", status=DifficultyStatus.GUIDED)
+    difficulty_services.difficulty_respond(difficulty=sct_difficulty, user=dfa_officer, text="Đã nhận", status=DifficultyStatus.RECEIVED)
+    difficulty_services.difficulty_respond(difficulty=sct_difficulty, user=dfa_officer, text="Hướng dẫn", status=DifficultyStatus.GUIDED)
     client.force_login(dfa_officer)
     counts = {d.pk: d.n_responses for d in client.get(LIST).context["difficulties"]}
     assert counts == {sct_difficulty.pk: 2, stc_difficulty.pk: 0}
@@ -114,7 +115,7 @@ def test_list_counts_responses(client, dfa_officer, sct_difficulty, stc_difficul
 
 def test_filter_by_status_agency_task_and_kind(client, dfa_officer, staff, sct_difficulty, stc_difficulty):
     second = raise_(staff, code="3.2.1", title="Kiến nghị về thủ tục", kind=DifficultyKind.PROPOSAL)
-    services.difficulty_respond(difficulty=second, user=dfa_officer, text="Chuyển UBND tỉnh", status=DifficultyStatus.ESCALATED)
+    difficulty_services.difficulty_respond(difficulty=second, user=dfa_officer, text="Chuyển UBND tỉnh", status=DifficultyStatus.ESCALATED)
     client.force_login(dfa_officer)
 
     def shown(**params):
@@ -150,7 +151,7 @@ def test_list_query_count_does_not_grow(client, dfa_officer, staff, other_staff)
         for i in range(n):
             who = staff if i % 2 else other_staff
             d = raise_(who, code="4.5", title=f"Khó khăn số {i}")
-            services.difficulty_respond(difficulty=d, user=dfa_officer, text="Đã nhận", status=DifficultyStatus.GUIDED)
+            difficulty_services.difficulty_respond(difficulty=d, user=dfa_officer, text="Đã nhận", status=DifficultyStatus.GUIDED)
 
     client.force_login(dfa_officer)
     create(2)
@@ -238,7 +239,7 @@ def test_service_refusal_is_a_form_error(client, staff, monkeypatch):
     def refuse(**kwargs):
         raise services.ReportingError("Không thể gửi lúc này.")
 
-    monkeypatch.setattr(services, "difficulty_raise", refuse)
+    monkeypatch.setattr(difficulty_services, "difficulty_raise", refuse)
     client.force_login(staff)
     response = client.post(CREATE, form_data(title="Tiêu đề của tôi"))
     assert response.status_code == 200
@@ -251,7 +252,7 @@ def test_markup_is_escaped(client, staff, dfa_officer):
     client.force_login(staff)
     client.post(CREATE, form_data(title="<script>alert(1)</script>", text="<b>đậm</b>\n<script>alert(2)</script>"))
     difficulty = Difficulty.objects.get()
-    services.difficulty_respond(difficulty=difficulty, user=dfa_officer, text="<img src=x onerror=alert(3)>",
+    difficulty_services.difficulty_respond(difficulty=difficulty, user=dfa_officer, text="<img src=x onerror=alert(3)>",
                                 status=DifficultyStatus.GUIDED)
     for url in (LIST, detail(difficulty)):
         html = client.get(url).content.decode()
@@ -355,7 +356,7 @@ def test_admin_may_respond(client, admin_user, sct_difficulty):
 
 
 def test_list_pages_keep_the_filter(client, dfa_officer, staff, monkeypatch):
-    from reporting import views_difficulties
+    from reporting.difficulties import views as views_difficulties
 
     monkeypatch.setattr(views_difficulties, "PAGE_SIZE", 2)
     for i in range(3):
@@ -394,9 +395,9 @@ def test_the_same_token_twice_in_the_service_returns_the_first(staff):
     import uuid
 
     token = uuid.uuid4()
-    first = services.difficulty_raise(agency=staff.agency, task=task("4.3"), kind=DifficultyKind.DIFFICULTY, title="A",
+    first = difficulty_services.difficulty_raise(agency=staff.agency, task=task("4.3"), kind=DifficultyKind.DIFFICULTY, title="A",
                                       text="B", user=staff, token=token)
-    again = services.difficulty_raise(agency=staff.agency, task=task("4.3"), kind=DifficultyKind.DIFFICULTY, title="A",
+    again = difficulty_services.difficulty_raise(agency=staff.agency, task=task("4.3"), kind=DifficultyKind.DIFFICULTY, title="A",
                                       text="B", user=staff, token=token)
     assert again.pk == first.pk and Difficulty.objects.count() == 1
 
@@ -428,7 +429,7 @@ def test_two_sendings_at_once_make_one_difficulty(plan119, staff):
 
         try:
             barrier.wait()
-            results.append(services.difficulty_raise(agency=staff.agency, task=task("4.3"), kind=DifficultyKind.DIFFICULTY,
+            results.append(difficulty_services.difficulty_raise(agency=staff.agency, task=task("4.3"), kind=DifficultyKind.DIFFICULTY,
                                                      title="A", text="B", user=staff, token=token).pk)
         except Exception as error:  # pragma: no cover - shown in the assertion
             errors.append(error)

@@ -10,9 +10,9 @@ from conftest import require_service
 
 @pytest.fixture
 def live_worker(transactional_db):
+    import celery.contrib.testing.tasks  # noqa: F401  registers celery.ping for the ping check
     from celery.contrib.testing.worker import start_worker
 
-    import celery.contrib.testing.tasks  # noqa: F401  registers celery.ping for the ping check
     from plan119.celery import app
 
     app.conf.task_always_eager = False
@@ -22,10 +22,9 @@ def live_worker(transactional_db):
 
 
 def test_task_round_trip_through_a_real_worker(live_worker, transactional_db):
-    from agencies.tests.factories import AgencyFactory
-    from reporting.tasks import worker_health
-
     from agencies.models import Agency
+    from agencies.tests.factories import AgencyFactory
+    from reporting.delivery.tasks import worker_health
     from tasks.models import Task
 
     AgencyFactory()

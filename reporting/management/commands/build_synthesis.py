@@ -2,9 +2,9 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
+from reporting.cycle.services import ReportingError
 from reporting.models import ReportingPeriod
-from reporting.services import ReportingError
-from reporting.synthesis import synthesis_build, syntheses_build_due
+from reporting.synthesis.build import syntheses_build_due, synthesis_build
 
 
 class Command(BaseCommand):

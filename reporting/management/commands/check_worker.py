@@ -3,7 +3,7 @@ import json
 from celery.exceptions import TimeoutError as CeleryTimeout
 from django.core.management.base import BaseCommand, CommandError
 
-from reporting.tasks import worker_health
+from reporting.delivery.tasks import worker_health
 
 
 class Command(BaseCommand):

@@ -3,8 +3,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from reporting.exports import synthesis_docx, synthesis_xlsx
 from reporting.models import Synthesis
+from reporting.synthesis.documents import synthesis_docx, synthesis_xlsx
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ import datetime
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from reporting.services import periods_recompute_all, reports_open_due
+from reporting.cycle.services import periods_recompute_all, reports_open_due
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from reporting.reminders import reminders_send_due
+from reporting.delivery.reminders import reminders_send_due
 
 
 class Command(BaseCommand):

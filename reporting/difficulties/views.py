@@ -14,15 +14,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
+from agencies.forms import pasted_controls_notice
 from agencies.models import Agency
 from agencies.parsing import parse_id
+from reporting.cycle import services
+from reporting.difficulties import services as difficulty_services
+from reporting.difficulties.forms import DifficultyForm, DifficultyResponseForm
+from reporting.models import Difficulty, DifficultyKind, DifficultyStatus
+from reporting.permissions import difficulties_visible_to, difficulty_for, staff_required
 from tasks.models import Task
 from tasks.selectors import plan_current
-
-from . import services
-from .forms import DifficultyForm, DifficultyResponseForm, pasted_controls_notice
-from .models import Difficulty, DifficultyKind, DifficultyStatus
-from .permissions import difficulties_visible_to, difficulty_for, staff_required
 
 PAGE_SIZE = 50
 
@@ -80,7 +81,7 @@ def difficulty_create(request):
             data = form.cleaned_data
             period = plan.periods.filter(year=timezone.localdate().year).first()
             try:
-                difficulty = services.difficulty_raise(
+                difficulty = difficulty_services.difficulty_raise(
                     agency=user.agency, task=data["task"], kind=data["kind"], title=data["title"], text=data["text"],
                     user=user, period=period, token=data["token"],
                 )
@@ -110,7 +111,7 @@ def difficulty_detail(request, pk):
         form = DifficultyResponseForm(request.POST)
         if form.is_valid():
             try:
-                services.difficulty_respond(
+                difficulty_services.difficulty_respond(
                     difficulty=difficulty, user=request.user, text=form.cleaned_data["text"], status=form.cleaned_data["status"]
                 )
             except services.ReportingError as error:

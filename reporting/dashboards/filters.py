@@ -5,13 +5,12 @@ from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from agencies.forms import bootstrap_classes
 from agencies.models import AgencyKind
 from agencies.parsing import SEARCH_MAX_CHARS, SEARCH_MAX_WORDS, search_words
+from reporting.dashboards.metrics import METRICS
+from reporting.models import Report, ReportStatus
 from tasks.models import AssignmentRole, Task
-
-from .forms import bootstrap_classes
-from .metrics import METRICS
-from .models import Report, ReportStatus
 
 STATUS_CHOICES = [
     ("missing", _("Not submitted")),
@@ -19,13 +18,13 @@ STATUS_CHOICES = [
     (ReportStatus.RETURNED, _("Returned for changes")),
     (ReportStatus.ACCEPTED, _("Accepted")),
 ]
-# each status of the filter is one figure of reporting.metrics (the values are in bookmarked addresses)
+# each status of the filter is one figure of reporting.dashboards.metrics (the values are in bookmarked addresses)
 STATUS_METRICS = {"missing": "missing", ReportStatus.SUBMITTED: "waiting", ReportStatus.RETURNED: "returned",
                   ReportStatus.ACCEPTED: "accepted"}
 SORTS = {
     "agency": ("agency__sort_key",), "-agency": ("-agency__sort_key",),
     "submitted": ("submitted_at", "agency__sort_key"), "-submitted": ("-submitted_at", "agency__sort_key"),
-    # days late follow the first submission (reporting.metrics): the latest first submission is the most days late
+    # days late follow the first submission (reporting.dashboards.metrics): the latest first submission is the most days late
     "late": (F("first_submitted_at").asc(nulls_first=True), "agency__sort_key"),
     "-late": (F("first_submitted_at").desc(nulls_last=True), "agency__sort_key"),
     "status": ("status", "agency__sort_key"), "-status": ("-status", "agency__sort_key"),

@@ -5,25 +5,20 @@ DFA before 5 November each year; IV.1: the DFA synthesises before 15 November.
 """
 import datetime
 import logging
-import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency
-from tasks.models import Assignment, DeadlineKind, DeadlineRule, Plan
-
-from .files import UnpackedTooLarge, classify_upload
-from .models import (
+from reporting.cycle.files import UnpackedTooLarge, classify_upload
+from reporting.delivery.outbox import outbox_record
+from reporting.models import (
     Attachment,
     DayOff,
-    Difficulty,
-    DifficultyResponse,
-    DifficultyStatus,
     EventKind,
     PeriodStatus,
     Report,
@@ -34,6 +29,7 @@ from .models import (
     ReportVersion,
     SectionFigure,
 )
+from tasks.models import Assignment, DeadlineKind, DeadlineRule, Plan
 
 log = logging.getLogger(__name__)
 
@@ -340,27 +336,8 @@ def report_submit(*, report: Report, user) -> Report:
     report.save()
     ReportVersion.objects.create(report=report, number=report.version, submitted_at=now, submitted_by=user, content=_snapshot(report))
     ReportEvent.objects.create(report=report, kind=EventKind.SUBMITTED, actor=user, at=now, version=report.version)
-    _after_commit_notify("report_submitted", report.pk)
+    outbox_record(kind="report_submitted", report_id=report.pk)
     return report
-
-
-def _after_commit_notify(kind: str, report_id: int) -> None:
-    """Record the e-mail owed in this transaction; hand it to the worker once the transaction commits.
-
-    A broker that is down loses nothing: the outbox row stays and the outbox job delivers it later.
-    """
-    from .models import OutboxMessage
-    from .tasks import deliver_outbox_message
-
-    message = OutboxMessage.objects.create(kind=kind, report_id=report_id)
-
-    def enqueue():
-        try:
-            deliver_outbox_message.delay(message.pk)
-        except Exception:  # the broker is down: the outbox job will send it
-            log.warning("Broker unavailable; %s e-mail for report %s waits in the outbox", kind, report_id)
-
-    transaction.on_commit(enqueue)
 
 
 @transaction.atomic
@@ -382,7 +359,7 @@ def report_return(*, report: Report, user, comment: str, section_comments: dict[
     report.lock_version += 1
     report.save()
     ReportEvent.objects.create(report=report, kind=EventKind.RETURNED, actor=user, at=now, version=report.version, comment=comment.strip())
-    _after_commit_notify("report_returned", report.pk)
+    outbox_record(kind="report_returned", report_id=report.pk)
     return report
 
 
@@ -400,7 +377,7 @@ def report_accept(*, report: Report, user, comment: str = "") -> Report:
     report.save()
     report.sections.update(review_comment="")
     ReportEvent.objects.create(report=report, kind=EventKind.ACCEPTED, actor=user, at=now, version=report.version, comment=comment.strip())
-    _after_commit_notify("report_accepted", report.pk)
+    outbox_record(kind="report_accepted", report_id=report.pk)
     return report
 
 
@@ -456,44 +433,3 @@ def attachment_delete(*, attachment: Attachment) -> None:
     _check_editable(attachment.report)
     attachment.file.delete(save=False)
     attachment.delete()
-
-
-# --- Difficulties and proposals -------------------------------------------------------------------
-
-def difficulty_raise(
-    *, agency: Agency, task, kind: str, title: str, text: str, user, period=None, token: uuid.UUID | None = None
-) -> Difficulty:
-    """An agency reports a difficulty or proposal in writing to the DFA (closing paragraph of the plan).
-
-    Sent once per form: `token` is the form's one-time token, and a second sending of the same form (a double click,
-    two requests at once) answers the difficulty the first one made. The database's unique constraint decides, so
-    two requests racing each other cannot both insert.
-    """
-    if not Assignment.objects.filter(agency=agency, task=task).exists() and not Assignment.objects.filter(
-        agency=agency, task__parent=task
-    ).exists():
-        raise ReportingError(_("Your agency is not assigned task %(code)s.") % {"code": task.code})
-    try:
-        with transaction.atomic():
-            return Difficulty.objects.create(
-                agency=agency, task=task, kind=kind, title=title.strip(), text=text.strip(), raised_by=user, period=period,
-                submission_token=token,
-            )
-    except IntegrityError:
-        first = Difficulty.objects.filter(submission_token=token).first() if token else None
-        if first is None:
-            raise
-        if first.agency_id != agency.pk:  # a token copied from another agency's form
-            raise ReportingError(_("This form was already sent. Open a new form to raise another difficulty.")) from None
-        return first
-
-
-@transaction.atomic
-def difficulty_respond(*, difficulty: Difficulty, user, text: str, status: str) -> DifficultyResponse:
-    """The DFA answers and sets the status: guidance given, escalated to the Provincial People's Committee, resolved."""
-    if status not in DifficultyStatus.values:
-        raise ReportingError(_("Unknown status."))
-    response = DifficultyResponse.objects.create(difficulty=difficulty, author=user, text=text.strip(), status=status)
-    difficulty.status = status
-    difficulty.save(update_fields=["status", "updated_at"])
-    return response

@@ -7,8 +7,7 @@ from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
 from agencies.text import safe_text
-
-from .models import PeriodStatus, ReportingPeriod
+from reporting.models import PeriodStatus, ReportingPeriod
 
 
 def _event(uid: str, day: datetime.date, summary: str, url: str, description: str = "") -> Event:

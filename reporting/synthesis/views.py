@@ -11,14 +11,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from agencies.fields import CleanTextFormField
-
-from .exports import synthesis_docx, synthesis_xlsx
-from .forms import TEXT_LIMIT, pasted_controls_notice
-from .metrics import DEFINITIONS, LABELS
-from .models import ReportingPeriod, Synthesis, SynthesisState
-from .permissions import dfa_required
-from .services import ReportingError
-from .synthesis import synthesis_edit, synthesis_finalise, synthesis_set_state
+from agencies.forms import TEXT_LIMIT, pasted_controls_notice
+from reporting.cycle.services import ReportingError
+from reporting.dashboards.metrics import DEFINITIONS, LABELS
+from reporting.models import ReportingPeriod, Synthesis, SynthesisState
+from reporting.permissions import dfa_required
+from reporting.synthesis.build import synthesis_edit, synthesis_finalise, synthesis_set_state
+from reporting.synthesis.documents import synthesis_docx, synthesis_xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -74,7 +73,7 @@ def synthesis_page(request, year):
                                                          "content": content, "figures": _figures(content)})
 
 
-# the synthesis page's table of figures, in this order, with the words of reporting.metrics
+# the synthesis page's table of figures, in this order, with the words of reporting.dashboards.metrics
 SYNTHESIS_FIGURES = ("expected", "submitted", "on_time", "late", "missing", "accepted", "returned", "waiting",
                      "reporting_rate", "on_time_rate", "voluntary", "voluntary_submitted")
 
@@ -88,7 +87,7 @@ def _figures(content: dict) -> list[dict]:
 @require_POST
 @dfa_required
 def synthesis_build_view(request, year):
-    from .tasks import build_synthesis
+    from reporting.delivery.tasks import build_synthesis
 
     period = _period(year)
     synthesis, _created = Synthesis.objects.get_or_create(period=period)

@@ -1,9 +1,6 @@
 """Dashboards: completeness, timeliness and progress for the DFA (and read-only for leadership)."""
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,34 +14,30 @@ from django.views.decorators.http import require_POST, require_safe
 
 from agencies.models import Agency, AgencyKind
 from agencies.parsing import parse_id
+from reporting.cycle.services import period_current
+from reporting.dashboards.filters import AgencyReportFilter
+from reporting.dashboards.metrics import (
+    DEFINITIONS,
+    EXPECTED,
+    LABELS,
+    METRICS,
+    VOLUNTARY,
+    reports_for_metric,
+    sections_for,
+    task_progress,
+    years_series,
+)
+from reporting.dashboards.selectors import dashboard_stats, overdue_reports, period_reports, progress_by_year, task_matrix
+from reporting.dashboards.tables import table_response
+from reporting.models import Difficulty, DifficultyStatus, Progress, ReportingPeriod, ReportStatus
+from reporting.permissions import dfa_required, readers_only
 from tasks.models import Task
 from tasks.selectors import plan_current
-
-from .dashboard import dashboard_stats, overdue_reports, period_reports, progress_by_year, task_matrix
-from .filters import AgencyReportFilter
-from .metrics import DEFINITIONS, EXPECTED, LABELS, METRICS, VOLUNTARY, reports_for_metric, sections_for, task_progress, years_series
-from .models import Difficulty, DifficultyStatus, Progress, ReportingPeriod, ReportStatus
-from .permissions import dfa_required
-from .services import period_current
-from .tabular import table_response
 
 PAGE = 50
 # the headline cards, in order, with their border
 HEADLINE = (("expected", ""), ("submitted", ""), ("on_time", ""), ("late", "border-warning"), ("missing", "border-danger"),
             ("accepted", ""), ("returned", ""), ("waiting", ""))
-
-
-def readers_only(view):
-    """The DFA, leadership and admins: everyone who reads every agency's data."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not request.user.can_read_everything:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def _period(year: int | None) -> ReportingPeriod:
@@ -293,7 +286,7 @@ def dashboard_years(request):
 @dfa_required
 def dashboard_remind(request, year):
     """Queue a reminder now, for one overdue agency or all; at most once per recipient and day."""
-    from .tasks import remind_now
+    from reporting.delivery.tasks import remind_now
 
     period = _period(year)
     agency = request.POST.get("agency", "all")

@@ -19,10 +19,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agencies.models import Role, User
-
-from .mail import MarkingSMTPBackend, compose_mail, open_marking_connection, render_mail
-from .metrics import counted_reports, reports_for_metric, reports_to_chase, reports_to_invite
-from .models import (
+from reporting.cycle.services import reports_open_due
+from reporting.dashboards.metrics import counted_reports, reports_for_metric, reports_to_chase, reports_to_invite
+from reporting.delivery.mail import MarkingSMTPBackend, compose_mail, open_marking_connection, render_mail
+from reporting.models import (
     Notification,
     PeriodStatus,
     Reminder,
@@ -32,7 +32,6 @@ from .models import (
     ReportingPeriod,
     ReportStatus,
 )
-from .services import reports_open_due
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +111,7 @@ def _dfa_officers() -> list[User]:
 
 def _digest(period: ReportingPeriod, reports: list[Report], missing: set[int], today: datetime.date) -> dict:
     """What the DFA needs to know this morning: new submissions since yesterday, who is late, who has not started,
-    what waits for review. All four empty means no digest. `missing`: ids of the missing reports (reporting.metrics)."""
+    what waits for review. All four empty means no digest. `missing`: ids of the missing reports (reporting.dashboards.metrics)."""
     missing_reports = sorted((r for r in reports if r.pk in missing), key=lambda r: r.agency.sort_key)
     since = today - datetime.timedelta(days=1)
     return {
@@ -311,7 +310,7 @@ class _Courier:
     (claims, rendering) goes on while the mail server answers. Deliveries come back through `finished()`.
 
     With `mark_sent`, each thread marks its reminders sent itself, on its own database connection: through SMTP
-    after the message body and before the "." that makes the server accept it (reporting.mail.MarkingSMTPBackend),
+    after the message body and before the "." that makes the server accept it (reporting.delivery.mail.MarkingSMTPBackend),
     so no message the server accepted is ever left unmarked, whenever the worker is killed; with other backends
     right after sending. Inside a transaction (tests) the threads could not see the claims, so the run marks them.
     """

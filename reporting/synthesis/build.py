@@ -9,10 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tasks.models import AssignmentRole
-
-from .metrics import counted_reports, period_counts, reports_for_metric, task_progress
-from .models import (
+from reporting.cycle.services import ReportingError, reports_open_due
+from reporting.dashboards.metrics import counted_reports, period_counts, reports_for_metric, task_progress
+from reporting.models import (
     Difficulty,
     Progress,
     ReportingPeriod,
@@ -21,7 +20,7 @@ from .models import (
     Synthesis,
     SynthesisState,
 )
-from .services import ReportingError, reports_open_due
+from tasks.models import AssignmentRole
 
 
 def _finalised_message():
@@ -58,7 +57,7 @@ def synthesis_content(*, period: ReportingPeriod, progress=None) -> tuple[dict, 
                 said.setdefault(code, {})[r.agency.code] = section
     tell(60)
     by_code = {r.agency.code: r for r in reports}
-    # per task, the same counts as the dashboards' progress table (reporting.metrics)
+    # per task, the same counts as the dashboards' progress table (reporting.dashboards.metrics)
     task_counts = {row["task_id"]: {**{p: row[p] for p in Progress.values}, "not_started": row["no_progress"],
                                  "no_report": row["unreported"]} for row in task_progress(period=period)}
     groups = []
@@ -173,7 +172,7 @@ def synthesis_edit(*, synthesis: Synthesis, user, lock_version: int, introductio
 @transaction.atomic
 def synthesis_finalise(*, synthesis: Synthesis, user) -> Synthesis:
     """Finalising locks the synthesis, records who and when, and closes the period (issue #3: closes automatically)."""
-    from .services import period_close
+    from reporting.cycle.services import period_close
 
     synthesis = Synthesis.objects.select_for_update().get(pk=synthesis.pk)
     if synthesis.is_final:

@@ -1,4 +1,9 @@
-"""Celery jobs. Each takes ids or a date, calls one service, and returns a small result."""
+"""Celery jobs. Each takes ids or a date, calls one service, and returns a small result.
+
+Every job keeps the name it had when it lived in reporting/tasks.py ("reporting.tasks.<job>"): the schedule in the
+database (django-celery-beat) and messages already queued name jobs that way. Code that must queue a job from a room
+below this one (the outbox, in reporting.delivery.outbox) does so by that name.
+"""
 import datetime
 import logging
 import smtplib
@@ -6,23 +11,31 @@ import smtplib
 from celery import shared_task
 from django.utils import timezone
 
+from agencies.models import Agency
+from reporting.cycle.services import periods_recompute_all, reports_open_due
+from reporting.delivery.outbox import outbox_deliver, outbox_flush
+from reporting.delivery.reminders import STALE_CLAIM, reminders_send_due, reminders_send_now
+from reporting.models import ReportingPeriod
+from reporting.synthesis.build import syntheses_build_due, synthesis_build
+from tasks.models import Task
+
 log = logging.getLogger(__name__)
+NAME = "reporting.tasks.{job}"
 
 
 def _day(today: str | None) -> datetime.date:
     return datetime.date.fromisoformat(today) if today else timezone.localdate()
 
 
-@shared_task(ignore_result=False)
+@shared_task(name=NAME.format(job="worker_health"), ignore_result=False)
 def worker_health() -> dict:
     """A round trip through broker, worker and database; `check_worker` and the tests use it."""
-    from agencies.models import Agency
-    from tasks.models import Task
 
     return {"agencies": Agency.objects.count(), "tasks": Task.objects.count()}
 
 
 @shared_task(
+    name=NAME.format(job="deliver_outbox_message"),
     autoretry_for=(OSError, smtplib.SMTPException),
     retry_backoff=30,
     retry_backoff_max=1800,
@@ -31,31 +44,27 @@ def worker_health() -> dict:
 )
 def deliver_outbox_message(message_id: int) -> bool:
     """E-mail the people concerned about a report's submission, return or acceptance. Retried when mail is down."""
-    from .notifications import outbox_deliver
 
     return outbox_deliver(message_id=message_id)
 
 
-@shared_task
+@shared_task(name=NAME.format(job="flush_outbox"))
 def flush_outbox() -> dict:
     """Every few minutes: send what waited in the outbox while the broker or the mail server was down."""
-    from .notifications import outbox_flush
 
     return outbox_flush()
 
 
-@shared_task
+@shared_task(name=NAME.format(job="open_periods"))
 def open_periods(today: str | None = None) -> int:
-    from .services import periods_recompute_all, reports_open_due
 
     periods_recompute_all()
     return reports_open_due(today=_day(today))
 
 
-@shared_task(bind=True, max_retries=6)
+@shared_task(name=NAME.format(job="send_reminders"), bind=True, max_retries=6)
 def send_reminders(self, today: str | None = None) -> dict:
     """Daily reminders; reminders whose e-mail failed are retried with backoff (sent ones are never sent again)."""
-    from .reminders import STALE_CLAIM, reminders_send_due
 
     result = reminders_send_due(today=_day(today))
     if result["failed"]:
@@ -67,27 +76,22 @@ def send_reminders(self, today: str | None = None) -> dict:
     return result
 
 
-@shared_task
+@shared_task(name=NAME.format(job="build_syntheses"))
 def build_syntheses(today: str | None = None) -> list[int]:
-    from .synthesis import syntheses_build_due
 
     return syntheses_build_due(today=_day(today))
 
 
-@shared_task
+@shared_task(name=NAME.format(job="build_synthesis"))
 def build_synthesis(period_id: int) -> int:
     """On demand, from the DFA's synthesis page (which polls the stored progress)."""
-    from .models import ReportingPeriod
-    from .synthesis import synthesis_build
 
     return synthesis_build(period=ReportingPeriod.objects.get(pk=period_id)).pk
 
 
-@shared_task(bind=True, max_retries=6)
+@shared_task(name=NAME.format(job="remind_now"), bind=True, max_retries=6)
 def remind_now(self, period_id: int, agency_ids: list[int] | None, today: str) -> dict:
     """The DFA's "remind now" on the dashboard (exactly once per recipient and day)."""
-    from .models import ReportingPeriod
-    from .reminders import reminders_send_now
 
     result = reminders_send_now(period=ReportingPeriod.objects.get(pk=period_id), today=_day(today), agency_ids=agency_ids)
     if result["failed"]:

@@ -107,5 +107,5 @@ def open_marking_connection():
     """A connection for mail that must be marked before the server accepts it: the marking SMTP backend when the
     project sends through SMTP, else the configured backend (files, memory), whose messages are marked after."""
     if settings.EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend":
-        return get_connection("reporting.mail.MarkingSMTPBackend")
+        return get_connection("reporting.delivery.mail.MarkingSMTPBackend")
     return get_connection()

@@ -3,11 +3,10 @@
 from django.db.models import Prefetch
 
 from agencies.models import Agency
+from reporting.dashboards.metrics import metric_counts_by_year
+from reporting.models import Attachment, DifficultyStatus, Report, ReportStatus, SectionFigure
+from reporting.permissions import difficulties_visible_to
 from tasks.models import Assignment, Plan
-
-from .metrics import metric_counts_by_year
-from .models import Attachment, DifficultyStatus, Report, ReportStatus, SectionFigure
-from .permissions import difficulties_visible_to
 
 
 def agency_assignments(*, agency: Agency, plan: Plan):

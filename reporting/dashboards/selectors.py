@@ -1,6 +1,6 @@
 """Reads behind the DFA's and leadership's dashboards. Every function answers in a fixed number of queries.
 
-What each figure counts is defined once, in reporting.metrics; this module lays those figures out for the pages.
+What each figure counts is defined once, in reporting.dashboards.metrics; this module lays those figures out for the pages.
 """
 import datetime
 import logging
@@ -9,21 +9,20 @@ from collections import defaultdict
 from django.core.cache import cache
 from django.db.models import Count, Max, Sum
 
+from reporting.dashboards.metrics import SECTION_SENT, counted_reports, period_counts, reports_for_metric
+from reporting.models import Report, ReportingPeriod, ReportSection
 from tasks.models import AssignmentRole, Plan, Task
-
-from .metrics import SECTION_SENT, counted_reports, period_counts, reports_for_metric
-from .models import Report, ReportingPeriod, ReportSection
 
 log = logging.getLogger(__name__)
 
 
 def period_reports(period: ReportingPeriod):
-    """The reports that count in the period (reporting.metrics defines which)."""
+    """The reports that count in the period (reporting.dashboards.metrics defines which)."""
     return counted_reports(period)
 
 
 def dashboard_stats(*, period: ReportingPeriod, today: datetime.date) -> dict:
-    """Headline figures of one period (reporting.metrics) and the days left, in one query."""
+    """Headline figures of one period (reporting.dashboards.metrics) and the days left, in one query."""
     counts = period_counts(period=period)
     counts["days_left"] = period.days_left(today)
     counts["synthesis_days_left"] = period.synthesis_days_left(today)
@@ -63,7 +62,7 @@ def _period_stamps(*, plan: Plan) -> dict[int, tuple]:
 
 
 def _submitted_progress_counts(*, plan: Plan) -> dict[int, dict[tuple[int, str], int]]:
-    """Per period: the sent, ordered sections (reporting.metrics) counted by (task id, progress).
+    """Per period: the sent, ordered sections (reporting.dashboards.metrics) counted by (task id, progress).
 
     A period's counts are kept in the cache under its stamp and counted again only when the stamp moves: in
     November only the current period's reports change, and the seven other years are not read again.
@@ -98,7 +97,7 @@ def progress_by_year(*, plan: Plan) -> list[dict]:
     """Per task (in plan order) and year: counts of submitted sections by progress status ("none": not given).
 
     One row per task with any: {"task_id", "code", "years": {year: {progress: n}}}. A sent report always counts
-    in its year (reporting.metrics), so merging or retiring an agency later changes nothing here.
+    in its year (reporting.dashboards.metrics), so merging or retiring an agency later changes nothing here.
     """
     counts = _submitted_progress_counts(plan=plan)
     years = dict(plan.periods.values_list("pk", "year"))

@@ -21,9 +21,8 @@ import datetime
 from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from reporting.models import Progress, Report, ReportingPeriod, ReportSection, ReportStatus
 from tasks.models import Plan
-
-from .models import Progress, Report, ReportingPeriod, ReportSection, ReportStatus
 
 
 def _counted(prefix: str = "") -> Q:

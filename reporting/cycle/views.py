@@ -6,23 +6,22 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from agencies.forms import pasted_controls_notice
+from agencies.models import User
 from agencies.parsing import parse_id
-from tasks.selectors import plan_current
-
-from . import metrics, services
-from .diff import versions_diff
-from .files import CONTENT_TYPES
-from .forms import FigureFormSet, ReopenForm, ReportForm, ReviewForm, SectionForm, figure_initial, pasted_controls_notice
-from .models import ReportingPeriod, ReportStatus, ReportVersion
-from .permissions import attachment_for, dfa_required, difficulties_visible_to, may_edit, report_for, report_to_edit
-from .selectors import (
+from reporting.cycle import services
+from reporting.cycle.calendar import calendar_feed
+from reporting.cycle.diff import versions_diff
+from reporting.cycle.files import CONTENT_TYPES
+from reporting.cycle.forms import FigureFormSet, ReopenForm, ReportForm, ReviewForm, SectionForm, figure_initial
+from reporting.cycle.selectors import (
     agency_assignments,
     agency_past_reports,
     difficulties_escalated,
@@ -32,6 +31,10 @@ from .selectors import (
     report_with_sections,
     review_queue,
 )
+from reporting.dashboards import metrics
+from reporting.models import ReportingPeriod, ReportStatus, ReportVersion
+from reporting.permissions import attachment_for, dfa_required, difficulties_visible_to, may_edit, report_for, report_to_edit
+from tasks.selectors import plan_current
 
 log = logging.getLogger(__name__)
 
@@ -201,7 +204,7 @@ def report_edit(request, pk):
                                           "(the database did not answer). Please press Submit again in a moment."))
                 return redirect("report_edit", pk=report.pk)
             report.refresh_from_db()
-            if report.days_late and report.version == 1:  # a corrected version is never late (reporting.metrics)
+            if report.days_late and report.version == 1:  # a corrected version is never late (reporting.dashboards.metrics)
                 messages.warning(
                     request,
                     _("Report submitted to the DFA, %(days)d day(s) after the deadline. A confirmation e-mail is on its way.")
@@ -358,3 +361,14 @@ def period_close(request, pk):
         services.period_close(period=period, user=request.user)
         messages.success(request, _("The %(year)s period is closed; its reports are read-only.") % {"year": period.year})
     return redirect("period_list")
+
+
+@require_safe
+def calendar_view(request, token):
+    """No login: calendar programs cannot sign in. The secret address is the credential."""
+    user = User.objects.filter(calendar_token=token, is_active=True).select_related("agency").first()
+    if user is None or len(token) < 20:
+        raise Http404
+    response = HttpResponse(calendar_feed(user=user), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="plan119.ics"'
+    return response

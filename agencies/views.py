@@ -1,19 +1,16 @@
-"""The person's own page: language for e-mails, calendar feed address (with rotation), password change link."""
+"""The person's own page: name, e-mail, language for e-mails, calendar feed address (with rotation), password."""
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST
 
 from agencies.fields import CleanTextFormField
+from agencies.forms import pasted_controls_notice
 from agencies.models import User, new_calendar_token
-
-from .calendar import calendar_feed
-from .forms import pasted_controls_notice
 
 
 class ProfileForm(forms.ModelForm):
@@ -35,7 +32,7 @@ def profile(request):
             messages.warning(request, notice)
         return redirect("profile")
     feed = request.build_absolute_uri(reverse("calendar_feed", args=[request.user.calendar_token]))
-    return render(request, "reporting/profile.html", {"form": form, "feed_url": feed})
+    return render(request, "agencies/profile.html", {"form": form, "feed_url": feed})
 
 
 @require_POST
@@ -45,14 +42,3 @@ def calendar_rotate(request):
     request.user.save(update_fields=["calendar_token"])
     messages.success(request, _("Your calendar address was changed; subscriptions to the old address stop working."))
     return redirect("profile")
-
-
-@require_safe
-def calendar_view(request, token):
-    """No login: calendar programs cannot sign in. The secret address is the credential."""
-    user = User.objects.filter(calendar_token=token, is_active=True).select_related("agency").first()
-    if user is None or len(token) < 20:
-        raise Http404
-    response = HttpResponse(calendar_feed(user=user), content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = 'inline; filename="plan119.ics"'
-    return response

@@ -1,41 +1,39 @@
-"""Who hears about what, in which language."""
-import datetime
-from collections import defaultdict
+"""The outbox: every e-mail owed about a report event is written in the same transaction as the event, then sent
+by a worker exactly once (a claim on the row), or later by the outbox job if the broker was down.
 
+The job is queued by its name, so that the reporting cycle (below this room) never imports the Celery jobs.
+"""
+import datetime
+import logging
+
+from celery import current_app
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from django.urls import reverse
+from reporting.delivery.notifications import report_event_send
+from reporting.models import OutboxMessage
 
-from agencies.models import Role, User
+log = logging.getLogger(__name__)
 
-from .mail import build_mail
-from .models import Report
-
-
-def _agency_recipients(report: Report) -> dict[str, set[str]]:
-    """Addresses grouped by language: the agency's staff in their own language, contact addresses in Vietnamese."""
-    by_language = defaultdict(set)
-    staff = User.objects.filter(agency=report.agency, is_active=True, groups__name=Role.AGENCY_STAFF).exclude(email="")
-    for user in staff:
-        by_language[user.language].add(user.email)
-    known = set().union(*by_language.values()) if by_language else set()
-    for address in report.agency.email_list():
-        if address not in known:
-            by_language["vi"].add(address)
-    return by_language
+DELIVER_JOB = "reporting.tasks.deliver_outbox_message"  # reporting.delivery.tasks.deliver_outbox_message
 
 
-def report_event_send(*, kind: str, report_id: int) -> int:
-    """Send the e-mails for one report event; returns how many messages went out."""
-    report = Report.objects.select_related("period__plan", "agency", "submitted_by", "reviewed_by").get(pk=report_id)
-    context = {"report": report, "url": reverse("report_detail", args=[report.pk])}
-    sent = 0
-    for language, addresses in sorted(_agency_recipients(report).items()):
-        if addresses:
-            build_mail(kind, context, to=sorted(addresses), language=language).send()
-            sent += 1
-    return sent
+def outbox_record(*, kind: str, report_id: int) -> OutboxMessage:
+    """Record the e-mail owed in this transaction; hand it to the worker once the transaction commits.
+
+    A broker that is down loses nothing: the outbox row stays and the outbox job delivers it later.
+    """
+    message = OutboxMessage.objects.create(kind=kind, report_id=report_id)
+
+    def enqueue():
+        try:
+            current_app.tasks[DELIVER_JOB].delay(message.pk)
+        except Exception:  # the broker is down: the outbox job will send it
+            log.warning("Broker unavailable; %s e-mail for report %s waits in the outbox", kind, report_id)
+
+    transaction.on_commit(enqueue)
+    return message
 
 
 # A claim older than this belongs to a worker that died mid-send: another may take it over.
@@ -44,8 +42,6 @@ STALE_CLAIM = datetime.timedelta(minutes=10)
 
 def outbox_deliver(*, message_id: int) -> bool:
     """Send one outbox message, exactly once: only the process whose claim succeeds sends. True if it sent."""
-    from .models import OutboxMessage
-
     now = timezone.now()
     claimed = OutboxMessage.objects.filter(pk=message_id, sent_at__isnull=True).filter(
         Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - STALE_CLAIM)
@@ -64,8 +60,6 @@ def outbox_deliver(*, message_id: int) -> bool:
 
 def outbox_flush(*, older_than: datetime.timedelta = datetime.timedelta(seconds=30)) -> dict:
     """Deliver what waits in the outbox (after a broker or mail outage). Returns counts."""
-    from .models import OutboxMessage
-
     sent = failed = 0
     pending = OutboxMessage.objects.filter(sent_at__isnull=True, created_at__lte=timezone.now() - older_than)
     for message_id in pending.values_list("pk", flat=True)[:500]:
