@@ -48,11 +48,12 @@ class NFCMixin:
         return super().formfield(**{"form_class": CleanTextFormField, **kwargs})
 
 
-class NFCCharField(NFCMixin, models.CharField):
+# the mixin's formfield(**kwargs) is looser than the stubs' signature, which it passes on unchanged
+class NFCCharField(NFCMixin, models.CharField):  # type: ignore[misc]
     pass
 
 
-class NFCTextField(NFCMixin, models.TextField):
+class NFCTextField(NFCMixin, models.TextField):  # type: ignore[misc]
     pass
 
 
@@ -78,7 +79,7 @@ def vi_sort_key(value: str) -> str:
     tones, letter by letter: no mark < huyền < hỏi < ngã < sắc < nặng (Hoàng Phê's dictionary). Case is ignored,
     digits come before letters, and any run of spaces or punctuation counts as one separator, which sorts first.
     """
-    chars = []  # [letter (NFD, with its letter marks), tone]
+    chars: list[list[str]] = []  # [letter (NFD, with its letter marks), tone]
     for char in unicodedata.normalize("NFD", (value or "").lower()):
         if char in _TONES or char in _LETTER_MARKS:
             if chars and chars[-1][0] != _SEPARATOR:

@@ -1,6 +1,6 @@
 """Form helpers every room uses: long text fields with a limit, Bootstrap classes, the note about dropped characters."""
 from django import forms
-from django.forms.renderers import Jinja2
+from django.forms.renderers import BaseRenderer, Jinja2
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -37,7 +37,7 @@ class BootstrapFields:
     templates/partials/field.html: crispy's own field template was most of the time of a long report form
     (bench/LOAD.md)."""
 
-    default_renderer = FAST_RENDERER
+    default_renderer: BaseRenderer | type[BaseRenderer] | None = FAST_RENDERER
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

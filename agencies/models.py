@@ -115,9 +115,9 @@ class Agency(models.Model):
     def successor(self) -> "Agency":
         """The agency that carries this one's work today: itself, or the end of its merge chain."""
         agency, seen = self, {self.pk}
-        while agency.merged_into_id and agency.merged_into_id not in seen:
-            seen.add(agency.merged_into_id)
-            agency = agency.merged_into
+        while (successor := agency.merged_into) is not None and successor.pk not in seen:
+            seen.add(successor.pk)
+            agency = successor
         return agency
 
     def clean(self):

@@ -86,9 +86,11 @@ DEMO_DIFFICULTIES = [
 def _demo_difficulties(*, today: datetime.date, dfa: User) -> None:
     """Difficulties and proposals in every state: waiting, guided, escalated to the People's Committee, resolved."""
     plan = plan_current()
+    if plan is None:
+        return
     for code, task_code, kind, title, text, answers, days_ago in DEMO_DIFFICULTIES:
         user = User.objects.filter(agency__code=code).first()
-        if user is None or Difficulty.objects.filter(title=title).exists():
+        if user is None or user.agency is None or Difficulty.objects.filter(title=title).exists():
             continue
         raised = _local(today - datetime.timedelta(days=days_ago), 9)
         try:

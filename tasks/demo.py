@@ -35,11 +35,12 @@ def demo_users_create(*, password: str = DEMO_PASSWORD) -> list[tuple[str, bool]
     """An admin, a DFA officer, a leadership viewer, and one staff user per agency the plan names."""
     out = []
     dfa = Agency.objects.filter(code="SNGV").first()
-    for username, kwargs in [
+    people: list[tuple[str, dict]] = [
         ("admin", {"superuser": True, "first_name": "Quản trị"}),
         ("dfa", {"agency": dfa, "role": Role.DFA_OFFICER, "first_name": "Chuyên viên Sở Ngoại vụ"}),
         ("lanhdao", {"role": Role.LEADERSHIP, "first_name": "Lãnh đạo UBND tỉnh"}),
-    ]:
+    ]
+    for username, kwargs in people:
         out.append((username, _user(username, password=password, **kwargs)[1]))
     agencies = Agency.objects.filter(
         Q(assignments__source=AssignmentSource.PLAN) | Q(code__in=DEMO_DISTRICTS)

@@ -20,7 +20,7 @@ _TOKEN = re.compile(r"\s+|[^\s]+")
 
 def _words_diff(old: str, new: str) -> str:
     a, b = _TOKEN.findall(old or ""), _TOKEN.findall(new or "")
-    out = []
+    out: list[str] = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
         if op == "equal":
             out.append(escape("".join(a[i1:i2])))

@@ -45,7 +45,9 @@ class FigureForm(BootstrapFields, forms.Form):
         return {"label": data["label"], "value": data["value"], "unit": data.get("unit", "")}
 
 
-FigureFormSet = forms.formset_factory(FigureForm, extra=2, max_num=30, validate_max=True, renderer=FAST_RENDERER)
+# django-stubs 5.2 does not know formset_factory's renderer argument (Django 4.0+)
+FigureFormSet = forms.formset_factory(  # type: ignore[call-arg]
+    FigureForm, extra=2, max_num=30, validate_max=True, renderer=FAST_RENDERER)
 
 
 def figure_initial(section: ReportSection) -> list[dict]:

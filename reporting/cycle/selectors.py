@@ -58,7 +58,7 @@ def period_overview(*, plan: Plan) -> list:
     periods = list(plan.periods.order_by("-year"))
     for period in periods:
         counts = by_year.get(period.year, {})
-        period.counts = [(name, counts.get(name, 0)) for name in OVERVIEW_METRICS]
+        period.counts = [(name, counts.get(name, 0)) for name in OVERVIEW_METRICS]  # type: ignore[attr-defined]
     return periods
 
 

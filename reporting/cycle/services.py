@@ -286,7 +286,7 @@ def report_save_draft(
 
 def report_problems(report: Report) -> list[tuple[ReportSection | None, str]]:
     """What keeps a report from being submitted: every task the agency leads needs a results text."""
-    problems = []
+    problems: list[tuple[ReportSection | None, str]] = []
     for section in report.sections.select_related("task").order_by("task__sort_key"):
         if section.is_lead and not section.requested and not section.results.strip():
             problems.append(

@@ -65,7 +65,7 @@ class AgencyReportFilter(django_filters.FilterSet):
 
     class Meta:
         model = Report
-        fields = []
+        fields: list[str] = []
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -34,7 +34,7 @@ def task_matrix(*, period: ReportingPeriod, agency_ids: list[int]):
     sections = ReportSection.objects.filter(report__period=period, report__agency_id__in=agency_ids).values(
         "task_id", "task__code", "report_id", "report__agency_id", "progress", "role", "report__submitted_at"
     )
-    cells = defaultdict(dict)
+    cells: defaultdict[int, dict] = defaultdict(dict)
     for s in sections:
         cells[s["task_id"]][s["report__agency_id"]] = {
             "progress": s["progress"] if s["report__submitted_at"] else "", "lead": s["role"] == AssignmentRole.LEAD,
@@ -82,7 +82,7 @@ def _submitted_progress_counts(*, plan: Plan) -> dict[int, dict[tuple[int, str],
             ReportSection.objects.filter(SECTION_SENT, report__period_id__in=stale, requested=False)
             .values_list("report__period_id", "task_id", "progress").annotate(n=Count("pk")).order_by()
         )
-        fresh = {period_id: {} for period_id in stale}
+        fresh: dict[int, dict] = {period_id: {} for period_id in stale}
         for period_id, task_id, progress, n in rows:
             fresh[period_id][(task_id, progress)] = n
         try:
@@ -101,7 +101,7 @@ def progress_by_year(*, plan: Plan) -> list[dict]:
     """
     counts = _submitted_progress_counts(plan=plan)
     years = dict(plan.periods.values_list("pk", "year"))
-    by_task = defaultdict(lambda: defaultdict(dict))
+    by_task: defaultdict[int, defaultdict[int, dict]] = defaultdict(lambda: defaultdict(dict))
     for period_id, by_progress in counts.items():
         for (task_id, progress), n in by_progress.items():
             if n:

@@ -51,9 +51,9 @@ def synthesis_content(*, period: ReportingPeriod, progress=None) -> tuple[dict, 
     # what each agency said about each task, from its last submitted version
     said: dict[str, dict[str, dict]] = {}
     for r in reports:
-        version = last_versions.get(r.pk)
-        if version is not None:
-            for code, section in version.content.get("sections", {}).items():
+        last = last_versions.get(r.pk)
+        if last is not None:
+            for code, section in last.content.get("sections", {}).items():
                 said.setdefault(code, {})[r.agency.code] = section
     tell(60)
     by_code = {r.agency.code: r for r in reports}

@@ -19,6 +19,7 @@ import datetime
 import functools
 import io
 import math
+from collections.abc import Sequence
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
@@ -321,7 +322,7 @@ def _borders(table, value: str) -> None:
         tbl_pr.append(borders)
 
 
-def _table(doc, widths_mm: list[float], *, bordered: bool):
+def _table(doc, widths_mm: Sequence[float], *, bordered: bool):
     table = doc.add_table(rows=0, cols=len(widths_mm))
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
@@ -367,7 +368,7 @@ def _row_prototype(widths_mm: tuple, header: bool, size: float, aligns: tuple | 
     return _build_row(table, ["x"] * len(widths_mm), widths_mm, header=header, size=size, aligns=aligns)._tr
 
 
-def _row(table, values: list[str], widths_mm: list[float], *, header=False, size: float = 13,
+def _row(table, values: list[str], widths_mm: Sequence[float], *, header=False, size: float = 13,
          aligns: list | None = None):
     """A table row, one cell per value; a value's further lines become italic paragraphs of its cell."""
     texts = [safe_text(value) for value in values]
