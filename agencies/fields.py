@@ -81,24 +81,26 @@ def vi_sort_key(value: str) -> str:
     """
     chars: list[list[str]] = []  # [letter (NFD, with its letter marks), tone]
     for char in unicodedata.normalize("NFD", (value or "").lower()):
-        if char in _TONES or char in _LETTER_MARKS:
-            if chars and chars[-1][0] != _SEPARATOR:
-                if char in _TONES:
-                    chars[-1][1] = _TONES[char]
-                else:
-                    chars[-1][0] += char
+        after_letter = bool(chars) and chars[-1][0] != _SEPARATOR
+        if char in _TONES and after_letter:
+            chars[-1][1] = _TONES[char]
+        elif char in _LETTER_MARKS and after_letter:
+            chars[-1][0] += char
+        elif char in _TONES or char in _LETTER_MARKS:
+            continue
         elif char.isalnum():
             chars.append([char, "0"])
         elif unicodedata.category(char) != "Mn" and chars and chars[-1][0] != _SEPARATOR:
             chars.append([_SEPARATOR, "0"])  # other accents (of foreign names) are ignored
     while chars and chars[-1][0] == _SEPARATOR:
         chars.pop()
+    return "".join(_letter_code(letter) for letter, _tone in chars) + " " + "".join(tone for _letter, tone in chars)
 
-    def code(letter):
-        if letter == _SEPARATOR:
-            return "00"
-        if letter.isdecimal():
-            return f"{10 + int(letter):02d}"
-        return _LETTER_CODES.get(letter) or _LETTER_CODES.get(letter[0], "99")
 
-    return "".join(code(letter) for letter, _tone in chars) + " " + "".join(tone for _letter, tone in chars)
+def _letter_code(letter: str) -> str:
+    """Two digits per letter of vi_sort_key: separators first, then digits, then the Vietnamese alphabet."""
+    if letter == _SEPARATOR:
+        return "00"
+    if letter.isdecimal():
+        return f"{10 + int(letter):02d}"
+    return _LETTER_CODES.get(letter) or _LETTER_CODES.get(letter[0], "99")

@@ -246,6 +246,9 @@ class ReportVersion(models.Model):
 
     class Meta:
         ordering = ["report", "number"]
+
+    def __str__(self):
+        return f"{self.report} · {self.number}"
         constraints = [models.UniqueConstraint(fields=["report", "number"], name="one_version_number_per_report")]
 
 
@@ -353,6 +356,9 @@ class DifficultyResponse(models.Model):
 
     class Meta:
         ordering = ["difficulty", "at", "id"]
+
+    def __str__(self):
+        return f"{self.difficulty} · {self.get_status_display()}"
 
 
 OFFSET_MAX = 366  # days: a reminder more than a year before a yearly deadline means a typing slip

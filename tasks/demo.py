@@ -6,7 +6,7 @@ from agencies.models import Agency, Role, User
 
 from .models import AssignmentSource
 
-DEMO_PASSWORD = "plan119-demo"
+DEMO_PASSWORD = "plan119-demo"  # noqa: S105  # the demo users of `make run`, named in the README
 # Two district users as well, so that the all-departments-and-districts items and a merge can be tried.
 DEMO_DISTRICTS = ["TP-THANHHOA", "TX-NGHISON"]
 

@@ -14,7 +14,7 @@ def _event(uid: str, day: datetime.date, summary: str, url: str, description: st
     """One all-day event; its text through the one sanitiser, as agency names are typed by people (agencies/text.py)."""
     event = Event()
     event.add("uid", f"{uid}@plan119")
-    event.add("dtstamp", datetime.datetime.combine(day, datetime.time(0, 0), tzinfo=datetime.timezone.utc))
+    event.add("dtstamp", datetime.datetime.combine(day, datetime.time(0, 0), tzinfo=datetime.UTC))
     event.add("dtstart", day)
     event.add("dtend", day + datetime.timedelta(days=1))
     event.add("summary", " ".join(safe_text(summary).split()))

@@ -2,6 +2,9 @@
 import zipfile
 from xml.etree import ElementTree
 
+from defusedxml import DefusedXmlException
+from defusedxml import ElementTree as DefusedElementTree
+
 from django.conf import settings
 
 # The kinds of evidence agencies attach (issue #3): PDF, Word, Excel (new and old formats), photos.
@@ -62,8 +65,8 @@ def _ooxml_kind(upload) -> str | None:
     if len(declared) > _CONTENT_TYPES_MAX:
         return None
     try:
-        types = ElementTree.fromstring(declared)
-    except ElementTree.ParseError:
+        types = DefusedElementTree.fromstring(declared)  # an uploaded file: no entities, no expansion bombs
+    except (ElementTree.ParseError, DefusedXmlException):
         return None
     overrides = {e.get("PartName", "").lower(): e.get("ContentType") for e in types.iter(f"{_CT_NAMESPACE}Override")}
     defaults = {e.get("Extension", "").lower(): e.get("ContentType") for e in types.iter(f"{_CT_NAMESPACE}Default")}

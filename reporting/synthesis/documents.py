@@ -332,7 +332,7 @@ def _table(doc, widths_mm: Sequence[float], *, bordered: bool):
     if tbl_w is not None:
         tbl_w.set(qn("w:type"), "dxa")
         tbl_w.set(qn("w:w"), str(Mm(sum(widths_mm)).twips))
-    for column, width in zip(table.columns, widths_mm):
+    for column, width in zip(table.columns, widths_mm, strict=True):
         column.width = Mm(width)
     return table
 
@@ -343,7 +343,7 @@ def _build_row(table, values: list[str], widths_mm, *, header=False, size: float
         # Repeat the header row on every page the table runs over.
         tr_pr = row._tr.get_or_add_trPr()
         tr_pr.append(OxmlElement("w:tblHeader"))
-    for i, (cell, value) in enumerate(zip(row.cells, values)):
+    for i, (cell, value) in enumerate(zip(row.cells, values, strict=True)):
         cell.width = Mm(widths_mm[i])
         cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
         align = WD_ALIGN_PARAGRAPH.CENTER if header or aligns is None else aligns[i]
@@ -363,7 +363,7 @@ def _row_prototype(widths_mm: tuple, header: bool, size: float, aligns: tuple | 
     """A row of one-line cells built the python-docx way, to be copied: building each of a synthesis's thousands of
     rows cell by cell through python-docx's schema lookups took most of the DOCX export (bench/bench_scheduler.py)."""
     table = Document().add_table(rows=0, cols=len(widths_mm))
-    for column, width in zip(table.columns, widths_mm):
+    for column, width in zip(table.columns, widths_mm, strict=True):
         column.width = Mm(width)
     return _build_row(table, ["x"] * len(widths_mm), widths_mm, header=header, size=size, aligns=aligns)._tr
 
@@ -375,7 +375,7 @@ def _row(table, values: list[str], widths_mm: Sequence[float], *, header=False, 
     if any(ch in text for text in texts for ch in "\t\n\r"):
         return _build_row(table, texts, widths_mm, header=header, size=size, aligns=aligns)
     tr = copy.deepcopy(_row_prototype(tuple(widths_mm), header, size, tuple(aligns) if aligns is not None else None))
-    for t, text in zip(list(tr.iter(qn("w:t"))), texts):
+    for t, text in zip(list(tr.iter(qn("w:t"))), texts, strict=False):
         if not text:
             t.getparent().remove(t)
             continue
@@ -491,7 +491,7 @@ def _header_block(doc, doc_number: str, day: datetime.date) -> None:
     table = _table(doc, BLOCK_W, bordered=False)
     top, bottom = table.add_row(), table.add_row()
     for row in (top, bottom):
-        for cell, width in zip(row.cells, BLOCK_W):
+        for cell, width in zip(row.cells, BLOCK_W, strict=True):
             cell.width = Mm(width)
 
     left = top.cells[0]
@@ -647,7 +647,7 @@ def _closing_block(doc, signer: str, signer_title: str) -> None:
     _line(doc)
     table = _table(doc, BLOCK_W, bordered=False)
     row = table.add_row()
-    for cell, width in zip(row.cells, BLOCK_W):
+    for cell, width in zip(row.cells, BLOCK_W, strict=True):
         cell.width = Mm(width)
     left, right = row.cells
 
@@ -693,7 +693,7 @@ SHEET_DIFFICULTIES = "Khó khăn, kiến nghị"
 def _sheet_table(ws, headers: list[str], widths: list[float], rows: list[list], *, col: int = 1,
                  wrap_cols: tuple[int, ...] = (), date_cols: tuple[int, ...] = (), filtered: bool = True) -> None:
     """Write a header row at row 1 starting at ``col`` and the data rows below it; text cells are always text."""
-    for j, (title, width) in enumerate(zip(headers, widths)):
+    for j, (title, width) in enumerate(zip(headers, widths, strict=True)):
         cell = sheet_cell(ws, 1, col + j, title)
         cell.font, cell.fill, cell.alignment = HEADER_FONT, HEADER_FILL, HEADER_ALIGN
         ws.column_dimensions[get_column_letter(col + j)].width = width
