@@ -24,6 +24,14 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = f"skipped under PLAN119_STRICT_SERVICES=1: {report.longrepr}"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _var_dir():
+    """The test run's folders, made as `make run` makes its own."""
+    from plan119.folders import folders_create
+
+    folders_create()
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with an empty cache: after a rollback SQLite hands out the same ids again, so the dashboards'

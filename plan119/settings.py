@@ -1,6 +1,7 @@
 """plan119 settings: one module, every deployment difference read from environment variables.
 
-Bad values fail loudly at start-up (ImproperlyConfigured) rather than being guessed at.
+Bad values fail loudly at start-up (ImproperlyConfigured) rather than being guessed at. Importing this module writes
+nothing: `manage.py prepare_dirs` creates the folders it names.
 """
 import datetime
 import os
@@ -84,6 +85,7 @@ INSTALLED_APPS = [
     "agencies",
     "tasks",
     "reporting",
+    "plan119",  # the wiring: its management command prepare_dirs
 ]
 
 MIDDLEWARE = [
@@ -293,9 +295,6 @@ else:
         "polling_interval": 0.2,
     }
     CELERY_RESULT_BACKEND = f"file://{VAR_DIR / 'celery-results'}"
-    for _folder in ("queue", "processed", "control"):
-        (_broker / _folder).mkdir(parents=True, exist_ok=True)
-    (VAR_DIR / "celery-results").mkdir(parents=True, exist_ok=True)
 # Results are kept only for the tasks that need them (worker_health); publishing a task must never wait on the
 # result store, so that a Redis outage costs a submission a failed enqueue (the outbox keeps it), not seconds.
 CELERY_TASK_IGNORE_RESULT = True

@@ -107,8 +107,9 @@ def main():
                              str(WORK / "maildir")], cwd=ROOT)
     procs = None
     try:
-        log("migrate, translations, static files, the plan, periods")
+        log("folders, migrate, translations, static files, the plan, periods")
         subprocess.run([PY, "scripts/compile_messages.py"], cwd=ROOT, check=True, capture_output=True)
+        manage(env, "prepare_dirs", capture=True)
         manage(env, "migrate", "--noinput", capture=True)
         manage(env, "collectstatic", "--noinput", capture=True)
         manage(env, "load_plan", capture=True)

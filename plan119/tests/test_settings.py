@@ -55,6 +55,14 @@ def test_defaults_are_embedded():
     assert result.stdout.split() == ["True", "filesystem"]
 
 
+def test_importing_the_settings_writes_nothing(tmp_path):
+    """The embedded defaults name folders under VAR_DIR; only `manage.py prepare_dirs` creates them."""
+    var = tmp_path / "var"
+    result = _import_settings(DEBUG="1", VAR_DIR=str(var))
+    assert result.stdout.split() == ["True", "filesystem"], result.stderr
+    assert not var.exists()
+
+
 def test_language_and_time():
     assert settings.LANGUAGE_CODE == "vi"
     assert [code for code, _ in settings.LANGUAGES] == ["vi", "en"]
