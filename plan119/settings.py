@@ -1,7 +1,7 @@
 """plan119 settings: one module, every deployment difference read from environment variables through `env`.
 
 Bad values fail loudly at start-up (ImproperlyConfigured) rather than being guessed at. Importing this module writes
-nothing: `manage.py prepare_dirs` creates the folders it names.
+nothing: `manage.py prepare_dirs` creates the folders it names. The test suite runs on plan119/settings_test.py.
 """
 import datetime
 import os
@@ -57,19 +57,14 @@ class StrictEnv(environ.Env):
 
 env = StrictEnv()
 
-# pytest (8.2+) sets PYTEST_VERSION for the whole session.
-TESTING = "PYTEST_VERSION" in env
 DEBUG = env.bool("DEBUG", default=False)
 
 # Everything the app writes at run time (SQLite database, embedded broker, mail files, uploads).
 VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
-if TESTING:
-    # Tests get their own broker folders, mail and uploads, apart from a `make run` on the same checkout.
-    VAR_DIR = VAR_DIR / "test"
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
-    if not (DEBUG or TESTING):
+    if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "dev-only-insecure-key-never-use-in-production"
 
@@ -205,12 +200,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# --- Security (production defaults; DEBUG and the test run relax only what HTTP on localhost needs) ------------
-_PRODUCTION = not DEBUG and not TESTING
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=_PRODUCTION)
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=_PRODUCTION)
+# --- Security (production defaults; DEBUG relaxes only what HTTP on localhost needs, as settings_test.py does) ---
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if _PRODUCTION else 0)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -256,7 +250,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG or TESTING
+            if DEBUG
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
@@ -291,6 +285,21 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="plan119 <no-reply@lo
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Celery ---------------------------------------------------------------------------------------
+def filesystem_broker(var_dir: Path) -> tuple[dict[str, object], str]:
+    """The embedded default: kombu's filesystem transport, one folder shared by every process, and Celery's file
+    result store beside it. Returns (CELERY_BROKER_TRANSPORT_OPTIONS, CELERY_RESULT_BACKEND)."""
+    broker = var_dir / "broker"
+    options = {
+        "data_folder_in": str(broker / "queue"),
+        "data_folder_out": str(broker / "queue"),
+        "processed_folder": str(broker / "processed"),
+        "store_processed": False,
+        "control_folder": str(broker / "control"),
+        "polling_interval": 0.2,
+    }
+    return options, f"file://{var_dir / 'celery-results'}"
+
+
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
@@ -298,18 +307,8 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
 else:
-    # The embedded default: kombu's filesystem transport, one folder shared by every process.
-    _broker = VAR_DIR / "broker"
     CELERY_BROKER_URL = "filesystem://"
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_broker / "queue"),
-        "data_folder_out": str(_broker / "queue"),
-        "processed_folder": str(_broker / "processed"),
-        "store_processed": False,
-        "control_folder": str(_broker / "control"),
-        "polling_interval": 0.2,
-    }
-    CELERY_RESULT_BACKEND = f"file://{VAR_DIR / 'celery-results'}"
+    CELERY_BROKER_TRANSPORT_OPTIONS, CELERY_RESULT_BACKEND = filesystem_broker(VAR_DIR)
 # Results are kept only for the tasks that need them (worker_health); publishing a task must never wait on the
 # result store, so that a Redis outage costs a submission a failed enqueue (the outbox keeps it), not seconds.
 CELERY_TASK_IGNORE_RESULT = True

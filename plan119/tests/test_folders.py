@@ -7,8 +7,8 @@ from django.conf import settings
 
 
 def _prepare_dirs(**env):
-    clean = {k: v for k, v in os.environ.items() if k not in {"PYTEST_VERSION", "SECRET_KEY", "DATABASE_URL", "REDIS_URL",
-                                                            "EMAIL_URL", "MEDIA_ROOT", "EMAIL_FILE_PATH"}}
+    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DATABASE_URL", "REDIS_URL", "EMAIL_URL",
+                                                            "MEDIA_ROOT", "EMAIL_FILE_PATH"}}
     clean.update(DJANGO_SETTINGS_MODULE="plan119.settings", **env)
     return subprocess.run([sys.executable, "manage.py", "prepare_dirs"], env=clean, capture_output=True, text=True,
                           cwd=settings.BASE_DIR, check=True).stdout

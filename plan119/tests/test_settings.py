@@ -11,7 +11,7 @@ from django.core.exceptions import ImproperlyConfigured
 from plan119.settings import StrictEnv
 
 # what a test run's environment would lend a child process that imports the deployment settings
-_NOT_INHERITED = {"PYTEST_VERSION", "DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "VAR_DIR", "MEDIA_ROOT",
+_NOT_INHERITED = {"DJANGO_SETTINGS_MODULE", "DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "VAR_DIR", "MEDIA_ROOT",
                   "EMAIL_URL", "EMAIL_FILE_PATH"}
 
 
