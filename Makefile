@@ -32,6 +32,7 @@ messages: $(VENV)/.installed
 
 run: export DEBUG ?= 1
 run: install messages
+	$(PY) manage.py prepare_dirs
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_plan
 	$(PY) manage.py open_periods

@@ -24,6 +24,23 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = f"skipped under PLAN119_STRICT_SERVICES=1: {report.longrepr}"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _var_dir():
+    """The test run's folders (plan119/settings_test.py puts them in a temporary directory), made as `make run` makes
+    its own, and removed at the end."""
+    import shutil
+    import tempfile
+
+    from django.conf import settings
+
+    from plan119.folders import folders_create
+
+    folders_create()
+    yield
+    if settings.VAR_DIR.is_relative_to(tempfile.gettempdir()):  # never a deployment's var/, whatever --ds says
+        shutil.rmtree(settings.VAR_DIR, ignore_errors=True)
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with an empty cache: after a rollback SQLite hands out the same ids again, so the dashboards'

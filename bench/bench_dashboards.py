@@ -136,7 +136,7 @@ def psql(db: str, sql: str, timeout=60) -> str:
 def make_env(db: str, work: Path, *, port: int = 0, redis_url: str = SHARED_REDIS, smtp_port: int | None = None,
              **extra) -> dict:
     """The environment of every app process: production settings (DEBUG off) on plain HTTP on loopback."""
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_VERSION", "DJANGO_ALLOW_ASYNC_UNSAFE")}
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env.update({
         "DJANGO_SETTINGS_MODULE": "plan119.settings",
         "DEBUG": "0", "SECRET_KEY": "bench2-" + secrets.token_urlsafe(40),

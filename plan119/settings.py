@@ -1,71 +1,77 @@
-"""plan119 settings: one module, every deployment difference read from environment variables.
+"""plan119 settings: one module, every deployment difference read from environment variables through `env`.
 
-Bad values fail loudly at start-up (ImproperlyConfigured) rather than being guessed at.
+Bad values fail loudly at start-up (ImproperlyConfigured) rather than being guessed at. Importing this module writes
+nothing: `manage.py prepare_dirs` creates the folders it names. The test suite runs on plan119/settings_test.py.
 """
 import datetime
 import os
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-env = environ.Env()
 
 _TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+_FALSE = {"0", "false", "no", "off"}
 
 
-def env_bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
-    value = raw.strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise ImproperlyConfigured(f"{name} must be one of 1/0, true/false, yes/no, on/off; got {raw!r}")
+def _literal(value: str) -> str:
+    """The value escaped so that django-environ, with escape_proxy on, gives it back unchanged."""
+    value = value.replace("\\$", "\\\\$")
+    return "\\" + value if value.startswith("$") else value
 
 
-def env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a whole number; got {raw!r}") from None
+class StrictEnv(environ.Env):
+    """django-environ, stricter: a value it cannot read stops start-up with a message naming the variable.
+
+    Plain django-environ reads DEBUG=sometimes as false and lets int() complain without the variable's name.
+    An empty variable (`DEBUG=` in a compose file) counts as unset. Values are taken as they are: django-environ
+    would read one beginning with $ as the name of another variable (get_random_secret_key() can begin with $).
+    """
+
+    def __init__(self, **scheme):
+        super().__init__(**scheme)
+        self.escape_proxy = True  # django-environ then reads \$ as a literal $, which _literal() writes
+        self.ENVIRON = {name: _literal(value) for name, value in os.environ.items() if value.strip()}
+
+    @classmethod
+    def parse_value(cls, value, cast):
+        if cast is bool and value.strip().lower() not in _TRUE | _FALSE:
+            raise ValueError("must be one of 1/0, true/false, yes/no, on/off")
+        try:
+            return super().parse_value(value, cast)
+        except ValueError:
+            if cast is int:
+                raise ValueError("must be a whole number") from None
+            raise
+
+    def get_value(self, var, cast=None, default=environ.Env.NOTSET, parse_default=False):
+        try:
+            return super().get_value(var, cast=cast, default=default, parse_default=parse_default)
+        except ValueError as error:
+            raise ImproperlyConfigured(f"{var} {error}; got {self.ENVIRON.get(var)!r}") from None
 
 
-def env_list(name: str, default: list[str]) -> list[str]:
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
-    return [part.strip() for part in raw.split(",") if part.strip()]
+env = StrictEnv()
 
-
-# pytest (8.2+) sets PYTEST_VERSION for the whole session.
-TESTING = "PYTEST_VERSION" in os.environ
-DEBUG = env_bool("DEBUG", False)
+DEBUG = env.bool("DEBUG", default=False)
 
 # Everything the app writes at run time (SQLite database, embedded broker, mail files, uploads).
-VAR_DIR = Path(os.environ.get("VAR_DIR") or BASE_DIR / "var")
-if TESTING:
-    # Tests get their own broker folders, mail and uploads, apart from a `make run` on the same checkout.
-    VAR_DIR = VAR_DIR / "test"
+VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
+SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
-    if not (DEBUG or TESTING):
+    if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "dev-only-insecure-key-never-use-in-production"
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
-CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", cast=str.strip, default=["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", cast=str.strip, default=[])
 # The address people use to reach the app, for links in e-mails and calendar feeds.
-SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
+SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -84,6 +90,7 @@ INSTALLED_APPS = [
     "agencies",
     "tasks",
     "reporting",
+    "plan119",  # the wiring: its management command prepare_dirs
 ]
 
 MIDDLEWARE = [
@@ -135,7 +142,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"timeout": 30, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
 else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60)
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -151,8 +158,8 @@ AUTHENTICATION_BACKENDS = [
 ]
 # Login throttling: after 5 failures for one username from one address, a lockout of 30 minutes (the lockout page,
 # plan119/lockout.py, states the length configured here).
-AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "plan119.lockout.lockout_response"
@@ -161,7 +168,7 @@ AXES_LOCKOUT_CALLABLE = "plan119.lockout.lockout_response"
 # Entries further left were written by the client and are not believed. (django-ipware counts the proxies listed in
 # the header, that is all but the last, whose address is REMOTE_ADDR; and "not strict" lets the client's own entries
 # stand to the left.) Without proxies, REMOTE_ADDR only: a client's X-Forwarded-For is ignored.
-PROXY_COUNT = env_int("PROXY_COUNT", 0)
+PROXY_COUNT = env.int("PROXY_COUNT", default=0)
 if PROXY_COUNT < 0:
     raise ImproperlyConfigured(f"PROXY_COUNT must be 0 or more; got {PROXY_COUNT}")
 if PROXY_COUNT:
@@ -173,7 +180,7 @@ else:
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
 
 # Sessions end after 8 hours or when the browser closes; changing a password signs out every other session.
-SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # Passwords: Argon2id (plan119/hashers.py); hashes made earlier with PBKDF2 still work and are upgraded at sign-in.
@@ -183,8 +190,8 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
-ARGON2_MEMORY_KIB = env_int("ARGON2_MEMORY_KIB", 19 * 1024)
-ARGON2_TIME_COST = env_int("ARGON2_TIME_COST", 2)
+ARGON2_MEMORY_KIB = env.int("ARGON2_MEMORY_KIB", default=19 * 1024)
+ARGON2_TIME_COST = env.int("ARGON2_TIME_COST", default=2)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -193,22 +200,19 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# --- Security (production defaults; DEBUG and the test run relax only what HTTP on localhost needs) ------------
-_PRODUCTION = not DEBUG and not TESTING
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", _PRODUCTION)
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", _PRODUCTION)
+# --- Security (production defaults; DEBUG relaxes only what HTTP on localhost needs, as settings_test.py does) ---
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if _PRODUCTION else 0)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if env_bool("BEHIND_PROXY", False):
+if env.bool("BEHIND_PROXY", default=False):
     # the proxy terminates TLS and says so in this header
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-
-from csp.constants import NONE, SELF  # noqa: E402
 
 # No inline script anywhere: every script is a static file; data reaches scripts as JSON blocks.
 CONTENT_SECURITY_POLICY = {
@@ -238,15 +242,15 @@ USE_TZ = True
 # --- Static and uploaded files ------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 # Uploaded evidence is never served as a public URL: downloads go through a permission-checking view.
-MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or VAR_DIR / "media")
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG or TESTING
+            if DEBUG
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
@@ -258,44 +262,53 @@ STORAGES = {
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 if CACHES["default"]["BACKEND"].endswith("RedisCache"):
     CACHES["default"].setdefault("OPTIONS", {}).update({"socket_connect_timeout": 0.5, "socket_timeout": 0.5})
-CACHES["default"]["KEY_PREFIX"] = os.environ.get("CACHE_KEY_PREFIX", "plan119")
+CACHES["default"]["KEY_PREFIX"] = env.str("CACHE_KEY_PREFIX", default="plan119")
 
 # --- E-mail ---------------------------------------------------------------------------------------
 # EMAIL_URL, e.g. smtp://user:password@mail.example:587 or smtp+tls://...; default: one file per message in var/mail.
-if os.environ.get("EMAIL_URL"):
-    vars().update(env.email_url("EMAIL_URL"))
+if "EMAIL_URL" in env:
+    _email = env.email_url("EMAIL_URL")
+    EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+    EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS"))  # smtps:// and smtp+tls://: STARTTLS
+    EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL"))  # smtp+ssl://
+    EMAIL_HOST = _email["EMAIL_HOST"] or "localhost"
+    EMAIL_PORT = _email["EMAIL_PORT"] or (465 if EMAIL_USE_SSL else 25)  # smtplib's defaults
+    EMAIL_HOST_USER = _email["EMAIL_HOST_USER"] or ""
+    EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"] or ""
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-    EMAIL_FILE_PATH = Path(os.environ.get("EMAIL_FILE_PATH") or VAR_DIR / "mail")
-EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+    EMAIL_FILE_PATH = Path(env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail")))
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 # SMTP connections a reminder run sends through at once (reporting.delivery.reminders).
-REMINDER_SMTP_CONNECTIONS = env_int("REMINDER_SMTP_CONNECTIONS", 4)
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "plan119 <no-reply@localhost>")
+REMINDER_SMTP_CONNECTIONS = env.int("REMINDER_SMTP_CONNECTIONS", default=4)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="plan119 <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Celery ---------------------------------------------------------------------------------------
-REDIS_URL = os.environ.get("REDIS_URL", "")
+def filesystem_broker(var_dir: Path) -> tuple[dict[str, object], str]:
+    """The embedded default: kombu's filesystem transport, one folder shared by every process, and Celery's file
+    result store beside it. Returns (CELERY_BROKER_TRANSPORT_OPTIONS, CELERY_RESULT_BACKEND)."""
+    broker = var_dir / "broker"
+    options = {
+        "data_folder_in": str(broker / "queue"),
+        "data_folder_out": str(broker / "queue"),
+        "processed_folder": str(broker / "processed"),
+        "store_processed": False,
+        "control_folder": str(broker / "control"),
+        "polling_interval": 0.2,
+    }
+    return options, f"file://{var_dir / 'celery-results'}"
+
+
+REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
         raise ImproperlyConfigured(f"REDIS_URL must start with redis://, rediss:// or unix://; got {REDIS_URL!r}")
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
 else:
-    # The embedded default: kombu's filesystem transport, one folder shared by every process.
-    _broker = VAR_DIR / "broker"
     CELERY_BROKER_URL = "filesystem://"
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_broker / "queue"),
-        "data_folder_out": str(_broker / "queue"),
-        "processed_folder": str(_broker / "processed"),
-        "store_processed": False,
-        "control_folder": str(_broker / "control"),
-        "polling_interval": 0.2,
-    }
-    CELERY_RESULT_BACKEND = f"file://{VAR_DIR / 'celery-results'}"
-    for _folder in ("queue", "processed", "control"):
-        (_broker / _folder).mkdir(parents=True, exist_ok=True)
-    (VAR_DIR / "celery-results").mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS, CELERY_RESULT_BACKEND = filesystem_broker(VAR_DIR)
 # Results are kept only for the tasks that need them (worker_health); publishing a task must never wait on the
 # result store, so that a Redis outage costs a submission a failed enqueue (the outbox keeps it), not seconds.
 CELERY_TASK_IGNORE_RESULT = True
@@ -314,20 +327,21 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 # --- Reporting ------------------------------------------------------------------------------------
-def _month_day(name: str, default: str) -> tuple[int, int]:
-    raw = os.environ.get(name, default)
+def _month_day(raw: str) -> tuple[int, int]:
+    """'01/10' -> (10, 1): day/month, a date that exists (29/02 included)."""
     try:
         day, month = (int(part) for part in raw.split("/"))
-        __import__("datetime").date(2024, month, day)
+        datetime.date(2024, month, day)
     except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a day and month like 01/10; got {raw!r}") from None
+        raise ValueError("must be a day and month like 01/10") from None
     return month, day
 
 
 # A period is visible all year but opens for submission on this day (default 1 October).
-REPORTING_OPENS_ON = _month_day("REPORTING_OPENS_ON", "01/10")
-ATTACHMENT_MAX_MB = env_int("ATTACHMENT_MAX_MB", 20)
-ATTACHMENT_MAX_UNPACKED_MB = env_int("ATTACHMENT_MAX_UNPACKED_MB", 100)  # a Word or Excel file, unpacked (reporting/files.py)
+REPORTING_OPENS_ON = env("REPORTING_OPENS_ON", cast=_month_day, default="01/10", parse_default=True)
+ATTACHMENT_MAX_MB = env.int("ATTACHMENT_MAX_MB", default=20)
+# A Word or Excel file, unpacked (reporting/files.py).
+ATTACHMENT_MAX_UNPACKED_MB = env.int("ATTACHMENT_MAX_UNPACKED_MB", default=100)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000  # a report form has a few fields per task, and many tasks for some agencies
 
@@ -341,6 +355,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }

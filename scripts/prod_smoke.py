@@ -92,7 +92,8 @@ def main():
     psql(f"CREATE DATABASE {DB}")
     smtp_port, web_port = free_port(), free_port()
     env = {
-        **{k: v for k, v in os.environ.items() if k not in ("PYTEST_VERSION", "DJANGO_ALLOW_ASYNC_UNSAFE")},
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
+        "DJANGO_SETTINGS_MODULE": "plan119.settings",
         "DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DATABASE_URL": f"{PG}/{DB}", "REDIS_URL": "redis://127.0.0.1:6379/13",
         "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}", "DEFAULT_FROM_EMAIL": "plan119 <no-reply@thanhhoa.gov.vn>",
@@ -107,8 +108,9 @@ def main():
                              str(WORK / "maildir")], cwd=ROOT)
     procs = None
     try:
-        log("migrate, translations, static files, the plan, periods")
+        log("folders, migrate, translations, static files, the plan, periods")
         subprocess.run([PY, "scripts/compile_messages.py"], cwd=ROOT, check=True, capture_output=True)
+        manage(env, "prepare_dirs", capture=True)
         manage(env, "migrate", "--noinput", capture=True)
         manage(env, "collectstatic", "--noinput", capture=True)
         manage(env, "load_plan", capture=True)

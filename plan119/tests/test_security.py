@@ -13,8 +13,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_check_deploy_is_clean_with_production_settings():
-    env = {k: v for k, v in os.environ.items() if k not in {"PYTEST_VERSION", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
-    env.update(SECRET_KEY="x" * 20 + "production-only-secret-key-for-the-check-0123456789", ALLOWED_HOSTS="plan119.example",
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    env.update(DJANGO_SETTINGS_MODULE="plan119.settings", ALLOWED_HOSTS="plan119.example",
+               SECRET_KEY="x" * 20 + "production-only-secret-key-for-the-check-0123456789",
                DATABASE_URL=os.environ.get("DATABASE_URL", "sqlite:////tmp/plan119-check.sqlite3"))
     result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
                             cwd=settings.BASE_DIR, env=env, capture_output=True, text=True)
@@ -78,7 +79,9 @@ def test_passwords_are_stored_with_argon2id_and_older_hashes_upgraded_at_sign_in
     from django.contrib.auth.hashers import make_password
 
     from agencies.tests.factories import UserFactory
+    from plan119 import settings as deployment
 
+    settings.PASSWORD_HASHERS = deployment.PASSWORD_HASHERS  # the test run puts a fast hasher first
     user = UserFactory(username="thu")
     user.refresh_from_db()
     assert user.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
@@ -131,7 +134,7 @@ def test_csrf_is_required(plan119, staff):
 def behind_one_proxy(settings):
     """The client-address settings plan119/settings.py derives from BEHIND_PROXY=1 PROXY_COUNT=1, applied here."""
     names = ["AXES_IPWARE_PROXY_COUNT", "AXES_IPWARE_META_PRECEDENCE_ORDER", "AXES_IPWARE_PROXY_ORDER", "IPWARE_STRICT"]
-    env = {k: v for k, v in os.environ.items() if k not in {"PYTEST_VERSION", "DEBUG", "DATABASE_URL", "REDIS_URL"}}
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DATABASE_URL", "REDIS_URL"}}
     env.update(DEBUG="1", BEHIND_PROXY="1", PROXY_COUNT="1")
     code = f"import json, plan119.settings as s; print(json.dumps({{n: getattr(s, n) for n in {names!r} if hasattr(s, n)}}))"
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=settings.BASE_DIR,
