@@ -14,7 +14,7 @@ def folders_needed() -> list[Path]:
     folders = []
     database = settings.DATABASES["default"]
     if database["ENGINE"] == _SQLITE and str(database["NAME"]) not in ("", ":memory:"):
-        folders.append(Path(database["NAME"]).parent)
+        folders.append(Path(str(database["NAME"])).parent)
     if settings.CELERY_BROKER_URL == "filesystem://":
         folders += [Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS[key]) for key in _BROKER_FOLDERS]
     if settings.CELERY_RESULT_BACKEND.startswith("file://"):
