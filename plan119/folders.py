@@ -16,7 +16,7 @@ def folders_needed() -> list[Path]:
     if database["ENGINE"] == _SQLITE and str(database["NAME"]) not in ("", ":memory:"):
         folders.append(Path(str(database["NAME"])).parent)
     if settings.CELERY_BROKER_URL == "filesystem://":
-        folders += [Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS[key]) for key in _BROKER_FOLDERS]
+        folders += [Path(str(settings.CELERY_BROKER_TRANSPORT_OPTIONS[key])) for key in _BROKER_FOLDERS]
     if settings.CELERY_RESULT_BACKEND.startswith("file://"):
         folders.append(Path(settings.CELERY_RESULT_BACKEND.removeprefix("file://")))
     if settings.EMAIL_BACKEND == _FILE_MAIL:
