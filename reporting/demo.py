@@ -121,34 +121,47 @@ def demo_reports_create(*, today: datetime.date, dfa: User) -> int:
             continue
         current = period.year == today.year
         for report in period.reports.select_related("agency").order_by("agency__code"):
-            rng = random.Random(f"{report.agency.code}-{period.year}")
-            roll = rng.random()
-            user = report.agency.users.first() or dfa
-            if roll < (0.18 if current else 0.08) or (not report.expected and roll < 0.6):
-                if roll < 0.05:
-                    _fill(report, rng, user)  # started, never submitted
-                continue
-            _fill(report, rng, user)
-            report.refresh_from_db()
-            services.report_submit(report=report, user=user)
-            late = roll > 0.88
-            day = period.agency_due + datetime.timedelta(days=rng.randint(1, 12)) if late else period.agency_due - datetime.timedelta(days=rng.randint(0, 20))
-            _backdate(report, _local(min(day, today), rng.randint(8, 16)))
-            report.refresh_from_db()
-            if current and roll > 0.75:
-                continue  # waiting for review
-            if roll > 0.70 and roll <= 0.75:
-                services.report_return(report=report, user=dfa, comment="Đề nghị bổ sung số liệu cụ thể về kết quả đạt được.")
-                continue
-            services.report_accept(report=report, user=dfa)
-            touched += 1
+            touched += _demo_report(report, period=period, today=today, dfa=dfa, current=current)
         if not current and period.synthesis_due < today:
-            synthesis = synthesis_build(period=period, today=today)
-            synthesis.introduction = f"Thực hiện Kế hoạch số 119/KH-UBND, năm {period.year} Sở Ngoại vụ tổng hợp kết quả như sau."
-            synthesis.save()
-            if period.year < today.year - 2:
-                # the oldest years are finalised and closed; the two latest stay open (late corrections, reminders to try)
-                synthesis_finalise(synthesis=synthesis, user=dfa)
-                # finalised the day before it was due, as the DFA would have
-                Synthesis.objects.filter(pk=synthesis.pk).update(finalised_at=_local(period.synthesis_due - datetime.timedelta(days=1), 16))
+            _demo_synthesis(period, today=today, dfa=dfa)
     return touched
+
+
+def _demo_report(report: Report, *, period, today: datetime.date, dfa: User, current: bool) -> bool:
+    """Take one report somewhere a real one goes, drawn from its agency and year: not started, started, sent on time or
+    late, waiting, returned or accepted. True when it was accepted."""
+    rng = random.Random(f"{report.agency.code}-{period.year}")  # noqa: S311  # demo data, repeatable by design
+    roll = rng.random()
+    user = report.agency.users.first() or dfa
+    if roll < (0.18 if current else 0.08) or (not report.expected and roll < 0.6):
+        if roll < 0.05:
+            _fill(report, rng, user)  # started, never submitted
+        return False
+    _fill(report, rng, user)
+    report.refresh_from_db()
+    services.report_submit(report=report, user=user)
+    if roll > 0.88:  # late
+        day = period.agency_due + datetime.timedelta(days=rng.randint(1, 12))
+    else:
+        day = period.agency_due - datetime.timedelta(days=rng.randint(0, 20))
+    _backdate(report, _local(min(day, today), rng.randint(8, 16)))
+    report.refresh_from_db()
+    if current and roll > 0.75:
+        return False  # waiting for review
+    if 0.70 < roll <= 0.75:
+        services.report_return(report=report, user=dfa, comment="Đề nghị bổ sung số liệu cụ thể về kết quả đạt được.")
+        return False
+    services.report_accept(report=report, user=dfa)
+    return True
+
+
+def _demo_synthesis(period, *, today: datetime.date, dfa: User) -> None:
+    synthesis = synthesis_build(period=period, today=today)
+    synthesis.introduction = f"Thực hiện Kế hoạch số 119/KH-UBND, năm {period.year} Sở Ngoại vụ tổng hợp kết quả như sau."
+    synthesis.save()
+    if period.year < today.year - 2:
+        # the oldest years are finalised and closed; the two latest stay open (late corrections, reminders to try)
+        synthesis_finalise(synthesis=synthesis, user=dfa)
+        # finalised the day before it was due, as the DFA would have
+        finalised = _local(period.synthesis_due - datetime.timedelta(days=1), 16)
+        Synthesis.objects.filter(pk=synthesis.pk).update(finalised_at=finalised)

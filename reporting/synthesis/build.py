@@ -14,6 +14,7 @@ from reporting.dashboards.metrics import counted_reports, period_counts, reports
 from reporting.models import (
     Difficulty,
     Progress,
+    Report,
     ReportingPeriod,
     ReportStatus,
     ReportVersion,
@@ -40,72 +41,94 @@ def synthesis_content(*, period: ReportingPeriod, progress=None) -> tuple[dict, 
     for version in ReportVersion.objects.filter(report__period=period).order_by("report_id", "number"):
         last_versions[version.report_id] = version  # the highest number wins
     tell(40)
-    agencies = []
-    for r in reports:
-        agencies.append({
-            "code": r.agency.code, "name": r.agency.name, "kind": r.agency.kind, "expected": r.expected, "voluntary": not r.expected,
-            "status": r.status if r.submitted_at else ReportStatus.DRAFT,
-            "submitted_at": timezone.localtime(r.submitted_at).isoformat() if r.submitted_at else None,
-            "days_late": r.days_late, "version": r.version,
-        })
-    # what each agency said about each task, from its last submitted version
+    said = _what_each_agency_said(reports, last_versions)
+    tell(60)
+    groups = _groups(period=period, reports=reports, said=said)
+    tell(80)
+    content = {
+        "plan": {"number": plan.number, "title": plan.title, "issued_on": plan.issued_on.isoformat()},
+        "year": period.year,
+        "period": {"agency_due": period.agency_due.isoformat(), "synthesis_due": period.synthesis_due.isoformat(),
+                   "covers_from": period.covers_from.isoformat(), "covers_to": period.covers_to.isoformat()},
+        "completeness": period_counts(period=period),
+        "agencies": [_agency_row(r) for r in reports],
+        "missing": [r.agency.name for r in reports_for_metric(period=period, metric="missing")],
+        "late": [{"name": r.agency.name, "days_late": r.days_late} for r in reports_for_metric(period=period, metric="late")],
+        "groups": groups,
+        "difficulties": _difficulties(period),
+    }
+    built_from = {r.agency.code: last_versions[r.pk].number for r in reports if r.pk in last_versions}
+    return content, built_from
+
+
+def _agency_row(report: Report) -> dict:
+    """One line of the status table (Phụ lục): who, whether the report is owed or voluntary, its state and dates."""
+    return {
+        "code": report.agency.code, "name": report.agency.name, "kind": report.agency.kind, "expected": report.expected,
+        "voluntary": not report.expected,
+        "status": report.status if report.submitted_at else ReportStatus.DRAFT,
+        "submitted_at": timezone.localtime(report.submitted_at).isoformat() if report.submitted_at else None,
+        "days_late": report.days_late, "version": report.version,
+    }
+
+
+def _what_each_agency_said(reports: list[Report], last_versions: dict) -> dict[str, dict[str, dict]]:
+    """Task code → agency code → section, from each report's last submitted version (never a draft)."""
     said: dict[str, dict[str, dict]] = {}
     for r in reports:
         last = last_versions.get(r.pk)
         if last is not None:
             for code, section in last.content.get("sections", {}).items():
                 said.setdefault(code, {})[r.agency.code] = section
-    tell(60)
+    return said
+
+
+def _groups(*, period: ReportingPeriod, reports: list[Report], said: dict) -> list[dict]:
+    """Per task group and task: the progress counts of the dashboards and what each assigned agency said."""
     by_code = {r.agency.code: r for r in reports}
     # per task, the same counts as the dashboards' progress table (reporting.dashboards.metrics)
     task_counts = {row["task_id"]: {**{p: row[p] for p in Progress.values}, "not_started": row["no_progress"],
-                                 "no_report": row["unreported"]} for row in task_progress(period=period)}
+                                    "no_report": row["unreported"]} for row in task_progress(period=period)}
+    tasks = list(period.plan.tasks.select_related("group").prefetch_related("assignments__agency").order_by("sort_key"))
     groups = []
-    tasks = list(plan.tasks.select_related("group").prefetch_related("assignments__agency").order_by("sort_key"))
-    for group in plan.groups.order_by("position"):
+    for group in period.plan.groups.order_by("position"):
         group_tasks = []
         for task in (t for t in tasks if t.group_id == group.pk):
             assignments = sorted(
                 (a for a in task.assignments.all() if a.agency.code in by_code),
                 key=lambda a: (a.role != AssignmentRole.LEAD, a.agency.sort_key, a.agency.code),
             )
-            entries = []
-            for a in assignments:
-                section = said.get(task.code, {}).get(a.agency.code)
-                if section is None:
-                    continue
-                entries.append({"agency": a.agency.name, "role": a.role, "progress": section.get("progress", ""),
-                                "results": section.get("results", ""), "difficulties": section.get("difficulties", ""),
-                                "proposals": section.get("proposals", "")})
             if assignments:
                 group_tasks.append({"code": task.code, "title": task.title, "all_agencies": task.assigned_to_all,
-                                    "counts": task_counts.get(task.pk, NO_PROGRESS), "entries": entries})
+                                    "counts": task_counts.get(task.pk, NO_PROGRESS),
+                                    "entries": _entries(assignments, said.get(task.code, {}))})
         groups.append({"code": group.code, "title": group.title, "tasks": group_tasks})
-    tell(80)
-    difficulties = []
-    raised = Difficulty.objects.filter(task__plan=plan).filter(
+    return groups
+
+
+def _entries(assignments, said_of_task: dict) -> list[dict]:
+    entries = []
+    for a in assignments:
+        section = said_of_task.get(a.agency.code)
+        if section is not None:
+            entries.append({"agency": a.agency.name, "role": a.role, "progress": section.get("progress", ""),
+                            "results": section.get("results", ""), "difficulties": section.get("difficulties", ""),
+                            "proposals": section.get("proposals", "")})
+    return entries
+
+
+def _difficulties(period: ReportingPeriod) -> list[dict]:
+    """Difficulties and proposals raised during the period's reporting window, with the DFA's latest answer."""
+    raised = Difficulty.objects.filter(task__plan=period.plan).filter(
         raised_at__date__gte=period.covers_from, raised_at__date__lte=period.synthesis_due
     ).select_related("agency", "task").prefetch_related("responses").order_by("raised_at", "pk")
+    difficulties = []
     for d in raised:
         responses = list(d.responses.all())
         difficulties.append({"agency": d.agency.name, "task": d.task.code, "kind": d.kind, "title": d.title, "text": d.text,
                              "status": d.status, "raised_on": timezone.localtime(d.raised_at).date().isoformat(),
                              "response": responses[-1].text if responses else ""})
-    comp = period_counts(period=period)
-    content = {
-        "plan": {"number": plan.number, "title": plan.title, "issued_on": plan.issued_on.isoformat()},
-        "year": period.year,
-        "period": {"agency_due": period.agency_due.isoformat(), "synthesis_due": period.synthesis_due.isoformat(),
-                   "covers_from": period.covers_from.isoformat(), "covers_to": period.covers_to.isoformat()},
-        "completeness": comp,
-        "agencies": agencies,
-        "missing": [r.agency.name for r in reports_for_metric(period=period, metric="missing")],
-        "late": [{"name": r.agency.name, "days_late": r.days_late} for r in reports_for_metric(period=period, metric="late")],
-        "groups": groups,
-        "difficulties": difficulties,
-    }
-    built_from = {by_code_r.agency.code: last_versions[by_code_r.pk].number for by_code_r in reports if by_code_r.pk in last_versions}
-    return content, built_from
+    return difficulties
 
 
 def synthesis_set_state(synthesis_id: int, state: str, **fields) -> None:
