@@ -6,13 +6,11 @@ import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from agencies.tests.factories import staff_of
 from plan119.testing import at, fill
 from reporting.cycle import services
 from reporting.difficulties import services as difficulty_services
 from reporting.models import DayOff, EventKind, PeriodStatus, ReportStatus
 from tasks.models import Assignment, AssignmentRole, AssignmentSource, DeadlineKind
-from tasks.tests.factories import TaskFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +77,8 @@ def test_override_for_one_year(small_periods, small_plan):
 def test_report_has_a_section_per_assigned_task(small_report):
     """One per task the agency carries, leaving out the parent item 1.2 whose sub-task 1.2.1 it also carries."""
     sections = list(small_report.sections.order_by("task__sort_key").values_list("task__code", "role"))
-    assert sections == [("1.1", AssignmentRole.LEAD), ("1.2.1", AssignmentRole.LEAD), ("2.1", AssignmentRole.CO_OPERATING)]
+    assert sections == [("1.1", AssignmentRole.LEAD), ("1.2.1", AssignmentRole.LEAD),
+                        ("2.1", AssignmentRole.CO_OPERATING)]
     assert small_report.expected
 
 
@@ -98,7 +97,8 @@ def test_reports_are_created_when_the_period_opens(small_periods):
 
 
 def test_new_assignment_gives_a_new_section(small_report, small_plan):
-    Assignment.objects.create(task=small_plan.tasks["2.2"], agency=small_report.agency, role=AssignmentRole.CO_OPERATING,
+    Assignment.objects.create(task=small_plan.tasks["2.2"], agency=small_report.agency,
+                              role=AssignmentRole.CO_OPERATING,
                               source=AssignmentSource.ADMIN)
     services.report_sync_sections(report=small_report)
     assert small_report.sections.filter(task__code="2.2", role=AssignmentRole.CO_OPERATING).exists()
@@ -117,9 +117,11 @@ def test_save_draft_partial_and_nfc(small_report, owner):
 def test_optimistic_lock_refuses_the_later_save(small_report, owner):
     section = small_report.sections.get(task__code="1.1")
     opened = small_report.lock_version
-    services.report_save_draft(report=small_report, user=owner, lock_version=opened, summary="first", sections={section.pk: {"results": "A"}})
+    services.report_save_draft(report=small_report, user=owner, lock_version=opened, summary="first",
+                               sections={section.pk: {"results": "A"}})
     with pytest.raises(services.StaleReport, match="20/10/2025 10:00"):
-        services.report_save_draft(report=small_report, user=owner, lock_version=opened, summary="second", sections={section.pk: {"results": "B"}})
+        services.report_save_draft(report=small_report, user=owner, lock_version=opened, summary="second",
+                                   sections={section.pk: {"results": "B"}})
     section.refresh_from_db()
     small_report.refresh_from_db()
     assert (small_report.summary, section.results) == ("first", "A")
@@ -128,7 +130,8 @@ def test_optimistic_lock_refuses_the_later_save(small_report, owner):
 def test_forged_section_id_is_ignored(small_report, owner, small_period, outsider):
     other = services.report_open(period=small_period, agency=outsider.agency)
     foreign = other.sections.first()
-    services.report_save_draft(report=small_report, user=owner, lock_version=small_report.lock_version, summary="", sections={foreign.pk: {"results": "hack"}})
+    services.report_save_draft(report=small_report, user=owner, lock_version=small_report.lock_version, summary="",
+                               sections={foreign.pk: {"results": "hack"}})
     foreign.refresh_from_db()
     assert foreign.results == ""
 
@@ -211,7 +214,8 @@ def test_return_resubmit_accept_lock(small_report, owner, dfa):
     fill(small_report)
     services.report_submit(report=small_report, user=owner)
     section = small_report.sections.get(task__code="1.1")
-    services.report_return(report=small_report, user=dfa, comment="Bổ sung số liệu xuất khẩu.", section_comments={section.pk: "Thiếu số liệu"})
+    services.report_return(report=small_report, user=dfa, comment="Bổ sung số liệu xuất khẩu.",
+                           section_comments={section.pk: "Thiếu số liệu"})
     small_report.refresh_from_db()
     section.refresh_from_db()
     assert small_report.status == ReportStatus.RETURNED and small_report.is_editable()
@@ -225,7 +229,8 @@ def test_return_resubmit_accept_lock(small_report, owner, dfa):
     small_report.refresh_from_db()
     assert small_report.status == ReportStatus.ACCEPTED and small_report.is_locked and not small_report.is_editable()
     with pytest.raises(services.ReportLocked):
-        services.report_save_draft(report=small_report, user=owner, lock_version=small_report.lock_version, summary="x", sections={})
+        services.report_save_draft(report=small_report, user=owner, lock_version=small_report.lock_version,
+                                   summary="x", sections={})
     kinds = list(small_report.events.values_list("kind", flat=True))
     assert kinds == ["submitted", "returned", "submitted", "accepted"]
 
@@ -267,12 +272,15 @@ def test_close_and_reopen_period(small_period, dfa):
 # --- attachments ---
 
 def test_attachment_checked_by_content(small_report, owner):
-    good = services.attachment_add(report=small_report, section=None, upload=SimpleUploadedFile("bao-cao.pdf", PDF), user=owner)
+    good = services.attachment_add(report=small_report, section=None, upload=SimpleUploadedFile("bao-cao.pdf", PDF),
+                                   user=owner)
     assert good.kind == "pdf" and good.file.read().startswith(b"%PDF")
     with pytest.raises(services.ReportingError, match="exe.pdf"):
-        services.attachment_add(report=small_report, section=None, upload=SimpleUploadedFile("exe.pdf", b"MZ\x90\x00binary"), user=owner)
+        services.attachment_add(report=small_report, section=None, upload=SimpleUploadedFile("exe.pdf", b"MZ\x90\x00binary"),
+                                user=owner)
     with pytest.raises(services.ReportingError):
-        services.attachment_add(report=small_report, section=None, upload=SimpleUploadedFile("anh.png", PDF), user=owner)
+        services.attachment_add(report=small_report, section=None, upload=SimpleUploadedFile("anh.png", PDF),
+                                user=owner)
 
 
 def test_attachment_size_limit(small_report, owner, settings):
@@ -284,7 +292,8 @@ def test_attachment_size_limit(small_report, owner, settings):
 
 
 def test_attachment_stored_name_is_not_the_uploaded_one(small_report, owner):
-    attachment = services.attachment_add(report=small_report, section=None, upload=SimpleUploadedFile("../../etc/passwd.pdf", PDF), user=owner)
+    attachment = services.attachment_add(report=small_report, section=None,
+                                         upload=SimpleUploadedFile("../../etc/passwd.pdf", PDF), user=owner)
     assert ".." not in attachment.file.name and attachment.file.name.endswith(".pdf")
     assert attachment.original_name == "passwd.pdf"  # Django keeps only the base name; it is only ever shown
 
@@ -295,18 +304,21 @@ def test_difficulty_raise_and_respond(small_plan, owner, dfa):
     tasks = small_plan.tasks
     difficulty = difficulty_services.difficulty_raise(agency=owner.agency, task=tasks["1.1"], kind="difficulty",
                                                       title="Thiếu kinh phí", text="...", user=owner)
-    difficulty_services.difficulty_respond(difficulty=difficulty, user=dfa, text="Đã báo cáo UBND tỉnh", status="escalated")
+    difficulty_services.difficulty_respond(difficulty=difficulty, user=dfa, text="Đã báo cáo UBND tỉnh",
+                                           status="escalated")
     difficulty.refresh_from_db()
     assert difficulty.status == "escalated" and difficulty.responses.count() == 1
     with pytest.raises(services.ReportingError):  # 2.2 is the other department's alone
-        difficulty_services.difficulty_raise(agency=owner.agency, task=tasks["2.2"], kind="difficulty", title="x", text="y",
+        difficulty_services.difficulty_raise(agency=owner.agency, task=tasks["2.2"], kind="difficulty", title="x",
+                                             text="y",
                                              user=owner)
     parent = difficulty_services.difficulty_raise(agency=owner.agency, task=tasks["1.2"], kind="proposal", title="x",
                                                   text="y", user=owner)
     assert parent.pk
 
 
-def test_broker_down_the_email_waits_in_the_outbox_and_goes_once(small_report, owner, django_capture_on_commit_callbacks, monkeypatch):
+def test_broker_down_the_email_waits_in_the_outbox_and_goes_once(small_report, owner,
+                                                                 django_capture_on_commit_callbacks, monkeypatch):
     from reporting.delivery import tasks
     from reporting.delivery.outbox import outbox_flush
     from reporting.models import OutboxMessage
