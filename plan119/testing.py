@@ -49,6 +49,9 @@ def fill(report, text="Đã tổ chức 3 hội nghị xúc tiến thương mạ
     return report
 
 
+SMALL_PLAN = "7/KH-TEST"  # the small plan's number
+
+
 @dataclass
 class SmallPlan:
     plan: object
@@ -69,7 +72,7 @@ def small_plan_build() -> SmallPlan:
     from tasks.models import AssignmentRole, DeadlineKind
     from tasks.tests.factories import AssignmentFactory, DeadlineRuleFactory, PlanFactory, TaskFactory, TaskGroupFactory
 
-    plan = PlanFactory(number="7/KH-TEST", title="Kế hoạch thử nghiệm", issued_on=datetime.date(2024, 3, 1),
+    plan = PlanFactory(number=SMALL_PLAN, title="Kế hoạch thử nghiệm", issued_on=datetime.date(2024, 3, 1),
                        first_year=2024, last_year=2026)
     DeadlineRuleFactory(plan=plan, kind=DeadlineKind.AGENCY_REPORT, month=11, day=5, basis="IV.2")
     DeadlineRuleFactory(plan=plan, kind=DeadlineKind.SYNTHESIS, month=11, day=15, basis="IV.1")
