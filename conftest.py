@@ -206,7 +206,7 @@ def admin(small_plan):
 
 @pytest.fixture
 def small_report(small_period, owner, in_october_2025):
-    """The owner's 2025 report, opened on 20/10/2025 (the clock stays there): 1.1 and 1.2.1 (lead), 2.1 (co-operating)."""
+    """The owner's 2025 report, opened on 20/10/2025 (the clock stays there): 1.1, 1.2.1 (lead) and 2.1."""
     from reporting.cycle.services import report_open
 
     return report_open(period=small_period, agency=owner.agency)
