@@ -140,6 +140,95 @@ def admin_user(db):
     return UserFactory(username="root", is_staff=True, is_superuser=True)
 
 
+@pytest.fixture
+def in_october_2025():
+    """20/10/2025, 10:00 in Thanh Hóa: the 2025 period is open, 16 days before the deadline."""
+    from plan119.testing import at
+
+    with at(2025, 10, 20) as traveller:
+        yield traveller
+
+
+# --- The cast: a small plan of its own and its people, for tests of mechanics (see plan119/testing.py) ---
+
+@pytest.fixture
+def small_plan(db):
+    """Four items, a lead and a co-operating department, a requested organisation, a department outside the plan."""
+    from plan119.testing import small_plan_build
+
+    return small_plan_build()
+
+
+@pytest.fixture
+def small_periods(small_plan):
+    from reporting.cycle.services import periods_ensure
+
+    return {p.year: p for p in periods_ensure(plan=small_plan.plan)}
+
+
+@pytest.fixture
+def small_period(small_periods):
+    """2025: opens 01/10, agencies report before 05/11, the synthesis before 15/11."""
+    return small_periods[2025]
+
+
+@pytest.fixture
+def owner(small_plan):
+    """Staff of the lead department: the report, the difficulties are theirs."""
+    from agencies.tests.factories import staff_of
+
+    return staff_of(small_plan.lead, username="owner", first_name="Minh", last_name="Trần")
+
+
+@pytest.fixture
+def colleague(small_plan):
+    """Another member of the owner's department."""
+    from agencies.tests.factories import staff_of
+
+    return staff_of(small_plan.lead, username="colleague", first_name="Lan", last_name="Nguyễn")
+
+
+@pytest.fixture
+def outsider(small_plan):
+    """Staff of the co-operating department: another agency of the same plan, no business with the owner's report."""
+    from agencies.tests.factories import staff_of
+
+    return staff_of(small_plan.co_operating, username="outsider")
+
+
+@pytest.fixture
+def dfa(small_plan):
+    """An officer of the Department of Foreign Affairs (Sở Ngoại vụ), who reviews and synthesises."""
+    from agencies.models import Role
+    from agencies.tests.factories import UserFactory
+
+    return UserFactory(role=Role.DFA_OFFICER, username="dfa")
+
+
+@pytest.fixture
+def viewer(small_plan):
+    """Provincial leadership: reads everything, changes nothing."""
+    from agencies.models import Role
+    from agencies.tests.factories import UserFactory
+
+    return UserFactory(role=Role.LEADERSHIP, username="viewer")
+
+
+@pytest.fixture
+def admin(small_plan):
+    from agencies.tests.factories import UserFactory
+
+    return UserFactory(username="admin", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def small_report(small_period, owner, in_october_2025):
+    """The owner's 2025 report, opened on 20/10/2025 (the clock stays there): 1.1, 1.2.1 (lead) and 2.1."""
+    from reporting.cycle.services import report_open
+
+    return report_open(period=small_period, agency=owner.agency)
+
+
 # --- Real browser (Playwright driving Debian's Chromium; `playwright install` is neither possible nor needed) ---
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API and the ORM in one test
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")

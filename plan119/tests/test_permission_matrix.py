@@ -1,11 +1,10 @@
 """Every URL pattern of the project × every role. A URL added without an entry here fails `test_every_url_is_in_the_matrix`."""
-import datetime
-
 import pytest
-import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from plan119.testing import at, fill
 
 ROLES = ["anonymous", "owner", "other", "dfa", "leader", "admin"]
 LOGIN = "login"  # a redirect to the login page
@@ -81,10 +80,9 @@ def world(plan119, staff, other_staff, dfa_officer, leader, admin_user, django_c
     from reporting.cycle import services
     from reporting.difficulties.services import difficulty_raise
     from reporting.synthesis.build import synthesis_build
-    from reporting.tests.conftest import fill
 
     periods = {p.year: p for p in services.periods_ensure(plan=plan119)}
-    with time_machine.travel(datetime.datetime(2025, 10, 20, 10, tzinfo=datetime.timezone.utc), tick=False):
+    with at(2025, 10, 20):
         report = fill(services.report_open(period=periods[2025], agency=staff.agency))
         attachment = services.attachment_add(report=report, section=None, upload=SimpleUploadedFile("a.pdf", b"%PDF-1.4\n%%EOF\n"), user=staff)
         services.report_submit(report=report, user=staff)

@@ -1,13 +1,10 @@
 """The reports admin: an edit there reaches the dashboards and makes the agency's open form stale."""
-import datetime
-
 import pytest
-import time_machine
 from django.urls import reverse
 
+from plan119.testing import at, fill
 from reporting.cycle import services
 from reporting.dashboards.selectors import progress_by_year
-from reporting.tests.conftest import fill
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +32,7 @@ def change_form_data(response):
 
 
 def test_an_admin_edit_of_a_section_shows_on_the_dashboard(client, period, staff, admin_user):
-    with time_machine.travel(datetime.datetime(2025, 11, 3, 9), tick=False):
+    with at(2025, 11, 3, 9):
         report = fill(services.report_open(period=period, agency=staff.agency))
         report = services.report_submit(report=report, user=staff)
     section = report.sections.order_by("pk").first()
@@ -57,7 +54,7 @@ def test_an_admin_edit_of_a_section_shows_on_the_dashboard(client, period, staff
 
 @pytest.mark.parametrize("who", ["staff", "other_staff", None])
 def test_the_reports_admin_is_closed_to_others(client, period, staff, request, who):
-    with time_machine.travel(datetime.datetime(2025, 11, 3, 9), tick=False):
+    with at(2025, 11, 3, 9):
         report = services.report_open(period=period, agency=staff.agency)
     if who:
         client.force_login(request.getfixturevalue(who))

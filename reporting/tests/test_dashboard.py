@@ -4,7 +4,6 @@ import io
 
 import openpyxl
 import pytest
-import time_machine
 from django.core import mail
 from django.db import connection
 from django.db.models import Count
@@ -13,28 +12,24 @@ from django.urls import reverse
 
 from agencies.models import AgencyKind
 from agencies.tests.factories import AgencyFactory, staff_of
+from plan119.testing import at, fill
 from reporting.cycle import services
 from reporting.dashboards.selectors import progress_by_year
 from reporting.difficulties import services as difficulty_services
 from reporting.models import Reminder, Report, ReportSection
-from reporting.tests.conftest import fill
 from tasks.models import Assignment, AssignmentRole
 from tasks.services import agency_merge, assignments_sync_for_agency
 
 pytestmark = pytest.mark.django_db
 
 
-def at(day, month=11, hour=10):
-    return time_machine.travel(datetime.datetime(2025, month, day, hour, tzinfo=datetime.timezone(datetime.timedelta(hours=7))), tick=False)
-
-
 @pytest.fixture
 def season(period, staff, other_staff, dfa_officer):
-    with at(3):
+    with at(2025, 11, 3):
         sct = fill(services.report_open(period=period, agency=staff.agency))
         services.report_submit(report=sct, user=staff)
         services.report_accept(report=sct, user=dfa_officer)
-    with at(9):
+    with at(2025, 11, 9):
         stc = fill(services.report_open(period=period, agency=other_staff.agency))
         services.report_submit(report=stc, user=other_staff)
     services.reports_open_due(today=datetime.date(2025, 11, 20))
@@ -47,7 +42,7 @@ def add_agencies(period, n, start):
         agency = AgencyFactory(code=f"X{start + i:05d}", kind=AgencyKind.DISTRICT)
         assignments_sync_for_agency(agency=agency)
         user = staff_of(agency)
-        with at(4):
+        with at(2025, 11, 4):
             report = fill(services.report_open(period=period, agency=agency))
             services.report_submit(report=report, user=user)
 
@@ -65,7 +60,7 @@ PAGES = [
 
 def test_headline_figures(client, season, dfa_officer):
     client.force_login(dfa_officer)
-    with at(20):
+    with at(2025, 11, 20):
         response = client.get(reverse("dashboard_year", args=[2025]))
     stats = response.context["stats"]
     expected = stats["expected"]
@@ -170,7 +165,7 @@ def test_leadership_cannot_remind(client, season, leader):
 def test_remind_now_once_per_day(client, season, dfa_officer, agency_of):
     target = staff_of(agency_of("SYT"), email="canbo.syt@thanhhoa.gov.vn")
     client.force_login(dfa_officer)
-    with at(20):
+    with at(2025, 11, 20):
         page = client.get(reverse("dashboard_year", args=[2025])).content.decode()
         assert "remind now" in page or "nhắc ngay" in page
         client.post(reverse("dashboard_remind", args=[2025]), {"agency": target.agency_id})
@@ -179,7 +174,7 @@ def test_remind_now_once_per_day(client, season, dfa_officer, agency_of):
     to_target = [m for m in mail.outbox if "canbo.syt@thanhhoa.gov.vn" in m.to]
     assert len(to_target) == 1
     assert Reminder.objects.filter(recipient="canbo.syt@thanhhoa.gov.vn", kind="manual").count() == 1
-    with at(21):
+    with at(2025, 11, 21):
         client.post(reverse("dashboard_remind", args=[2025]), {"agency": target.agency_id})
     assert len([m for m in mail.outbox if "canbo.syt@thanhhoa.gov.vn" in m.to]) == 2
     assert client.post(reverse("dashboard_remind", args=[2025]), {"agency": 999999}).status_code == 404
@@ -208,7 +203,7 @@ def test_agency_home_shows_comments_past_reports_and_difficulties(client, season
     difficulty_services.difficulty_raise(agency=staff.agency, task=season.plan.tasks.get(code="4.3"), kind="proposal",
                               title="Đề xuất hỗ trợ hội chợ", text="…", user=staff)
     client.force_login(staff)
-    with time_machine.travel(datetime.datetime(2026, 10, 10, 9), tick=False):
+    with at(2026, 10, 10, 9):
         html = client.get(reverse("home")).content.decode()
     assert "2025" in html and "Đề xuất hỗ trợ hội chợ" in html
 
@@ -237,13 +232,13 @@ def test_progress_by_year_follows_every_write(season, other_staff, dfa_officer, 
     stc = Report.objects.get(period=season, agency=other_staff.agency)
     shared = stc.sections.filter(task__report_sections__report__agency__code="SCT").values_list("task__code", flat=True)[0]
     assert check()[(shared, 2025, "in_progress")] == 2  # and cached now
-    with at(10):
+    with at(2025, 11, 10):
         services.report_return(report=stc, user=dfa_officer, comment="Bổ sung số liệu")
     check()
     # a returned report still counts, with what the agency is changing
     section = stc.sections.get(task__code=shared)
     stc.refresh_from_db()
-    with at(11):
+    with at(2025, 11, 11):
         services.report_save_draft(report=stc, user=other_staff, lock_version=stc.lock_version, summary="",
                                    sections={section.pk: {"progress": "completed"}})
     assert check()[(shared, 2025, "completed")] == 1
@@ -253,7 +248,7 @@ def test_progress_by_year_follows_every_write(season, other_staff, dfa_officer, 
     services.report_open(period=season, agency=stc.agency)
     assert check()[(task.code, 2025, "none")] == 1
     stc.refresh_from_db()
-    with at(12):
+    with at(2025, 11, 12):
         fill(stc, text="Bổ sung")
         services.report_save_draft(report=stc, user=other_staff, lock_version=stc.lock_version, summary="", sections={})
         services.report_submit(report=stc, user=other_staff)
@@ -269,7 +264,7 @@ def test_progress_by_year_follows_every_write(season, other_staff, dfa_officer, 
 
 
 def test_progress_by_year_counts_a_period_again_only_when_it_changed(season, periods, staff, agency_of):
-    with time_machine.travel(datetime.datetime(2024, 10, 30, 9), tick=False):
+    with at(2024, 10, 30, 9):
         report = fill(services.report_open(period=periods[2024], agency=staff.agency))
         services.report_submit(report=report, user=staff)
 
@@ -282,7 +277,7 @@ def test_progress_by_year_counts_a_period_again_only_when_it_changed(season, per
     assert len(recounts()) == 1
     assert recounts() == []
     late = staff_of(agency_of("SYT"))
-    with at(14):
+    with at(2025, 11, 14):
         services.report_submit(report=fill(services.report_open(period=season, agency=late.agency)), user=late)
     [recount] = recounts()
     assert f"IN ({season.pk})" in recount  # 2025 only: 2024 comes from the cache

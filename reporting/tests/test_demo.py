@@ -1,11 +1,12 @@
-"""The demo data of `make run`: reports and difficulties in every state, through the same services as real use."""
+"""Plan-fidelity test on the real Plan 119: the demo data of `make run`, reports and difficulties in every state, through
+the same services as real use."""
 import datetime
 import io
 
 import pytest
-import time_machine
 from django.core.management import call_command
 
+from plan119.testing import at
 from reporting.dashboards.metrics import METRICS
 from reporting.models import Difficulty, DifficultyStatus, Report, ReportStatus, Synthesis
 
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def test_demo_has_reports_and_difficulties_in_every_state(plan119, settings):
     settings.DEBUG = True
-    with time_machine.travel(datetime.datetime(2026, 11, 20, 9, tzinfo=datetime.timezone.utc), tick=False):
+    with at(2026, 11, 20, 9):
         call_command("seed_demo", stdout=io.StringIO())
     current = Report.objects.filter(period__year=2026, expected=True)
     statuses = set(current.values_list("status", flat=True))
@@ -26,6 +27,6 @@ def test_demo_has_reports_and_difficulties_in_every_state(plan119, settings):
     assert escalated.count() == 2 and all(d.responses.exists() for d in escalated)
     assert all(d.raised_at.date() < datetime.date(2026, 11, 20) for d in Difficulty.objects.all())
     # run again: nothing doubled
-    with time_machine.travel(datetime.datetime(2026, 11, 21, 9, tzinfo=datetime.timezone.utc), tick=False):
+    with at(2026, 11, 21, 9):
         call_command("seed_demo", stdout=io.StringIO())
     assert Difficulty.objects.count() == 5

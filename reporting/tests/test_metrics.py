@@ -6,24 +6,18 @@ import zipfile
 from pathlib import Path
 
 import pytest
-import time_machine
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from agencies.tests.factories import staff_of
+from plan119.testing import at, fill
 from reporting.cycle import services
 from reporting.dashboards import metrics
 from reporting.synthesis.build import synthesis_build
 from reporting.synthesis.documents import VOLUNTARY_MARK, synthesis_docx, synthesis_xlsx
-from reporting.tests.conftest import fill
 from tasks.services import agency_merge
 
 pytestmark = pytest.mark.django_db
-ICT = datetime.timezone(datetime.timedelta(hours=7))
-
-
-def at(year, month, day, hour=10):
-    return time_machine.travel(datetime.datetime(year, month, day, hour, tzinfo=ICT), tick=False)
 
 
 @pytest.fixture

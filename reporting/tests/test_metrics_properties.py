@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 from agencies.models import AgencyKind, Role
 from agencies.tests.factories import AgencyFactory, UserFactory, staff_of
+from plan119.testing import local
 from reporting.cycle import services
 from reporting.dashboards import metrics
 from reporting.delivery.reminders import reminders_due, reminders_manual
@@ -36,8 +37,7 @@ from tasks.tests.factories import AssignmentFactory, DeadlineRuleFactory, PlanFa
 pytestmark = pytest.mark.django_db
 
 EXAMPLES = int(os.environ.get("PLAN119_HYPOTHESIS_EXAMPLES", "25"))
-ICT = datetime.timezone(datetime.timedelta(hours=7))
-START = datetime.datetime(2025, 10, 24, 9, 0, tzinfo=ICT)  # the 2025 period opened on 01/10; due 05/11
+START = local(2025, 10, 24, 9)  # the 2025 period opened on 01/10; due 05/11
 DEPARTMENTS = ("D1", "D2", "D3", "D4")
 AGENCIES = (*DEPARTMENTS, "ORG")  # ORG: a mass organisation the plan only requests
 

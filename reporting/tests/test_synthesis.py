@@ -9,17 +9,13 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from agencies.models import Agency
+from plan119.testing import at, fill
 from reporting.cycle import services
 from reporting.difficulties import services as difficulty_services
 from reporting.models import Synthesis
 from reporting.synthesis.build import synthesis_build, synthesis_edit, synthesis_finalise
-from reporting.tests.conftest import fill
 
 pytestmark = pytest.mark.django_db
-
-
-def at(day, hour=10):
-    return time_machine.travel(datetime.datetime(2025, 11, day, hour, tzinfo=datetime.timezone(datetime.timedelta(hours=7))), tick=False)
 
 
 @pytest.fixture
@@ -27,7 +23,7 @@ def season(period, staff, other_staff, dfa_officer, agency_of):
     """2025: SCT on time and accepted, STC late (3 days) and waiting, SKHDT returned, VCCI voluntary, the rest missing."""
     from agencies.tests.factories import staff_of
 
-    with at(3):
+    with at(2025, 11, 3):
         sct = fill(services.report_open(period=period, agency=staff.agency))
         services.report_submit(report=sct, user=staff)
         services.report_accept(report=sct, user=dfa_officer)
@@ -40,14 +36,14 @@ def season(period, staff, other_staff, dfa_officer, agency_of):
         services.report_submit(report=vcci, user=vcci_user)
         difficulty_services.difficulty_raise(agency=staff.agency, task=sct.sections.get(task__code="4.3").task, kind="difficulty",
                                   title="Thiếu kinh phí xúc tiến", text="…", user=staff)
-    with at(8):
+    with at(2025, 11, 8):
         stc = fill(services.report_open(period=period, agency=other_staff.agency))
         services.report_submit(report=stc, user=other_staff)
     return period
 
 
 def test_counts(season):
-    with at(10):
+    with at(2025, 11, 10):
         synthesis = synthesis_build(period=season)
     c = synthesis.content["completeness"]
     expected = Agency.objects.filter(kind__in=["department", "district"]).count()
@@ -67,7 +63,7 @@ def test_counts(season):
 
 
 def test_rebuild_is_deterministic_and_ignores_drafts(season, staff):
-    with at(10):
+    with at(2025, 11, 10):
         first = synthesis_build(period=season).content
         # a draft being typed does not leak in: only submitted versions count
         draft = Agency.objects.get(code="SKHDT").reports.get(period=season)
@@ -78,7 +74,7 @@ def test_rebuild_is_deterministic_and_ignores_drafts(season, staff):
 
 
 def test_edit_and_finalise_locks_and_closes(season, dfa_officer):
-    with at(10):
+    with at(2025, 11, 10):
         synthesis = synthesis_build(period=season)
     synthesis = synthesis_edit(synthesis=synthesis, user=dfa_officer, lock_version=synthesis.lock_version,
                                introduction="Mở đầu", assessment="Đánh giá", proposals="Kiến nghị", doc_number="123")
@@ -95,7 +91,7 @@ def test_edit_and_finalise_locks_and_closes(season, dfa_officer):
 def test_export_command(season, tmp_path):
     with pytest.raises(CommandError, match="build_synthesis"):
         call_command("export_synthesis", "--year", "2025", "--format", "docx", "-o", str(tmp_path / "x.docx"))
-    with at(10):
+    with at(2025, 11, 10):
         call_command("build_synthesis", "--year", "2025", stdout=StringIO())
     call_command("export_synthesis", "--year", "2025", "--format", "docx", "-o", str(tmp_path / "s.docx"), stdout=StringIO())
     call_command("export_synthesis", "--year", "2025", "--format", "xlsx", "-o", str(tmp_path / "s.xlsx"), stdout=StringIO())

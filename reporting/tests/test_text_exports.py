@@ -1,7 +1,6 @@
 """Issue 11: text stored before the sanitiser existed cannot break a document, and a spreadsheet cell of text is never
 a formula. The bad text goes into the database by raw SQL, as old rows hold it: the ORM would clean it on the way in."""
 import csv
-import datetime
 import io
 import json
 import re
@@ -9,29 +8,24 @@ import zipfile
 
 import openpyxl
 import pytest
-import time_machine
 from django.core import mail
 from django.db import connection
 from django.urls import reverse
 from docx import Document
 from icalendar import Calendar
 
+from plan119.testing import at, fill
 from reporting.cycle import services
 from reporting.delivery.notifications import report_event_send
 from reporting.difficulties import services as difficulty_services
 from reporting.models import Synthesis
 from reporting.synthesis.build import synthesis_build, synthesis_finalise
-from reporting.tests.conftest import fill
 
 pytestmark = pytest.mark.django_db
 
 BAD = "Đã tổ chức\x01 hội nghị\x0b xúc tiến\x1b[31m\x08\x7f\x9b\ufffe"
 CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 FORMULA = '=HYPERLINK("http://evil.example","x")'
-
-
-def at(day, hour=10):
-    return time_machine.travel(datetime.datetime(2025, 11, day, hour, tzinfo=datetime.timezone(datetime.timedelta(hours=7))), tick=False)
 
 
 def raw_update(table: str, pk: int, **values) -> None:
@@ -44,7 +38,7 @@ def raw_update(table: str, pk: int, **values) -> None:
 @pytest.fixture
 def season(period, staff, dfa_officer):
     """2025: SCT submitted results with control characters and a formula in them; a difficulty titled likewise."""
-    with at(3):
+    with at(2025, 11, 3):
         report = fill(services.report_open(period=period, agency=staff.agency))
         for i, section in enumerate(report.sections.order_by("pk")):
             raw_update("reporting_reportsection", section.pk, results=(FORMULA if i == 0 else BAD), difficulties=BAD)
@@ -72,7 +66,7 @@ def docx_text(content: bytes) -> str:
 
 def test_synthesis_with_control_characters_downloads_before_and_after_finalising(client, season, dfa_officer, leader):
     client.force_login(dfa_officer)
-    with at(10):
+    with at(2025, 11, 10):
         client.post(reverse("synthesis_build", args=[2025]))
     synthesis = Synthesis.objects.get(period=season)
     assert synthesis.content["difficulties"][0]["text"] == BAD  # the snapshot carries the old text
@@ -89,7 +83,7 @@ def test_synthesis_with_control_characters_downloads_before_and_after_finalising
 
 
 def test_a_finalised_synthesis_whose_stored_content_holds_bad_text_still_downloads(client, season, dfa_officer, leader):
-    with at(10):
+    with at(2025, 11, 10):
         synthesis = synthesis_build(period=season)
     content = json.loads(json.dumps(synthesis.content))
     # a lone surrogate only where the database could have stored one (PostgreSQL's json refuses it)
@@ -107,7 +101,7 @@ def test_a_finalised_synthesis_whose_stored_content_holds_bad_text_still_downloa
 
 
 def test_synthesis_difficulties_sheet_has_no_formula(client, season, dfa_officer):
-    with at(10):
+    with at(2025, 11, 10):
         synthesis_build(period=season)
     client.force_login(dfa_officer)
     formulas, cells = xlsx_cells(client.get(reverse("synthesis_download", args=[2025, "xlsx"])).content)
@@ -186,7 +180,7 @@ def test_the_migration_cleans_stored_text_and_leaves_clean_text_alone(season, st
     from agencies.models import Agency
     from reporting.models import ReportSection, ReportVersion
 
-    with at(10):
+    with at(2025, 11, 10):
         synthesis = synthesis_build(period=season)
     raw_update("agencies_agency", staff.agency.pk, name="Sở Công\x01 Thương\x1b")
     raw_update("agencies_user", staff.pk, first_name="An\x02")

@@ -1,3 +1,4 @@
+"""Plan-fidelity tests: the commands load the real Plan 119 (load_plan) and keep it whole."""
 import json
 from io import StringIO
 

@@ -1,4 +1,4 @@
-"""The bundled Plan 119 against the plan's own text (fixtures/source/119-KH-UBND-2023.txt), item by item."""
+"""Plan-fidelity tests: the bundled Plan 119 against its own text (fixtures/source/119-KH-UBND-2023.txt), item by item."""
 import re
 import unicodedata
 from pathlib import Path
