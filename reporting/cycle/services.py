@@ -137,6 +137,75 @@ def periods_recompute_all() -> None:
         periods_ensure(plan=plan)
 
 
+@transaction.atomic
+def day_off_save(*, day_off: DayOff) -> DayOff:
+    """Add or change an extra day off (a swapped working day, a bridge holiday).
+
+    A deadline that moves to the next working day may land on it, so every open period of every plan is recomputed.
+    """
+    day_off.full_clean()
+    day_off.save()
+    periods_recompute_all()
+    return day_off
+
+
+@transaction.atomic
+def days_off_delete(*, days_off) -> None:
+    """Remove extra days off (one or many) and recompute every open period once: a deadline may move back."""
+    for day_off in list(days_off):
+        day_off.delete()  # one by one, so that history records each
+    periods_recompute_all()
+
+
+@transaction.atomic
+def deadline_rule_save(*, rule: DeadlineRule) -> DeadlineRule:
+    """Add or change a yearly deadline of a plan (IV.1, IV.2): the periods not yet closed take the new dates."""
+    rule.full_clean()
+    rule.save()
+    periods_ensure(plan=rule.plan)
+    return rule
+
+
+@transaction.atomic
+def period_dates_override(
+    *,
+    period: ReportingPeriod,
+    opens_on: datetime.date | None,
+    agency_due: datetime.date | None,
+    synthesis_due: datetime.date | None,
+) -> ReportingPeriod:
+    """Move one year's dates away from the plan's rules (None: back to the rule's date). A closed period keeps its dates."""
+    period.opens_on_override = opens_on
+    period.agency_due_override = agency_due
+    period.synthesis_due_override = synthesis_due
+    period.save(update_fields=["opens_on_override", "agency_due_override", "synthesis_due_override"])
+    periods_ensure(plan=period.plan)
+    period.refresh_from_db()
+    return period
+
+
+@transaction.atomic
+def period_update(
+    *,
+    period: ReportingPeriod,
+    user,
+    status: str,
+    opens_on: datetime.date | None,
+    agency_due: datetime.date | None,
+    synthesis_due: datetime.date | None,
+) -> ReportingPeriod:
+    """An edit of one period as a whole (the admin's form): its state through period_close / period_reopen, then its
+    date overrides, so that closing by either road stamps who closed it and ends every agency's reopening."""
+    stored = ReportingPeriod.objects.select_for_update().select_related("plan").get(pk=period.pk)
+    if status == PeriodStatus.CLOSED:
+        period_close(period=stored, user=user)
+    elif stored.is_closed:
+        period_reopen(period=stored, user=user)
+    period_dates_override(period=stored, opens_on=opens_on, agency_due=agency_due, synthesis_due=synthesis_due)
+    period.refresh_from_db()
+    return stored
+
+
 def period_current(*, plan: Plan, today: datetime.date) -> ReportingPeriod | None:
     """The period agencies are working on: this year's, or the latest one of the plan."""
     periods = plan.periods.all()
