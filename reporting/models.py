@@ -175,7 +175,7 @@ class Report(models.Model):
     def is_locked(self) -> bool:
         return self.status == ReportStatus.ACCEPTED
 
-    def is_editable(self, today: datetime.date | None = None) -> bool:
+    def is_editable(self) -> bool:
         """Agency staff may edit a draft or a returned report while the period is open (or reopened for them)."""
         if self.status not in (ReportStatus.DRAFT, ReportStatus.RETURNED):
             return False
@@ -529,7 +529,7 @@ class Synthesis(models.Model):
     def is_final(self) -> bool:
         return self.finalised_at is not None
 
-    # A build takes seconds (bench: 2 s at 2,000 agencies); one that has not moved for this long has died.
+    # A build takes seconds even for the largest province (bench/LOAD.md); one that has not moved for this long has died.
     STALE_BUILD = datetime.timedelta(minutes=10)
 
     def build_state(self) -> str:
