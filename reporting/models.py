@@ -175,6 +175,17 @@ class Report(models.Model):
     def is_locked(self) -> bool:
         return self.status == ReportStatus.ACCEPTED
 
+    def may_be_reviewed(self) -> bool:
+        """The DFA accepts or returns a report while it waits for review, that is once submitted and not yet decided."""
+        return self.status == ReportStatus.SUBMITTED
+
+    def may_be_reopened(self) -> bool:
+        """The DFA reopens one agency's report when the agency can no longer change it itself: the period is closed, or
+        the DFA accepted the report. A report waiting for review is accepted or returned instead."""
+        if self.status == ReportStatus.SUBMITTED:
+            return False
+        return self.period.is_closed or self.status == ReportStatus.ACCEPTED
+
     def is_editable(self) -> bool:
         """Agency staff may edit a draft or a returned report while the period is open (or reopened for them)."""
         if self.status not in (ReportStatus.DRAFT, ReportStatus.RETURNED):

@@ -413,7 +413,7 @@ def report_submit(*, report: Report, user) -> Report:
 def report_return(*, report: Report, user, comment: str, section_comments: dict[int, str] | None = None) -> Report:
     """The DFA returns a submitted report with a comment (and optionally per section); the agency can edit it again."""
     report = Report.objects.select_for_update().get(pk=report.pk)
-    if report.status != ReportStatus.SUBMITTED:
+    if not report.may_be_reviewed():
         raise ReportingError(_("Only a submitted report can be returned."))
     if not comment.strip():
         raise ReportingError(_("Say what needs to change: a comment is required to return a report."))
@@ -436,7 +436,7 @@ def report_return(*, report: Report, user, comment: str, section_comments: dict[
 def report_accept(*, report: Report, user, comment: str = "") -> Report:
     """The DFA accepts a submitted report; it is locked from then on."""
     report = Report.objects.select_for_update().get(pk=report.pk)
-    if report.status != ReportStatus.SUBMITTED:
+    if not report.may_be_reviewed():
         raise ReportingError(_("Only a submitted report can be accepted."))
     now = timezone.now()
     report.status = ReportStatus.ACCEPTED
@@ -452,8 +452,12 @@ def report_accept(*, report: Report, user, comment: str = "") -> Report:
 
 @transaction.atomic
 def report_reopen(*, report: Report, user, reason: str) -> Report:
-    """The DFA reopens one agency's report: in a closed period, or after acceptance. Logged with its reason."""
+    """The DFA reopens one agency's report: in a closed period, or after acceptance (`Report.may_be_reopened`).
+    Logged with its reason."""
     report = Report.objects.select_for_update().select_related("period").get(pk=report.pk)
+    if not report.may_be_reopened():
+        raise ReportingError(_("This report cannot be reopened. Only an accepted report, or a report of a closed period, "
+                               "is reopened; a report waiting for review is accepted or returned instead."))
     if not reason.strip():
         raise ReportingError(_("Give a reason for reopening the report."))
     if report.status in (ReportStatus.SUBMITTED, ReportStatus.ACCEPTED):

@@ -5,6 +5,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from agencies.models import Agency
 from reporting.cycle import services
@@ -311,6 +312,28 @@ def test_closed_period_refuses_submission_and_keeps_the_draft(report, staff, dfa
     report.refresh_from_db()
     assert report.status == ReportStatus.SUBMITTED and not report.reopened
     assert report.events.filter(kind=EventKind.REOPENED, comment="Đơn vị xin gia hạn", actor=dfa_officer).exists()
+
+
+@pytest.mark.parametrize("status,closed,allowed", [
+    (ReportStatus.DRAFT, False, False), (ReportStatus.RETURNED, False, False), (ReportStatus.SUBMITTED, False, False),
+    (ReportStatus.ACCEPTED, False, True), (ReportStatus.DRAFT, True, True), (ReportStatus.RETURNED, True, True),
+    (ReportStatus.SUBMITTED, True, False), (ReportStatus.ACCEPTED, True, True),
+])
+def test_the_reopen_rule(report, dfa_officer, status, closed, allowed):
+    """Report.may_be_reopened is the rule; report_reopen refuses what it refuses, and changes nothing then."""
+    report.status = status
+    report.save()
+    if closed:
+        services.period_close(period=report.period, user=dfa_officer)
+        report.refresh_from_db()
+    assert report.may_be_reopened() is allowed
+    if allowed:
+        assert services.report_reopen(report=report, user=dfa_officer, reason="Đơn vị xin bổ sung").status != ReportStatus.SUBMITTED
+        return
+    with translation.override("en"), pytest.raises(services.ReportingError, match="cannot be reopened"):
+        services.report_reopen(report=report, user=dfa_officer, reason="Đơn vị xin bổ sung")
+    report.refresh_from_db()
+    assert report.status == status and not report.reopened and not report.events.filter(kind=EventKind.REOPENED).exists()
 
 
 def test_close_and_reopen_period(period, dfa_officer):
