@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from reporting.cycle.services import day_off_save, days_off_delete, deadline_rule_save, period_update
+from reporting.cycle.services import day_off_save, days_off_delete, deadline_rule_save, period_update, report_save_edited
 from reporting.models import (
     Attachment,
     DayOff,
@@ -97,9 +97,7 @@ class ReportAdmin(admin.ModelAdmin):
         return obj.days_late
 
     def save_model(self, request, obj, form, change):
-        # an edit here (sections included) makes the agency's open form stale and moves the dashboards' stamp
-        obj.lock_version += 1
-        super().save_model(request, obj, form, change)
+        report_save_edited(report=obj)  # sections edited inline are saved after it, in the same request
 
 
 @admin.register(Attachment)

@@ -278,6 +278,14 @@ def report_sync_sections(*, report: Report) -> None:
         report.expected = expected
 
 
+def report_save_edited(*, report: Report) -> Report:
+    """Save a report someone changed outside the agency's form (an admin, the shell): the agency's open form becomes
+    stale (optimistic locking refuses it) and the dashboards' cached counts, keyed on lock_version, move on."""
+    report.lock_version += 1
+    report.save()
+    return report
+
+
 def report_open(*, period: ReportingPeriod, agency: Agency) -> Report:
     """The agency's report for the period, created with its sections when first needed."""
     report, _created = Report.objects.get_or_create(period=period, agency=agency)

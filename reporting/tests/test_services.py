@@ -314,6 +314,16 @@ def test_closed_period_refuses_submission_and_keeps_the_draft(report, staff, dfa
     assert report.events.filter(kind=EventKind.REOPENED, comment="Đơn vị xin gia hạn", actor=dfa_officer).exists()
 
 
+def test_a_report_edited_outside_the_form_makes_the_open_form_stale(report, staff):
+    opened_with = report.lock_version
+    report.summary = "Sửa bởi quản trị"
+    services.report_save_edited(report=report)
+    with pytest.raises(services.StaleReport):
+        services.report_save_draft(report=report, user=staff, lock_version=opened_with, summary="Bản của đơn vị", sections={})
+    report.refresh_from_db()
+    assert report.summary == "Sửa bởi quản trị"
+
+
 @pytest.mark.parametrize("status,closed,allowed", [
     (ReportStatus.DRAFT, False, False), (ReportStatus.RETURNED, False, False), (ReportStatus.SUBMITTED, False, False),
     (ReportStatus.ACCEPTED, False, True), (ReportStatus.DRAFT, True, True), (ReportStatus.RETURNED, True, True),
