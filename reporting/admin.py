@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from reporting.cycle.services import periods_ensure, periods_recompute_all
+from reporting.cycle.services import day_off_save, days_off_delete, deadline_rule_save, period_update, report_save_edited
 from reporting.models import (
     Attachment,
     DayOff,
@@ -17,7 +17,6 @@ from reporting.models import (
     ReportingPeriod,
     ReportSection,
 )
-from tasks.admin import DeadlineRuleAdmin as BaseDeadlineRuleAdmin
 from tasks.models import DeadlineRule
 
 
@@ -37,8 +36,8 @@ class ReportingPeriodAdmin(SimpleHistoryAdmin):
         return ("plan", "year") + self.readonly_fields
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        periods_ensure(plan=obj.plan)
+        period_update(period=obj, user=request.user, status=obj.status, opens_on=obj.opens_on_override,
+                      agency_due=obj.agency_due_override, synthesis_due=obj.synthesis_due_override)
 
 
 @admin.register(DayOff)
@@ -46,28 +45,26 @@ class DayOffAdmin(SimpleHistoryAdmin):
     list_display = ("date", "name")
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        periods_recompute_all()
+        day_off_save(day_off=obj)
 
     def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        periods_recompute_all()
+        days_off_delete(days_off=[obj])
 
     def delete_queryset(self, request, queryset):
-        super().delete_queryset(request, queryset)
-        periods_recompute_all()
+        days_off_delete(days_off=queryset)
 
 
-admin.site.unregister(DeadlineRule)
-
-
+# Registered here rather than in tasks/admin.py: saving a rule recomputes the reporting periods' dates
+# (reporting.cycle.services.deadline_rule_save), and tasks may not import reporting (agencies → tasks → reporting).
 @admin.register(DeadlineRule)
-class DeadlineRuleAdmin(BaseDeadlineRuleAdmin):
+class DeadlineRuleAdmin(SimpleHistoryAdmin):
     """Changing a rule recomputes the due dates of every period not yet closed."""
 
+    list_display = ("plan", "kind", "day", "month", "move_to_working_day")
+    list_filter = ("plan", "kind")
+
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        periods_ensure(plan=obj.plan)
+        deadline_rule_save(rule=obj)
 
 
 class ReportSectionInline(admin.StackedInline):
@@ -100,9 +97,7 @@ class ReportAdmin(admin.ModelAdmin):
         return obj.days_late
 
     def save_model(self, request, obj, form, change):
-        # an edit here (sections included) makes the agency's open form stale and moves the dashboards' stamp
-        obj.lock_version += 1
-        super().save_model(request, obj, form, change)
+        report_save_edited(report=obj)  # sections edited inline are saved after it, in the same request
 
 
 @admin.register(Attachment)

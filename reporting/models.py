@@ -175,7 +175,18 @@ class Report(models.Model):
     def is_locked(self) -> bool:
         return self.status == ReportStatus.ACCEPTED
 
-    def is_editable(self, today: datetime.date | None = None) -> bool:
+    def may_be_reviewed(self) -> bool:
+        """The DFA accepts or returns a report while it waits for review, that is once submitted and not yet decided."""
+        return self.status == ReportStatus.SUBMITTED
+
+    def may_be_reopened(self) -> bool:
+        """The DFA reopens one agency's report when the agency can no longer change it itself: the period is closed, or
+        the DFA accepted the report. A report waiting for review is accepted or returned instead."""
+        if self.status == ReportStatus.SUBMITTED:
+            return False
+        return self.period.is_closed or self.status == ReportStatus.ACCEPTED
+
+    def is_editable(self) -> bool:
         """Agency staff may edit a draft or a returned report while the period is open (or reopened for them)."""
         if self.status not in (ReportStatus.DRAFT, ReportStatus.RETURNED):
             return False
@@ -535,7 +546,7 @@ class Synthesis(models.Model):
     def is_final(self) -> bool:
         return self.finalised_at is not None
 
-    # A build takes seconds (bench: 2 s at 2,000 agencies); one that has not moved for this long has died.
+    # A build takes seconds even for the largest province (bench/LOAD.md); one that has not moved for this long has died.
     STALE_BUILD = datetime.timedelta(minutes=10)
 
     def build_state(self) -> str:

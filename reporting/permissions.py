@@ -1,4 +1,10 @@
-"""One question per check (pretix style): who may see or change a report, an attachment, a difficulty."""
+"""One question per check (pretix style): who may see or change a report, an attachment, a difficulty, a synthesis.
+
+Views ask these and nothing else: a decorator for "may this user open this page at all", a `<thing>_for(user, …)`
+helper that fetches an object *for this user* (404 to outsiders, 403 to those who may see but not do), and
+`may_<verb>` predicates for the buttons a template shows. What the object itself allows (a report that can be
+reopened, a submitted report waiting for review) is the model's rule, asked here, never repeated.
+"""
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
@@ -6,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from reporting.models import Attachment, Difficulty, Report
+from reporting.models import Attachment, Difficulty, Report, ReportingPeriod, Synthesis
 
 
 def reports_visible_to(user):
@@ -25,6 +31,16 @@ def report_for(user, pk: int) -> Report:
 
 def may_edit(user, report: Report) -> bool:
     return user.is_agency_staff and user.agency_id == report.agency_id
+
+
+def may_review(user, report: Report) -> bool:
+    """The DFA accepts or returns a report that waits for review."""
+    return user.is_dfa_officer and report.may_be_reviewed()
+
+
+def may_reopen(user, report: Report) -> bool:
+    """The DFA reopens a report its agency can no longer change (Report.may_be_reopened)."""
+    return user.is_dfa_officer and report.may_be_reopened()
 
 
 def report_to_edit(user, pk: int) -> Report:
@@ -53,6 +69,40 @@ def difficulty_for(user, pk: int) -> Difficulty:
     return get_object_or_404(difficulties_visible_to(user).select_related("agency", "task"), pk=pk)
 
 
+def may_respond(user) -> bool:
+    """The DFA answers difficulties and sets their status (received, guided, escalated, resolved)."""
+    return user.is_dfa_officer
+
+
+def difficulty_to_respond(user, pk: int) -> Difficulty:
+    """The difficulty if this user may answer it: 404 to those who may not see it, 403 to those who may only read it."""
+    difficulty = difficulty_for(user, pk)
+    if not may_respond(user):
+        raise PermissionDenied
+    return difficulty
+
+
+def may_read_synthesis(user, synthesis: Synthesis | None) -> bool:
+    """The DFA always (it drafts it); leadership once it is final."""
+    return user.is_dfa_officer or (user.can_read_everything and synthesis is not None and synthesis.is_final)
+
+
+def synthesis_for(user, period: ReportingPeriod) -> Synthesis | None:
+    """The period's synthesis (None while none was built) if this user may read it, else 403."""
+    synthesis = Synthesis.objects.filter(period=period).select_related("finalised_by").first()
+    if not may_read_synthesis(user, synthesis):
+        raise PermissionDenied
+    return synthesis
+
+
+def synthesis_to_edit(user, period: ReportingPeriod) -> Synthesis:
+    """The period's synthesis if this user may edit its narrative (the DFA, once it exists), else 403."""
+    synthesis = synthesis_for(user, period)
+    if synthesis is None or not user.is_dfa_officer:
+        raise PermissionDenied
+    return synthesis
+
+
 def dfa_required(view):
     """DFA officers (and admins) only; everyone else signed in gets 403, anonymous users the login page."""
 
@@ -67,6 +117,8 @@ def dfa_required(view):
 
 
 def staff_required(view):
+    """Staff of an agency only (they raise difficulties and write reports)."""
+
     @login_required
     @wraps(view)
     def wrapped(request, *args, **kwargs):
@@ -84,6 +136,19 @@ def readers_only(view):
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         if not request.user.can_read_everything:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def readers_or_staff_only(view):
+    """Everyone who reads every agency's data, and agency staff (who see their own agency's)."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not (request.user.can_read_everything or request.user.is_agency_staff):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 

@@ -1,4 +1,6 @@
-"""Admin for plans, tasks, assignments, deadline rules, and agencies (registered here because a merge moves assignments)."""
+"""Admin for plans, tasks, assignments, and agencies (registered here because a merge moves assignments).
+
+Deadline rules are registered in reporting/admin.py: saving one recomputes the reporting periods."""
 from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
@@ -10,8 +12,8 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from agencies.models import Agency
 
-from .models import Assignment, AssignmentSource, DeadlineRule, Plan, PlanSection, Task, TaskGroup
-from .services import agency_merge, assignments_sync_for_agency, assignments_sync_for_task
+from .models import Assignment, AssignmentSource, Plan, PlanSection, Task, TaskGroup
+from .services import agency_merge, agency_save, assignments_sync_for_task
 
 
 class AssignmentInline(admin.TabularInline):
@@ -61,8 +63,7 @@ class AgencyAdmin(_NewAssignmentsAreAdmins, SimpleHistoryAdmin):
     actions = ["merge_agencies"]
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        added = assignments_sync_for_agency(agency=obj)
+        added = agency_save(agency=obj)
         if added:
             self.message_user(
                 request,
@@ -150,8 +151,3 @@ class AssignmentAdmin(SimpleHistoryAdmin):
             obj.source = AssignmentSource.ADMIN
         super().save_model(request, obj, form, change)
 
-
-@admin.register(DeadlineRule)
-class DeadlineRuleAdmin(SimpleHistoryAdmin):
-    list_display = ("plan", "kind", "day", "month", "move_to_working_day")
-    list_filter = ("plan", "kind")

@@ -183,12 +183,6 @@ class AssignmentSource(models.TextChoices):
     ADMIN = "admin", _("Added by an admin")
 
 
-class AssignmentQuerySet(models.QuerySet):
-    def current(self):
-        """Assignments of agencies still in service (merged agencies' work has moved to their successors)."""
-        return self.filter(agency__active=True)
-
-
 class Assignment(models.Model):
     """Who carries a task: one agency, as lead (chủ trì) or co-operating (phối hợp).
 
@@ -208,7 +202,6 @@ class Assignment(models.Model):
     basis = models.CharField(_("basis in the plan"), max_length=20, blank=True, help_text=_("e.g. II.3.5 or IV.4"))
 
     history = HistoricalRecords()
-    objects = AssignmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("assignment")

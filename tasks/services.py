@@ -88,7 +88,7 @@ def plan_load(*, data: dict) -> LoadReport:
     for row in data["agencies"]:
         agency = Agency.objects.filter(code=row["code"]).first()
         if agency is None:
-            agency = Agency.objects.create(code=row["code"], name=row["name"], name_en=row["name_en"], kind=row["kind"])
+            agency, _added = agency_create(code=row["code"], name=row["name"], name_en=row["name_en"], kind=row["kind"])
             report.created["agencies"] += 1
         agencies[row["code"]] = agency
 
@@ -244,6 +244,30 @@ def assignments_sync_for_agency(*, agency: Agency) -> int:
     for assignment in agency.assignments.filter(source=AssignmentSource.ALL_AGENCIES).exclude(pk__in=protected):
         assignment.delete()
     return 0
+
+
+@transaction.atomic
+def agency_save(*, agency: Agency) -> int:
+    """Save a new or changed agency and keep its share of the tasks given to all departments and districts.
+
+    The one road by which an agency is added or edited: the admin, `add_agency`, plan_load and the shell all
+    come here, so that a department or district never exists without the group items (II.1.1, 2.2, …) it
+    carries. Returns how many of them were assigned to it now.
+    """
+    agency.full_clean(exclude=["search_text", "sort_key"])  # derived from the names by save()
+    agency.save()
+    return assignments_sync_for_agency(agency=agency)
+
+
+def agency_create(
+    *, code: str, name: str, kind: str, name_en: str = "", contact_emails: str = "", head_email: str = ""
+) -> tuple[Agency, int]:
+    """Add an agency (a new department, a district-level People's Committee, an organisation the plan requests).
+
+    Returns the agency and how many tasks given to all departments and districts it received.
+    """
+    agency = Agency(code=code, name=name, name_en=name_en, kind=kind, contact_emails=contact_emails, head_email=head_email)
+    return agency, agency_save(agency=agency)
 
 
 def assignments_sync_for_task(*, task: Task) -> int:

@@ -69,3 +69,14 @@ def test_rename_keeps_identity_and_history():
     agency.save()
     assert Agency.objects.get(code="SKHDT").pk == agency.pk
     assert [h.name for h in agency.history.all()] == ["Sở Tài chính (sau sáp nhập)", "Sở Kế hoạch và Đầu tư"]
+
+
+def test_search_is_accent_and_case_insensitive_and_needs_every_word():
+    dfa = AgencyFactory(code="SNGV-T", name="Sở Ngoại vụ", name_en="Department of Foreign Affairs")
+    home = AgencyFactory(code="SNV-T", name="Sở Nội vụ", name_en="Department of Home Affairs")
+    ours = Agency.objects.filter(pk__in=[dfa.pk, home.pk])
+    assert list(ours.search("ngoai VU")) == [dfa]
+    assert list(ours.search("SỞ NGOẠI vụ foreign")) == [dfa]
+    assert list(ours.search("noi vu home")) == [home]
+    assert not ours.search("ngoai noi").exists()
+    assert ours.search("").count() == 2

@@ -49,6 +49,18 @@ def test_no_inline_script_in_any_template():
     assert offenders == []
 
 
+def test_every_vendored_script_and_stylesheet_is_loaded_somewhere():
+    """Nothing is vendored that no page loads (a browser test may load its own tools, e.g. axe-core)."""
+    vendor = settings.BASE_DIR / "static" / "vendor"
+    users = [p.read_text(encoding="utf-8") for p in (settings.BASE_DIR / "templates").rglob("*.html")]
+    users += [p.read_text(encoding="utf-8") for p in (settings.BASE_DIR / "plan119" / "tests").glob("test_*.py")]
+    unused = [str(path.relative_to(vendor)) for path in vendor.rglob("*") if path.suffix in (".js", ".css")
+              and not any(f"vendor/{path.relative_to(vendor).as_posix()}" in text for text in users)]
+    assert unused == []
+    listed = (vendor / "VERSIONS.txt").read_text(encoding="utf-8")
+    assert "htmx" not in listed
+
+
 def test_login_throttling_with_a_clear_message(db, plan119):
     from agencies.tests.factories import UserFactory
 

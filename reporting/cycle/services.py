@@ -137,6 +137,75 @@ def periods_recompute_all() -> None:
         periods_ensure(plan=plan)
 
 
+@transaction.atomic
+def day_off_save(*, day_off: DayOff) -> DayOff:
+    """Add or change an extra day off (a swapped working day, a bridge holiday).
+
+    A deadline that moves to the next working day may land on it, so every open period of every plan is recomputed.
+    """
+    day_off.full_clean()
+    day_off.save()
+    periods_recompute_all()
+    return day_off
+
+
+@transaction.atomic
+def days_off_delete(*, days_off) -> None:
+    """Remove extra days off (one or many) and recompute every open period once: a deadline may move back."""
+    for day_off in list(days_off):
+        day_off.delete()  # one by one, so that history records each
+    periods_recompute_all()
+
+
+@transaction.atomic
+def deadline_rule_save(*, rule: DeadlineRule) -> DeadlineRule:
+    """Add or change a yearly deadline of a plan (IV.1, IV.2): the periods not yet closed take the new dates."""
+    rule.full_clean()
+    rule.save()
+    periods_ensure(plan=rule.plan)
+    return rule
+
+
+@transaction.atomic
+def period_dates_override(
+    *,
+    period: ReportingPeriod,
+    opens_on: datetime.date | None,
+    agency_due: datetime.date | None,
+    synthesis_due: datetime.date | None,
+) -> ReportingPeriod:
+    """Move one year's dates away from the plan's rules (None: back to the rule's date). A closed period keeps its dates."""
+    period.opens_on_override = opens_on
+    period.agency_due_override = agency_due
+    period.synthesis_due_override = synthesis_due
+    period.save(update_fields=["opens_on_override", "agency_due_override", "synthesis_due_override"])
+    periods_ensure(plan=period.plan)
+    period.refresh_from_db()
+    return period
+
+
+@transaction.atomic
+def period_update(
+    *,
+    period: ReportingPeriod,
+    user,
+    status: str,
+    opens_on: datetime.date | None,
+    agency_due: datetime.date | None,
+    synthesis_due: datetime.date | None,
+) -> ReportingPeriod:
+    """An edit of one period as a whole (the admin's form): its state through period_close / period_reopen, then its
+    date overrides, so that closing by either road stamps who closed it and ends every agency's reopening."""
+    stored = ReportingPeriod.objects.select_for_update().select_related("plan").get(pk=period.pk)
+    if status == PeriodStatus.CLOSED:
+        period_close(period=stored, user=user)
+    elif stored.is_closed:
+        period_reopen(period=stored, user=user)
+    period_dates_override(period=stored, opens_on=opens_on, agency_due=agency_due, synthesis_due=synthesis_due)
+    period.refresh_from_db()
+    return stored
+
+
 def period_current(*, plan: Plan, today: datetime.date) -> ReportingPeriod | None:
     """The period agencies are working on: this year's, or the latest one of the plan."""
     periods = plan.periods.all()
@@ -207,6 +276,14 @@ def report_sync_sections(*, report: Report) -> None:
     if report.expected != expected:
         Report.objects.filter(pk=report.pk).update(expected=expected)
         report.expected = expected
+
+
+def report_save_edited(*, report: Report) -> Report:
+    """Save a report someone changed outside the agency's form (an admin, the shell): the agency's open form becomes
+    stale (optimistic locking refuses it) and the dashboards' cached counts, keyed on lock_version, move on."""
+    report.lock_version += 1
+    report.save()
+    return report
 
 
 def report_open(*, period: ReportingPeriod, agency: Agency) -> Report:
@@ -344,7 +421,7 @@ def report_submit(*, report: Report, user) -> Report:
 def report_return(*, report: Report, user, comment: str, section_comments: dict[int, str] | None = None) -> Report:
     """The DFA returns a submitted report with a comment (and optionally per section); the agency can edit it again."""
     report = Report.objects.select_for_update().get(pk=report.pk)
-    if report.status != ReportStatus.SUBMITTED:
+    if not report.may_be_reviewed():
         raise ReportingError(_("Only a submitted report can be returned."))
     if not comment.strip():
         raise ReportingError(_("Say what needs to change: a comment is required to return a report."))
@@ -367,7 +444,7 @@ def report_return(*, report: Report, user, comment: str, section_comments: dict[
 def report_accept(*, report: Report, user, comment: str = "") -> Report:
     """The DFA accepts a submitted report; it is locked from then on."""
     report = Report.objects.select_for_update().get(pk=report.pk)
-    if report.status != ReportStatus.SUBMITTED:
+    if not report.may_be_reviewed():
         raise ReportingError(_("Only a submitted report can be accepted."))
     now = timezone.now()
     report.status = ReportStatus.ACCEPTED
@@ -383,8 +460,12 @@ def report_accept(*, report: Report, user, comment: str = "") -> Report:
 
 @transaction.atomic
 def report_reopen(*, report: Report, user, reason: str) -> Report:
-    """The DFA reopens one agency's report: in a closed period, or after acceptance. Logged with its reason."""
+    """The DFA reopens one agency's report: in a closed period, or after acceptance (`Report.may_be_reopened`).
+    Logged with its reason."""
     report = Report.objects.select_for_update().select_related("period").get(pk=report.pk)
+    if not report.may_be_reopened():
+        raise ReportingError(_("This report cannot be reopened. Only an accepted report, or a report of a closed period, "
+                               "is reopened; a report waiting for review is accepted or returned instead."))
     if not reason.strip():
         raise ReportingError(_("Give a reason for reopening the report."))
     if report.status in (ReportStatus.SUBMITTED, ReportStatus.ACCEPTED):

@@ -4,7 +4,6 @@ import mimetypes
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -32,8 +31,18 @@ from reporting.cycle.selectors import (
     review_queue,
 )
 from reporting.dashboards import metrics
-from reporting.models import ReportingPeriod, ReportStatus, ReportVersion
-from reporting.permissions import attachment_for, dfa_required, difficulties_visible_to, may_edit, report_for, report_to_edit
+from reporting.models import ReportingPeriod, ReportVersion
+from reporting.permissions import (
+    attachment_for,
+    dfa_required,
+    difficulties_visible_to,
+    may_edit,
+    may_reopen,
+    may_review,
+    readers_only,
+    report_for,
+    report_to_edit,
+)
 from tasks.selectors import plan_current
 
 log = logging.getLogger(__name__)
@@ -234,9 +243,8 @@ def report_detail(request, pk):
             "attachments": report_attachments(report=report),
             "events": report_timeline(report=report),
             "can_edit": may_edit(user, report) and report.is_editable(),
-            "can_review": user.is_dfa_officer and report.status == ReportStatus.SUBMITTED,
-            "can_reopen": user.is_dfa_officer and (report.status != ReportStatus.SUBMITTED)
-            and (report.period.is_closed or report.status == ReportStatus.ACCEPTED),
+            "can_review": may_review(user, report),
+            "can_reopen": may_reopen(user, report),
             "review_form": ReviewForm(),
             "reopen_form": ReopenForm(),
             "versions": report.versions.order_by("number").values_list("number", flat=True),
@@ -338,10 +346,8 @@ def review_queue_view(request):
 
 
 @require_safe
-@login_required
+@readers_only
 def period_list(request):
-    if not request.user.can_read_everything:
-        raise PermissionDenied
     plan = plan_current()
     if plan is None:
         raise Http404

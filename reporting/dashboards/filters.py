@@ -6,7 +6,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from agencies.forms import bootstrap_classes
-from agencies.models import AgencyKind
+from agencies.models import Agency, AgencyKind
 from agencies.parsing import SEARCH_MAX_CHARS, SEARCH_MAX_WORDS, search_words
 from reporting.dashboards.metrics import METRICS
 from reporting.models import Report, ReportStatus
@@ -36,8 +36,8 @@ OPTION, SELECTED = '<option value="{}">{}</option>', '<option value="{}" selecte
 
 class CompactSelect(forms.Select):
     """A plain <select> written in Python: Django renders every option through its own template, which made the
-    dashboard's filter form (a task list of some fifty options) a fifth of the page's time (bench/bench_dashboards.py).
-    Same markup as forms.Select for flat choices."""
+    dashboard's filter form (a task list of some fifty options) a large share of the page's time (bench/LOAD.md,
+    bench/bench_dashboards.py). Same markup as forms.Select for flat choices."""
 
     def render(self, name, value, attrs=None, renderer=None):
         widget = self.get_context(name, value, attrs)["widget"]
@@ -73,13 +73,10 @@ class AgencyReportFilter(django_filters.FilterSet):
         bootstrap_classes(self.form.fields)
 
     def search(self, queryset, name, value):
-        words, shortened = search_words(value)
-        if shortened:
+        if search_words(value).shortened:
             self.search_note = _("Only the first %(words)d words (%(chars)d characters) of your search were used.") % {
                 "words": SEARCH_MAX_WORDS, "chars": SEARCH_MAX_CHARS}
-        for word in words:
-            queryset = queryset.filter(agency__search_text__contains=word)
-        return queryset
+        return queryset.filter(agency__in=Agency.objects.search(value))
 
     def by_status(self, queryset, name, value):
         return queryset.filter(METRICS[STATUS_METRICS[value]])

@@ -5,7 +5,6 @@ Thin views: who may see what lives in permissions, every write in services.
 import django_filters
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import redirect, render
@@ -21,7 +20,14 @@ from reporting.cycle import services
 from reporting.difficulties import services as difficulty_services
 from reporting.difficulties.forms import DifficultyForm, DifficultyResponseForm
 from reporting.models import Difficulty, DifficultyKind, DifficultyStatus
-from reporting.permissions import difficulties_visible_to, difficulty_for, staff_required
+from reporting.permissions import (
+    difficulties_visible_to,
+    difficulty_for,
+    difficulty_to_respond,
+    may_respond,
+    readers_or_staff_only,
+    staff_required,
+)
 from tasks.models import Task
 from tasks.selectors import plan_current
 
@@ -40,12 +46,10 @@ class DifficultyFilter(django_filters.FilterSet):
 
 
 @require_safe
-@login_required
+@readers_or_staff_only
 def difficulty_list(request):
     """The DFA's list of every difficulty (filterable by status, agency and task); an agency's own for its staff."""
     user = request.user
-    if not (user.can_read_everything or user.is_agency_staff):
-        raise PermissionDenied
     queryset = (
         difficulties_visible_to(user)
         .select_related("agency", "task")
@@ -102,12 +106,9 @@ def difficulty_create(request):
 @login_required
 def difficulty_detail(request, pk):
     """The difficulty with the DFA's responses; DFA officers answer it here and set its status."""
-    difficulty = difficulty_for(request.user, pk)
-    can_respond = request.user.is_dfa_officer
     form = None
     if request.method == "POST":
-        if not can_respond:
-            raise PermissionDenied
+        difficulty = difficulty_to_respond(request.user, pk)
         form = DifficultyResponseForm(request.POST)
         if form.is_valid():
             try:
@@ -121,8 +122,10 @@ def difficulty_detail(request, pk):
                 if notice := pasted_controls_notice([form]):
                     messages.warning(request, notice)
                 return redirect("difficulty_detail", pk=difficulty.pk)
-    elif can_respond:
-        form = DifficultyResponseForm(initial={"status": difficulty.status})
+    else:
+        difficulty = difficulty_for(request.user, pk)
+        if may_respond(request.user):
+            form = DifficultyResponseForm(initial={"status": difficulty.status})
     responses = difficulty.responses.select_related("author").order_by("at", "id")
     return render(
         request,

@@ -2,7 +2,6 @@
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,7 +14,7 @@ from agencies.forms import TEXT_LIMIT, pasted_controls_notice
 from reporting.cycle.services import ReportingError
 from reporting.dashboards.metrics import DEFINITIONS, LABELS
 from reporting.models import ReportingPeriod, Synthesis, SynthesisState
-from reporting.permissions import dfa_required
+from reporting.permissions import dfa_required, synthesis_for, synthesis_to_edit
 from reporting.synthesis.build import synthesis_edit, synthesis_finalise, synthesis_set_state
 from reporting.synthesis.documents import synthesis_docx, synthesis_xlsx
 
@@ -35,21 +34,12 @@ def _period(year: int) -> ReportingPeriod:
     return get_object_or_404(ReportingPeriod.objects.select_related("plan").order_by("-plan__issued_on"), year=year)
 
 
-def _readable(user, synthesis: Synthesis | None) -> bool:
-    """The DFA always; leadership once it is final."""
-    return user.is_dfa_officer or (user.can_read_everything and synthesis is not None and synthesis.is_final)
-
-
 @require_http_methods(["GET", "POST"])
 @login_required
 def synthesis_page(request, year):
     period = _period(year)
-    synthesis = Synthesis.objects.filter(period=period).select_related("finalised_by").first()
-    if not _readable(request.user, synthesis):
-        raise PermissionDenied
     if request.method == "POST":
-        if not request.user.is_dfa_officer or synthesis is None:
-            raise PermissionDenied
+        synthesis = synthesis_to_edit(request.user, period)
         form = NarrativeForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
@@ -66,6 +56,7 @@ def synthesis_page(request, year):
         else:
             messages.error(request, _("Some fields need correcting; nothing was saved yet."))
     else:
+        synthesis = synthesis_for(request.user, period)
         form = NarrativeForm(initial={**synthesis.narrative(), "doc_number": synthesis.doc_number,
                                       "lock_version": synthesis.lock_version}) if synthesis else None
     content = synthesis.content if synthesis else {}
@@ -129,9 +120,7 @@ def synthesis_finalise_view(request, year):
 def synthesis_download(request, year, fmt):
     if fmt not in ("docx", "xlsx"):
         raise Http404
-    synthesis = Synthesis.objects.filter(period=_period(year)).first()
-    if not _readable(request.user, synthesis):
-        raise PermissionDenied
+    synthesis = synthesis_for(request.user, _period(year))
     if synthesis is None or synthesis.built_at is None:
         raise Http404
     if fmt == "docx":

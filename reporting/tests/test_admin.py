@@ -60,3 +60,55 @@ def test_the_reports_admin_is_closed_to_others(client, period, staff, request, w
         client.force_login(request.getfixturevalue(who))
     response = client.get(reverse("admin:reporting_report_change", args=[report.pk]))
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+# --- dates: the admin calls the same services as the shell and the tests (reporting.cycle.services) ---
+
+def test_a_day_off_added_and_deleted_in_the_admin_moves_the_deadline(client, periods, plan119, admin_user):
+    from reporting.models import DayOff
+    from tasks.models import DeadlineKind
+
+    rule = plan119.deadline_rules.get(kind=DeadlineKind.SYNTHESIS)
+    rule.move_to_working_day = True
+    services.deadline_rule_save(rule=rule)
+    client.force_login(admin_user)
+    response = client.post(reverse("admin:reporting_dayoff_add"), {"date": "17/11/2025", "name": "Nghỉ bù"})
+    assert response.status_code == 302, response.context["errors"] if response.context else response
+    assert plan119.periods.get(year=2025).synthesis_due == datetime.date(2025, 11, 18)
+    day_off = DayOff.objects.get()
+    assert day_off.history.first().history_user == admin_user
+    response = client.post(reverse("admin:reporting_dayoff_delete", args=[day_off.pk]), {"post": "yes"})
+    assert response.status_code == 302 and not DayOff.objects.exists()
+    assert plan119.periods.get(year=2025).synthesis_due == datetime.date(2025, 11, 17)
+    services.day_off_save(day_off=DayOff(date=datetime.date(2025, 11, 17), name="Nghỉ bù"))
+    response = client.post(reverse("admin:reporting_dayoff_changelist"),
+                           {"action": "delete_selected", "_selected_action": [DayOff.objects.get().pk], "post": "yes"})
+    assert response.status_code == 302 and not DayOff.objects.exists()
+    assert plan119.periods.get(year=2025).synthesis_due == datetime.date(2025, 11, 17)
+
+
+def test_a_deadline_rule_changed_in_the_admin_moves_open_periods(client, periods, plan119, admin_user):
+    from tasks.models import DeadlineKind
+
+    rule = plan119.deadline_rules.get(kind=DeadlineKind.AGENCY_REPORT)
+    client.force_login(admin_user)
+    response = client.post(reverse("admin:tasks_deadlinerule_change", args=[rule.pk]),
+                           {"plan": plan119.pk, "kind": rule.kind, "month": "11", "day": "3", "basis": "IV.2"})
+    assert response.status_code == 302, response.context["errors"] if response.context else response
+    assert plan119.periods.get(year=2025).agency_due == datetime.date(2025, 11, 3)
+    assert rule.history.first().history_user == admin_user  # so that load_plan keeps the admin's date
+
+
+def test_a_period_closed_in_the_admin_is_closed_as_the_dfa_closes_it(client, periods, plan119, admin_user):
+    period = periods[2025]
+    client.force_login(admin_user)
+    url = reverse("admin:reporting_reportingperiod_change", args=[period.pk])
+    response = client.post(url, {"status": "open", "opens_on_override": "", "agency_due_override": "10/11/2025",
+                                 "synthesis_due_override": ""})
+    assert response.status_code == 302, response.context["errors"] if response.context else response
+    period.refresh_from_db()
+    assert period.agency_due == datetime.date(2025, 11, 10) and not period.is_closed
+    client.post(url, {"status": "closed", "opens_on_override": "", "agency_due_override": "10/11/2025",
+                      "synthesis_due_override": ""})
+    period.refresh_from_db()
+    assert period.is_closed and period.closed_by == admin_user

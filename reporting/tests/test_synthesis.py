@@ -135,6 +135,19 @@ def test_page_permissions(client, season, staff, other_staff, dfa_officer, leade
     assert client.get(reverse("synthesis_download", args=[2025, "docx"])).status_code == 403
 
 
+def test_only_the_dfa_edits_the_narrative_and_only_once_built(client, season, dfa_officer, leader):
+    url = reverse("synthesis", args=[2025])
+    data = {"doc_number": "", "introduction": "Mở đầu", "assessment": "", "proposals": "", "lock_version": "0"}
+    client.force_login(dfa_officer)
+    assert client.post(url, data).status_code == 403  # nothing built yet: nothing to edit
+    client.post(reverse("synthesis_build", args=[2025]))
+    client.post(reverse("synthesis_finalise", args=[2025]))
+    client.force_login(leader)
+    assert client.get(url).status_code == 200  # final: leadership reads it ...
+    assert client.post(url, data).status_code == 403  # ... and never edits it
+    assert Synthesis.objects.get(period=season).narrative()["introduction"] != "Mở đầu"
+
+
 def test_edit_narrative_and_download(client, season, dfa_officer):
     client.force_login(dfa_officer)
     client.post(reverse("synthesis_build", args=[2025]))

@@ -68,3 +68,19 @@ def test_seed_demo_creates_the_documented_users(plan119, settings):
         assert users[code].is_agency_staff, code
         assert users[code].check_password("plan119-demo")
     assert "kept    admin" in run("seed_demo", "--no-reports")
+
+
+def test_add_agency_gives_a_department_the_group_items(plan119):
+    from agencies.models import Agency
+
+    out = run("add_agency", "SDL", "Sở Du lịch", "--kind", "department", "--name-en", "Department of Tourism",
+              "--emails", "sdl@thanhhoa.gov.vn, vanthu.sdl@thanhhoa.gov.vn")
+    assert "SDL added; 6 tasks" in out
+    agency = Agency.objects.get(code="SDL")
+    assert agency.email_list() == ["sdl@thanhhoa.gov.vn", "vanthu.sdl@thanhhoa.gov.vn"]
+    assert agency.assignments.count() == 6
+
+
+def test_add_agency_says_what_is_wrong(plan119):
+    with pytest.raises(CommandError, match="contact_emails"):
+        run("add_agency", "SDL", "Sở Du lịch", "--kind", "department", "--emails", "not-an-address")

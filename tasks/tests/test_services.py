@@ -7,7 +7,9 @@ from agencies.models import Agency, AgencyKind, Role
 from agencies.tests.factories import AgencyFactory, staff_of
 from tasks.models import Assignment, AssignmentRole, AssignmentSource, Task
 from tasks.services import (
+    agency_create,
     agency_merge,
+    agency_save,
     assignments_sync_for_agency,
     assignments_sync_for_task,
     plan_export,
@@ -89,6 +91,43 @@ def test_a_new_department_gets_the_group_items(plan119):
     assert codes == {"1.1", "2.2", "3.10", "4.5", "5.2", "6.3"}
     assert set(agency.assignments.values_list("role", "source")) == {(AssignmentRole.LEAD, AssignmentSource.ALL_AGENCIES)}
     assert assignments_sync_for_agency(agency=agency) == 0
+
+
+def test_an_agency_created_anywhere_gets_the_group_items(plan119):
+    """The shell, a command and plan_load go through agency_create, as the admin goes through agency_save."""
+    agency, added = agency_create(code="SDL", name="Sở Du lịch", kind=AgencyKind.DEPARTMENT, contact_emails="sdl@thanhhoa.gov.vn")
+    assert added == 6
+    assert set(agency.assignments.values_list("task__code", flat=True)) == {"1.1", "2.2", "3.10", "4.5", "5.2", "6.3"}
+    organisation, added = agency_create(code="HNDT", name="Hội Nông dân tỉnh", kind=AgencyKind.MASS_ORGANISATION)
+    assert added == 0 and not organisation.assignments.exists()
+
+
+def test_agency_create_refuses_what_the_admin_refuses(plan119):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as error:
+        agency_create(code="SDL", name="Sở Du lịch", kind=AgencyKind.DEPARTMENT, contact_emails="not-an-address")
+    assert "contact_emails" in error.value.message_dict
+    with pytest.raises(ValidationError):
+        agency_create(code="SCT", name="Sở Công Thương (bis)", kind=AgencyKind.DEPARTMENT)  # the code is taken
+    assert not Agency.objects.filter(code="SDL").exists()
+
+
+def test_an_organisation_that_becomes_a_department_gets_the_group_items(plan119):
+    agency, _added = agency_create(code="HNDT", name="Hội Nông dân tỉnh", kind=AgencyKind.MASS_ORGANISATION)
+    agency.kind = AgencyKind.DEPARTMENT
+    assert agency_save(agency=agency) == 6
+    agency.kind = AgencyKind.MASS_ORGANISATION
+    assert agency_save(agency=agency) == 0 and not agency.assignments.exists()
+
+
+def test_plan_load_gives_an_agency_new_to_the_file_the_group_items_of_other_plans(plan119, plan_data):
+    """An agency first met in a second plan's file carries the first plan's all-departments items too."""
+    second_plan = {"plan": {**plan_data["plan"], "number": "200/KH-UBND"}, "deadlines": plan_data["deadlines"],
+                   "groups": plan_data["groups"][:1], "items": [],
+                   "agencies": [{"code": "SDL", "name": "Sở Du lịch", "name_en": "Department of Tourism", "kind": "department"}]}
+    plan_load(data=second_plan)
+    assert Agency.objects.get(code="SDL").assignments.filter(task__plan=plan119).count() == 6
 
 
 def test_an_organisation_gets_no_group_items(plan119):
