@@ -1,4 +1,6 @@
 """The reports admin: an edit there reaches the dashboards and makes the agency's open form stale."""
+import datetime
+
 import pytest
 from django.urls import reverse
 
