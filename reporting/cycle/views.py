@@ -182,51 +182,57 @@ def report_edit(request, pk):
 
     if notice := pasted_controls_notice([form, *(f for b in bundles for f in (b["form"], *b["figures"]))]):
         messages.warning(request, notice)
-    sections_by_id = {s.pk: s for s in sections}
-    failed_uploads = _save_uploads(request, report, sections_by_id)
-    delete_id = parse_id(request.POST.get("delete_attachment"))
-    if delete_id is not None:
-        attachment = report.attachments.filter(pk=delete_id).first()
-        if attachment is not None:
-            services.attachment_delete(attachment=attachment)
-            messages.info(request, _("%(name)s was removed.") % {"name": attachment.original_name})
-
+    failed_uploads = _save_uploads(request, report, {s.pk: s for s in sections})
+    _delete_attachment(request, report)
     anchor = form.cleaned_data.get("anchor") or ""
     if request.POST.get("action") == "submit":
-        if failed_uploads:
-            messages.warning(request, _("Your draft was saved, but not submitted: a file could not be attached."))
-        else:
-            try:
-                services.report_submit(report=report, user=request.user)
-            except services.IncompleteReport as error:
-                messages.warning(request, _("Your draft was saved, but not submitted.") + " " + str(error))
-                report.refresh_from_db()
-                form = ReportForm(initial={"summary": report.summary, "lock_version": report.lock_version})
-                sections = list(report_with_sections(report=report))
-                return _render_edit(request, report, form, _section_forms(report, sections), problems=error.problems)
-            except services.ReportingError as error:
-                messages.error(request, str(error))
-                return redirect("report_detail", pk=report.pk)
-            except DatabaseError:  # e.g. the database restarted between saving and submitting: the draft is kept
-                log.exception("Submitting report %s failed after its draft was saved", report.pk)
-                messages.error(request, _("Your draft was saved, but the report could not be submitted just now "
-                                          "(the database did not answer). Please press Submit again in a moment."))
-                return redirect("report_edit", pk=report.pk)
-            report.refresh_from_db()
-            if report.days_late and report.version == 1:  # a corrected version is never late (reporting.dashboards.metrics)
-                messages.warning(
-                    request,
-                    _("Report submitted to the DFA, %(days)d day(s) after the deadline. A confirmation e-mail is on its way.")
-                    % {"days": report.days_late},
-                )
-            else:
-                messages.success(request, _("Report submitted to the DFA. A confirmation e-mail is on its way."))
-            return redirect("report_detail", pk=report.pk)
+        if not failed_uploads:
+            return _submit(request, report)
+        messages.warning(request, _("Your draft was saved, but not submitted: a file could not be attached."))
     messages.success(
         request, _("Draft saved at %(time)s.") % {"time": timezone.localtime().strftime("%H:%M")}
     )
     url = reverse("report_edit", args=[report.pk])
     return redirect(f"{url}#{anchor}" if anchor else url)
+
+
+def _delete_attachment(request, report) -> None:
+    """The form's "remove" button next to an attachment (an id that is not the report's is ignored)."""
+    delete_id = parse_id(request.POST.get("delete_attachment"))
+    attachment = report.attachments.filter(pk=delete_id).first() if delete_id is not None else None
+    if attachment is not None:
+        services.attachment_delete(attachment=attachment)
+        messages.info(request, _("%(name)s was removed.") % {"name": attachment.original_name})
+
+
+def _submit(request, report):
+    """Submit the draft just saved; whatever stops it, the draft stays saved and the agency is told why."""
+    try:
+        services.report_submit(report=report, user=request.user)
+    except services.IncompleteReport as error:
+        messages.warning(request, _("Your draft was saved, but not submitted.") + " " + str(error))
+        report.refresh_from_db()
+        form = ReportForm(initial={"summary": report.summary, "lock_version": report.lock_version})
+        sections = list(report_with_sections(report=report))
+        return _render_edit(request, report, form, _section_forms(report, sections), problems=error.problems)
+    except services.ReportingError as error:
+        messages.error(request, str(error))
+        return redirect("report_detail", pk=report.pk)
+    except DatabaseError:  # e.g. the database restarted between saving and submitting: the draft is kept
+        log.exception("Submitting report %s failed after its draft was saved", report.pk)
+        messages.error(request, _("Your draft was saved, but the report could not be submitted just now "
+                                  "(the database did not answer). Please press Submit again in a moment."))
+        return redirect("report_edit", pk=report.pk)
+    report.refresh_from_db()
+    if report.days_late and report.version == 1:  # a corrected version is never late (reporting.dashboards.metrics)
+        messages.warning(
+            request,
+            _("Report submitted to the DFA, %(days)d day(s) after the deadline. A confirmation e-mail is on its way.")
+            % {"days": report.days_late},
+        )
+    else:
+        messages.success(request, _("Report submitted to the DFA. A confirmation e-mail is on its way."))
+    return redirect("report_detail", pk=report.pk)
 
 
 @require_safe
