@@ -10,7 +10,7 @@ os.environ.setdefault("SECRET_KEY", "test-only-insecure-key")
 from .settings import *  # noqa: E402, F403
 from .settings import CELERY_BROKER_URL, PASSWORD_HASHERS, STORAGES, filesystem_broker  # noqa: E402
 
-SECRET_KEY = "test-only-insecure-key-never-use-in-production"
+SECRET_KEY = "test-only-insecure-key-never-use-in-production"  # noqa: S105  # the test suite's own
 
 # The test run's own broker folders, mail and uploads, apart from a `make run` on the same machine; the test session
 # creates them (conftest.py) and removes them at its end.

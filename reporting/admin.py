@@ -2,7 +2,13 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from reporting.cycle.services import day_off_save, days_off_delete, deadline_rule_save, period_update, report_save_edited
+from reporting.cycle.services import (
+    day_off_save,
+    days_off_delete,
+    deadline_rule_save,
+    period_update,
+    report_save_edited,
+)
 from reporting.models import (
     Attachment,
     DayOff,

@@ -257,10 +257,10 @@ class ReportVersion(models.Model):
 
     class Meta:
         ordering = ["report", "number"]
+        constraints = [models.UniqueConstraint(fields=["report", "number"], name="one_version_number_per_report")]
 
     def __str__(self):
         return f"{self.report} · {self.number}"
-        constraints = [models.UniqueConstraint(fields=["report", "number"], name="one_version_number_per_report")]
 
 
 class EventKind(models.TextChoices):

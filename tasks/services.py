@@ -59,8 +59,8 @@ def _sync_fields(obj, values: dict, report: LoadReport, label: str, protected: s
     if obj.pk in protected:
         report.skipped.append(f"{label} {name or obj}: changed by an admin, kept as is")
         return
-    for field in changed:
-        setattr(obj, field, values[field])
+    for name_ in changed:
+        setattr(obj, name_, values[name_])
     obj.save()
     report.updated[label] += 1
 

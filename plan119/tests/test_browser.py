@@ -26,8 +26,8 @@ def test_log_in_and_read_the_plan(page, live_server, plan119, settings):
 def test_charts_render_in_the_browser(page, live_server, plan119, settings):
     from agencies.models import Role
     from agencies.tests.factories import UserFactory, staff_of
-    from reporting.cycle.services import periods_ensure, report_open, report_submit
     from plan119.testing import fill
+    from reporting.cycle.services import periods_ensure, report_open, report_submit
 
     periods = {p.year: p for p in periods_ensure(plan=plan119)}
     sct = staff_of(plan119.tasks.get(code="4.3").assignments.filter(role="lead").first().agency)

@@ -4,7 +4,6 @@ from xml.etree import ElementTree
 
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as DefusedElementTree
-
 from django.conf import settings
 
 # The kinds of evidence agencies attach (issue #3): PDF, Word, Excel (new and old formats), photos.

@@ -27,7 +27,13 @@ from reporting.dashboards.metrics import (
     task_progress,
     years_series,
 )
-from reporting.dashboards.selectors import dashboard_stats, overdue_reports, period_reports, progress_by_year, task_matrix
+from reporting.dashboards.selectors import (
+    dashboard_stats,
+    overdue_reports,
+    period_reports,
+    progress_by_year,
+    task_matrix,
+)
 from reporting.dashboards.tables import table_response
 from reporting.models import Difficulty, DifficultyStatus, Progress, ReportingPeriod, ReportStatus
 from reporting.permissions import dfa_required, readers_only

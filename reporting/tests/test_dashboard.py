@@ -149,7 +149,7 @@ def test_who_sees_the_dashboards(client, season, request, who, code):
 
 
 def test_anonymous_and_wrong_method(client, season, dfa_officer):
-    for name, args, query in PAGES:
+    for name, args, _query in PAGES:
         assert client.get(reverse(name, args=args)).status_code == 302
     client.force_login(dfa_officer)
     assert client.post(reverse("dashboard_year", args=[2025])).status_code == 405

@@ -43,20 +43,20 @@ AGENCIES = (*DEPARTMENTS, "ORG")  # ORG: a mass organisation the plan only reque
 
 agency_code = st.sampled_from(("D1", "D1", "D3", "D3", "D2", "D4", "ORG"))  # a few agencies go through many steps
 hours = st.integers(min_value=1, max_value=24 * 6)  # how far the clock moves before the step
-report_step = st.tuples(st.sampled_from(("save", "submit", "return", "accept", "reopen")), agency_code, hours)
+report_step_strategy = st.tuples(st.sampled_from(("save", "submit", "return", "accept", "reopen")), agency_code, hours)
 # "next": what would naturally happen next to this agency's report (a draft is filled in and sent, a sent report is
 # returned or accepted, a returned one corrected and sent again, an accepted one reopened), so histories go somewhere
 next_step = st.tuples(st.just("next"), agency_code, hours)
 NEXT = {ReportStatus.DRAFT: ("send",), ReportStatus.SUBMITTED: ("return", "accept", "return"),
         ReportStatus.RETURNED: ("send", "save"), ReportStatus.ACCEPTED: ("reopen",)}
-rare_step = st.one_of(
+rare_step_strategy = st.one_of(
     st.tuples(st.just("merge"), st.sampled_from(DEPARTMENTS), hours),
     st.tuples(st.just("override"), st.integers(min_value=-4, max_value=6), hours),
     st.tuples(st.just("day_off"), st.sampled_from((datetime.date(2025, 11, 5), datetime.date(2025, 11, 6))), hours),
 )
 # weights through a plain integer: one_of and sampled_from favour their first and last choices
 step = st.integers(min_value=0, max_value=19).flatmap(
-    lambda n: next_step if 2 <= n <= 15 else report_step if n in (16, 17) else rare_step)
+    lambda n: next_step if 2 <= n <= 15 else report_step_strategy if n in (16, 17) else rare_step_strategy)
 close_step = ("close", "", 1)  # ends most of what can happen: placed once, at a random point or never
 DAY = 24
 # Histories that once broke a figure, always played (hypothesis adds its random ones)
@@ -103,54 +103,66 @@ def play(history, plan, period, agencies, users, dfa, clock):
 
     Returns the clock at the end and, as the test saw it happen, when each agency first sent its report."""
     now = START
-    first_sent = {}
+    first_sent: dict[int, datetime.datetime] = {}
+    cast = {"plan": plan, "period": period, "agencies": agencies, "users": users, "dfa": dfa}
     for action, arg, advance in history:
         now += datetime.timedelta(hours=advance)
         clock.move_to(now)
-        today = now.date()
-        services.reports_open_due(today=today)  # the daily job
+        services.reports_open_due(today=now.date())  # the daily job
         period.refresh_from_db()
         try:
-            if action in ("next", "save", "send", "submit", "return", "accept", "reopen"):
-                report = period.reports.filter(agency=agencies[arg]).first()
-                if report is None:
-                    continue
-                if action == "next":
-                    choices = NEXT[report.status]
-                    action = choices[advance % len(choices)]
-                if action in ("save", "send"):
-                    sections = {s.pk: {"progress": "in_progress", "results": f"Kết quả {arg} {now:%d/%m %H}"}
-                                for s in report.sections.all()}
-                    report = services.report_save_draft(report=report, user=users[arg], lock_version=report.lock_version,
-                                                        summary="", sections=sections)
-                if action in ("submit", "send"):
-                    services.report_submit(report=report, user=users[arg])
-                    first_sent.setdefault(report.pk, now)
-                if action == "return":
-                    services.report_return(report=report, user=dfa, comment="Bổ sung số liệu")
-                elif action == "accept":
-                    services.report_accept(report=report, user=dfa)
-                elif action == "reopen":
-                    services.report_reopen(report=report, user=dfa, reason="Mở lại để bổ sung")
-            elif action == "merge":
-                source, target = agencies[arg], agencies[advance_target(arg)]
-                source.refresh_from_db()
-                target.refresh_from_db()
-                if source.active and target.active:
-                    agency_merge(agency=source, successor=target, on=today)
-            elif action == "override":
-                period.agency_due_override = datetime.date(2025, 11, 5) + datetime.timedelta(days=arg)
-                period.save()
-                services.periods_ensure(plan=plan)
-            elif action == "day_off":
-                DayOff.objects.get_or_create(date=arg, defaults={"name": "Nghỉ bù"})
-                services.periods_recompute_all()
-            elif action == "close":
-                services.period_close(period=period, user=dfa)
+            if action in REPORT_ACTIONS:
+                do_report_step(cast, action, arg, advance, now, first_sent)
+            else:
+                do_rare_step(cast, action, arg, now.date())
         except services.ReportingError:
             pass
     period.refresh_from_db()
     return now, first_sent
+
+
+REPORT_ACTIONS = ("next", "save", "send", "submit", "return", "accept", "reopen")
+
+
+def do_report_step(cast, action, code, advance, now, first_sent):
+    """What an agency or the DFA does to one report ("next": whatever would naturally come next)."""
+    report = cast["period"].reports.filter(agency=cast["agencies"][code]).first()
+    if report is None:
+        return
+    if action == "next":
+        choices = NEXT[report.status]
+        action = choices[advance % len(choices)]
+    user, dfa = cast["users"][code], cast["dfa"]
+    if action in ("save", "send"):
+        sections = {s.pk: {"progress": "in_progress", "results": f"Kết quả {code} {now:%d/%m %H}"} for s in report.sections.all()}
+        report = services.report_save_draft(report=report, user=user, lock_version=report.lock_version, summary="",
+                                            sections=sections)
+    if action in ("submit", "send"):
+        services.report_submit(report=report, user=user)
+        first_sent.setdefault(report.pk, now)
+    elif action == "return":
+        services.report_return(report=report, user=dfa, comment="Bổ sung số liệu")
+    elif action == "accept":
+        services.report_accept(report=report, user=dfa)
+    elif action == "reopen":
+        services.report_reopen(report=report, user=dfa, reason="Mở lại để bổ sung")
+
+
+def do_rare_step(cast, action, arg, today):
+    """What happens around the reports: a merge, a moved deadline, a day off, the period closed."""
+    if action == "merge":
+        source, target = cast["agencies"][arg], cast["agencies"][advance_target(arg)]
+        source.refresh_from_db()
+        target.refresh_from_db()
+        if source.active and target.active:
+            agency_merge(agency=source, successor=target, on=today)
+    elif action == "override":
+        services.period_dates_override(period=cast["period"], opens_on=None, synthesis_due=None,
+                                       agency_due=datetime.date(2025, 11, 5) + datetime.timedelta(days=arg))
+    elif action == "day_off" and not DayOff.objects.filter(date=arg).exists():
+        services.day_off_save(day_off=DayOff(date=arg, name="Nghỉ bù"))
+    elif action == "close":
+        services.period_close(period=cast["period"], user=cast["dfa"])
 
 
 def advance_target(code: str) -> str:
@@ -168,10 +180,18 @@ def names(queryset) -> list[str]:
 
 
 def check_everything(client, plan, period, dfa, now, first_sent):
-    today = now.date()
     counts = metrics.period_counts(period=period)
     counted = list(metrics.counted_reports(period).select_related("agency", "period"))
+    check_what_happened(period, counted, first_sent)
+    check_invariants(counts, counted)
+    check_python_and_sql_agree(period, counted, now.date())
+    client.force_login(dfa)
+    check_dashboard(client, period, counts)
+    check_synthesis(client, period, counts)
+    check_reminders(period, now.date())
 
+
+def check_what_happened(period, counted, first_sent):
     # what the test saw happen: a report once sent always counts in its year, whatever became of its agency; a report
     # of an agency that exists counts; late means the first submission came after the deadline in force at the end
     assert set(first_sent) <= {r.pk for r in counted}
@@ -182,14 +202,17 @@ def check_everything(client, plan, period, dfa, now, first_sent):
     assert {r.pk for r in metrics.reports_for_metric(period=period, metric="on_time")} == \
         {r.pk for r in counted if r.expected and r.pk in first_sent and r.pk not in seen_late}
 
-    # the invariants
+
+def check_invariants(counts, counted):
     assert counts["expected"] == counts["submitted"] + counts["missing"]
     assert counts["submitted"] == counts["on_time"] + counts["late"]
     assert counts["submitted"] == counts["accepted"] + counts["returned"] + counts["waiting"]
     assert counts["voluntary_submitted"] <= counts["voluntary"]
     assert counts["expected"] + counts["voluntary"] == len(counted)
 
-    # the model's rule for lateness (Python) says what the SQL says
+
+def check_python_and_sql_agree(period, counted, today):
+    """The model's rule for lateness (Python) says what the SQL says."""
     late = {r.pk for r in metrics.reports_for_metric(period=period, metric="late")}
     for report in counted:
         assert (report.days_late > 0) == (report.pk in late), report
@@ -199,8 +222,9 @@ def check_everything(client, plan, period, dfa, now, first_sent):
             first = report.versions.order_by("number").first()
             assert first.submitted_at == report.first_submitted_at
 
-    # the dashboard, its drill-downs (page and CSV) and the agency table's filters
-    client.force_login(dfa)
+
+def check_dashboard(client, period, counts):
+    """The dashboard, its drill-downs (page and CSV) and the agency table's filters."""
     stats = client.get(reverse("dashboard_year", args=[2025])).context["stats"]
     assert {k: stats[k] for k in counts} == counts
     for metric in metrics.METRICS:
@@ -215,7 +239,9 @@ def check_everything(client, plan, period, dfa, now, first_sent):
     assert len(csv_rows(client.get(table, {"format": "csv", "late": "true"}))) == counts["late"]
     assert len(csv_rows(client.get(table, {"format": "csv", "late": "false"}))) == counts["on_time"]
 
-    # the synthesis counts the same reports and names the same agencies
+
+def check_synthesis(client, period, counts):
+    """The synthesis counts the same reports and names the same agencies, and the same per-task progress."""
     content, built_from = synthesis_content(period=period)
     assert {k: content["completeness"][k] for k in counts} == counts
     assert sorted(content["missing"]) == names(metrics.reports_for_metric(period=period, metric="missing"))
@@ -234,7 +260,9 @@ def check_everything(client, plan, period, dfa, now, first_sent):
         assert row["expected"] == row["reported"] + row["unreported"]
         assert row["reported"] == sum(row[p] for p in ("completed", "in_progress", "ongoing")) + row["no_progress"]
 
-    # the reminder runs chase exactly the missing reports of agencies that still exist, and never a voluntary one
+
+def check_reminders(period, today):
+    """The reminder runs chase exactly the missing reports of agencies that still exist, and never a voluntary one."""
     chase = {r.agency_id for r in metrics.reports_to_chase(period=period)}
     assert chase == {r.agency_id for r in metrics.reports_for_metric(period=period, metric="missing") if r.agency.active}
     manual = {r.agency_id for batch in reminders_manual(period=period, today=today).values()

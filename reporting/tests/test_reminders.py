@@ -147,7 +147,7 @@ def test_digest_for_the_dfa_never_empty(cast, periods, dfa_officer):
     # every expected report accepted: nothing to say, so no digest
     for report in periods[2025].reports.all():
         report.status = "accepted"
-        report.submitted_at = report.first_submitted_at = datetime.datetime(2025, 10, 21, tzinfo=datetime.timezone.utc)
+        report.submitted_at = report.first_submitted_at = datetime.datetime(2025, 10, 21, tzinfo=datetime.UTC)
         report.save()
     mail.outbox.clear()
     due = reminders_due(today=D(2025, 10, 25))

@@ -32,7 +32,7 @@ def raw_update(table: str, pk: int, **values) -> None:
     """Write values as they are, past the text fields' cleaning, as rows stored before it are."""
     columns = ", ".join(f"{name} = %s" for name in values)
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET {columns} WHERE id = %s", [*values.values(), pk])  # nosec B608: test names
+        cursor.execute(f"UPDATE {table} SET {columns} WHERE id = %s", [*values.values(), pk])  # noqa: S608  # nosec B608: test names
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ def test_export_plan_agrees_with_the_bundled_plan_item_by_item(plan119):
     names = {a["code"]: a["name"] for a in source["agencies"]}
     assert data["plan"]["number"] == "119/KH-UBND" and data["plan"]["signer"] == "Đỗ Minh Tuấn"
     assert [i["code"] for i in data["items"]] == [i["code"] for i in source["items"]]
-    for exported, bundled in zip(data["items"], source["items"]):
+    for exported, bundled in zip(data["items"], source["items"], strict=True):
         assert exported["text"] == bundled["text"]
         assert exported["parent"] == bundled["parent"]
         assert exported["all_agencies"] == bundled["all_agencies"]

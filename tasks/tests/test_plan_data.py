@@ -81,7 +81,7 @@ def test_dash_subtasks(plan_data):
         "3.2": ["3.2.1", "3.2.2", "3.2.3"],
         "6.1": ["6.1.1", "6.1.2"],
     }
-    for parent, codes in children.items():
+    for _parent, codes in children.items():
         for code in codes:
             text = next(i["text"] for i in plan_data["items"] if i["code"] == code)
             assert f"- {squash(text)[:50]}" in FLAT_SOURCE, code
