@@ -13,5 +13,5 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
     search_fields = ("username", "first_name", "last_name", "email", "agency__name", "agency__code")
     autocomplete_fields = ("agency",)
     list_select_related = ("agency",)
-    fieldsets = DjangoUserAdmin.fieldsets + ((_("Agency"), {"fields": ("agency", "language")}),)
+    fieldsets = (*(DjangoUserAdmin.fieldsets or ()), (_("Agency"), {"fields": ("agency", "language")}))
     add_fieldsets = DjangoUserAdmin.add_fieldsets + ((_("Agency"), {"fields": ("email", "agency", "language")}),)
