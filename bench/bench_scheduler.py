@@ -88,7 +88,7 @@ def _install_timers() -> dict:
     from django.db import connection
     from django.db.models import QuerySet
 
-    from reporting.delivery import reminders
+    from reporting.delivery import outbox, reminders
     from reporting.models import Notification
 
     timers: dict[str, list] = {}
@@ -108,10 +108,13 @@ def _install_timers() -> dict:
     reminders.reminders_due = timed("reminders_due (who is owed what)", reminders.reminders_due)
     reminders._claim_chunk = timed("_claim_chunk (insert Reminder rows)", reminders._claim_chunk)
     reminders.render_batch = timed("render_batch (3 templates)", reminders.render_batch)
-    QuerySet.update = timed("QuerySet.update (mark sent)", QuerySet.update)
+    QuerySet.update = timed("QuerySet.update (claims taken over, marks, failures)", QuerySet.update)
+    outbox._mark = timed("_mark (mark sent: one UPDATE per batch of waiting messages)", outbox._mark)
+    outbox._smtp_begin = timed("_smtp_begin (envelope and body, summed over the delivery threads)", outbox._smtp_begin)
+    outbox._smtp_end = timed('_smtp_end (the final ".", summed over the delivery threads)', outbox._smtp_end)
     Notification.objects.create = timed("Notification.objects.create", Notification.objects.create)
-    EmailMessage.send = timed("EmailMessage.send (total)", EmailMessage.send)
-    EmailMessage.message = timed("  of which: MIME message build", EmailMessage.message)
+    EmailMessage.send = timed("EmailMessage.send (backends other than SMTP)", EmailMessage.send)
+    EmailMessage.message = timed("  MIME message build", EmailMessage.message)
     EmailBackend.open = timed("  of which: SMTP connect+EHLO", EmailBackend.open)
     EmailBackend.close = timed("  of which: SMTP QUIT+close", EmailBackend.close)
 

@@ -464,8 +464,10 @@ class Reminder(models.Model):
     kind = models.CharField(_("kind"), max_length=12, choices=ReminderKind.choices)
     offset = models.IntegerField(_("days before the deadline"), help_text=_("negative once the deadline has passed"))
     claimed_at = models.DateTimeField(_("claimed at"))
-    # Which claiming call inserted or took over the row (reporting.delivery.reminders._claim_chunk).
+    # Which claiming call inserted or took over the row; only its holder may mark it sent (reporting.delivery.outbox).
     claim = models.UUIDField(null=True, blank=True, editable=False)
+    # The day of the run that claimed it: what the sweep recomputes the e-mail from (reminders_sweep).
+    day = models.DateField(_("day of the run"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -477,6 +479,10 @@ class Reminder(models.Model):
         ordering = ["-claimed_at"]
         constraints = [
             models.UniqueConstraint(fields=["period", "recipient", "kind", "offset"], name="one_reminder_per_stage")
+        ]
+        indexes = [
+            # the sweep, every minute: claims left unsent (reporting.delivery.reminders.reminders_sweep)
+            models.Index(fields=["claimed_at"], condition=models.Q(sent_at__isnull=True), name="reminder_unsent"),
         ]
 
     def __str__(self):
@@ -572,7 +578,10 @@ class OutboxMessage(models.Model):
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="outbox")
     created_at = models.DateTimeField(default=timezone.now)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # Who holds the claim; only its holder may mark the row sent (reporting.delivery.outbox).
+    claim = models.UUIDField(null=True, blank=True, editable=False)
     sent_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True)
 

@@ -1,12 +1,11 @@
-"""E-mails rendered in each recipient's language, text and HTML, from templates/emails/<name>_{subject,body}.*"""
+"""E-mails rendered in each recipient's language, text and HTML, from templates/emails/<name>_{subject,body}.*
+
+Rendering only: they are sent by reporting.delivery.outbox.deliver, the one way e-mail leaves the app."""
 import logging
-import smtplib
-import socket
 import uuid
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
-from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
+from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -48,64 +47,3 @@ def compose_mail(rendered: tuple[str, str, str], *, to: list[str], cc: list[str]
     message = Mail(subject, text, settings.DEFAULT_FROM_EMAIL, to=list(to), cc=list(cc))
     message.attach_alternative(html, "text/html")
     return message
-
-
-class _MarkBeforeAccept:
-    """smtplib.SMTP that runs `before_accept()` once the message body has gone out, before the final "." with
-    which the mail server accepts it. If the callback raises, the "." is never sent and the server drops the message.
-    """
-
-    before_accept = None
-
-    def connect(self, *args, **kwargs):
-        reply = super().connect(*args, **kwargs)
-        # the "." goes out as its own small packet right after the body: without this, Nagle's algorithm holds it
-        # until the server acknowledges the body, which a delayed ACK puts off by up to 40 ms per message
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return reply
-
-    def send(self, s):
-        hook = self.before_accept
-        if hook is not None and isinstance(s, bytes) and s.endswith(b"\r\n.\r\n"):
-            self.before_accept = None
-            super().send(s[:-3])
-            hook()
-            return super().send(s[-3:])
-        return super().send(s)
-
-
-class _MarkingSMTP(_MarkBeforeAccept, smtplib.SMTP):
-    pass
-
-
-class _MarkingSMTP_SSL(_MarkBeforeAccept, smtplib.SMTP_SSL):
-    pass
-
-
-class MarkingSMTPBackend(SMTPBackend):
-    """Django's SMTP backend, with `send_marking(message, mark)`: `mark()` runs while the server waits for the end of
-    the message. Reminders are marked sent at that moment, so that a worker killed at any instant cannot leave a
-    message the server accepted unmarked (the next run would send it again); the price is that a kill in the
-    instant between the mark and the "." loses that one message instead."""
-
-    @property
-    def connection_class(self):
-        return _MarkingSMTP_SSL if self.use_ssl else _MarkingSMTP
-
-    def send_marking(self, message, mark) -> None:
-        self.open()
-        self.connection.before_accept = mark
-        try:
-            message.connection = self
-            message.send()
-        finally:
-            if self.connection is not None:
-                self.connection.before_accept = None
-
-
-def open_marking_connection():
-    """A connection for mail that must be marked before the server accepts it: the marking SMTP backend when the
-    project sends through SMTP, else the configured backend (files, memory), whose messages are marked after."""
-    if settings.EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend":
-        return get_connection("reporting.delivery.mail.MarkingSMTPBackend")
-    return get_connection()

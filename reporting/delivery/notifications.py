@@ -21,13 +21,9 @@ def _agency_recipients(report: Report) -> dict[str, set[str]]:
     return by_language
 
 
-def report_event_send(*, kind: str, report_id: int) -> int:
-    """Send the e-mails for one report event; returns how many messages went out."""
+def report_event_mails(*, kind: str, report_id: int) -> list:
+    """The e-mails for one report event, one per language of its recipients (sent by reporting.delivery.outbox)."""
     report = Report.objects.select_related("period__plan", "agency", "submitted_by", "reviewed_by").get(pk=report_id)
     context = {"report": report, "url": reverse("report_detail", args=[report.pk])}
-    sent = 0
-    for language, addresses in sorted(_agency_recipients(report).items()):
-        if addresses:
-            build_mail(kind, context, to=sorted(addresses), language=language).send()
-            sent += 1
-    return sent
+    return [build_mail(kind, context, to=sorted(addresses), language=language)
+            for language, addresses in sorted(_agency_recipients(report).items()) if addresses]

@@ -1,28 +1,257 @@
-"""The outbox: every e-mail owed about a report event is written in the same transaction as the event, then sent
-by a worker exactly once (a claim on the row), or later by the outbox job if the broker was down.
+"""The one way e-mail leaves the app: claim a row, send, mark it sent while the mail server waits for the "."
 
-The job is queued by its name, so that the reporting cycle (below this room) never imports the Celery jobs.
+How every e-mail goes out, and what is guaranteed (the README points here)
+--------------------------------------------------------------------------
+Every e-mail the app owes is a row first: an `OutboxMessage` for a report event (confirmations of submission,
+return, acceptance), a `Reminder` for each reminder stage of a recipient (deadline, overdue, escalation, digest,
+synthesis, voluntary, "remind now"; unique per period, recipient, kind and offset). A feature that adds e-mail adds
+such a row and sends through `deliver()`; nothing else calls a mail backend.
+
+1. **Claim.** A row is sent only by the process that claimed it: its claim token written into the row by one
+   UPDATE (or INSERT … ON CONFLICT DO NOTHING for reminders) that only one process can win (healthchecks' pattern).
+   A claim may be taken over when it failed, or when it is older than `STALE_CLAIM` and still unsent: its process
+   died.
+2. **Mark before accept.** `deliver()` sends a message's envelope and body, then marks its rows sent, *only if the
+   claim token is still there*, and only then writes the final "." with which the SMTP server accepts the message.
+   A process that lost its claim to a takeover never sends the ".", so two processes can never both deliver a row;
+   a worker killed at any instant never leaves a message the server accepted unmarked. The one message that can be
+   lost is one whose process dies between the mark and the ".", a few microseconds.
+3. **Sweep.** Claims a dead worker held are sent again by the periodic jobs, without waiting for the next day's
+   run: `flush_outbox` (every 5 minutes) for the outbox, `sweep_reminders` (every minute) for reminders
+   (`reporting.delivery.reminders.reminders_sweep`). After any worker death, every claimed-but-unsent e-mail goes
+   out within `STALE_CLAIM` plus a minute of a worker and beat running again (a reminder claimed up to a day ago).
+   A reminder no longer owed when swept (its report was submitted meanwhile) is dropped instead.
+4. **Failures.** A message the server refused, or could not be reached for, is recorded on its rows (`failed_at`,
+   `error`, `attempts`) and released: the Celery job retries it with backoff.
+
+So: each row's e-mail is delivered at most once, and after a worker death exactly once; an outbox row that needs
+several messages (agency staff in several languages) is marked with its last one, so a death between two of them
+can repeat the first.
 """
+import dataclasses
 import datetime
 import logging
+import queue
+import re
+import socket
+import threading
+import uuid
 
 from celery import current_app
-from django.db import transaction
+from django.conf import settings
+from django.core.mail import get_connection
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
+from django.core.mail.message import sanitize_address
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from reporting.delivery.notifications import report_event_send
+from reporting.delivery.notifications import report_event_mails
 from reporting.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 
+# A claim older than this and still unsent belongs to a process that died: another may take it over. The only
+# stale-claim window; a live run never holds a claim this long before it sends (it claims a few hundred at a time
+# and sends about 200 a second), and if it ever did, rule 2 keeps the e-mail single.
+STALE_CLAIM = datetime.timedelta(minutes=2)
+
 DELIVER_JOB = "reporting.tasks.deliver_outbox_message"  # reporting.delivery.tasks.deliver_outbox_message
 
+
+class ClaimLost(Exception):
+    """The row was taken over by another process before this one could mark it: the message is dropped."""
+
+
+def claimable(rows: models.QuerySet, now: datetime.datetime) -> models.QuerySet:
+    """Rows no live process is sending: never claimed, failed, or claimed longer than STALE_CLAIM ago and unsent."""
+    return rows.filter(sent_at__isnull=True).filter(
+        Q(claimed_at__isnull=True) | Q(failed_at__isnull=False) | Q(claimed_at__lt=now - STALE_CLAIM)
+    )
+
+
+def claims_take(rows: models.QuerySet, *, token: uuid.UUID, now: datetime.datetime, **also) -> int:
+    """Claim what can be claimed among `rows` for `token`; returns how many rows this process now holds."""
+    return claimable(rows, now).update(claimed_at=now, claim=token, failed_at=None, **also)
+
+
+@dataclasses.dataclass(eq=False)
+class Delivery:
+    """One message and the claimed rows it settles (none: it goes out without marking anything)."""
+
+    message: object
+    model: type[models.Model]
+    pks: list[int]
+    token: uuid.UUID
+    tag: object = None
+    error: Exception | None = None
+    marked: bool = False
+    go: threading.Event = dataclasses.field(default_factory=threading.Event)
+
+
+def _smtp_begin(backend: SMTPBackend, message) -> None:
+    """Envelope and body of `message`, without the final "." (what smtplib's sendmail does, in two halves)."""
+    smtp = backend.connection
+    encoding = message.encoding or settings.DEFAULT_CHARSET
+    data = message.message().as_bytes(linesep="\r\n")
+    smtp.ehlo_or_helo_if_needed()
+    code, reply = smtp.mail(sanitize_address(message.from_email, encoding))
+    if code != 250:
+        raise OSError(f"sender refused: {code} {reply!r}")
+    for address in message.recipients():
+        code, reply = smtp.rcpt(sanitize_address(address, encoding))
+        if code not in (250, 251):
+            raise OSError(f"recipient {address} refused: {code} {reply!r}")
+    smtp.putcmd("data")
+    code, reply = smtp.getreply()
+    if code != 354:
+        raise OSError(f"DATA refused: {code} {reply!r}")
+    data = re.sub(rb"(?m)^\.", b"..", data)
+    smtp.send(data if data.endswith(b"\r\n") else data + b"\r\n")
+
+
+def _smtp_end(backend: SMTPBackend) -> None:
+    backend.connection.send(b".\r\n")
+    code, reply = backend.connection.getreply()
+    if code != 250:
+        raise OSError(f"message refused: {code} {reply!r}")
+
+
+def _sender(todo: queue.Queue, ready: queue.Queue, done: queue.Queue) -> None:
+    """A delivery thread with its own mail connection; it touches no database (the calling thread marks)."""
+    backend = None
+    while (delivery := todo.get()) is not None:
+        try:
+            if backend is None:
+                backend = get_connection()
+                if isinstance(backend, SMTPBackend):
+                    backend.open()
+                    # the "." goes out at once as its own small packet, not held back by Nagle's algorithm
+                    backend.connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if isinstance(backend, SMTPBackend):
+                _smtp_begin(backend, delivery.message)
+            ready.put(delivery)
+            delivery.go.wait()
+            if not delivery.marked:
+                raise ClaimLost(f"claim {delivery.token} taken over")
+            if isinstance(backend, SMTPBackend):
+                _smtp_end(backend)
+            else:  # files, memory (development, tests): nothing to hold back
+                delivery.message.connection = backend
+                delivery.message.send()
+        except Exception as error:  # noqa: BLE001 - reported with the delivery; the connection is dropped, no QUIT
+            delivery.error = error
+            if backend is not None and getattr(backend, "connection", None) is not None:
+                try:
+                    backend.connection.close()
+                except OSError:
+                    pass
+                backend.connection = None
+            backend = None
+        done.put(delivery)
+    if backend is not None:
+        backend.close()
+
+
+def _mark(ready: list[Delivery]) -> None:
+    """Mark the rows of deliveries whose bodies are out, in one UPDATE per claim; a delivery whose claim was taken
+    over in the meantime is refused (its rows are left to the new holder)."""
+    now = timezone.now()
+    groups: dict[tuple, list[Delivery]] = {}
+    for delivery in ready:
+        groups.setdefault((delivery.model, delivery.token), []).append(delivery)
+    for (model, token), deliveries in groups.items():
+        pks = [pk for d in deliveries for pk in d.pks]
+        if not pks or model.objects.filter(pk__in=pks, claim=token, sent_at__isnull=True).update(sent_at=now, error="") == len(pks):
+            for delivery in deliveries:
+                delivery.marked = True
+            continue
+        ours = set(model.objects.filter(pk__in=pks, claim=token, sent_at=now).values_list("pk", flat=True))
+        for delivery in deliveries:
+            delivery.marked = ours.issuperset(delivery.pks)
+            if not delivery.marked:
+                model.objects.filter(pk__in=delivery.pks, claim=token, sent_at=now).update(sent_at=None)
+    for delivery in ready:
+        delivery.go.set()
+
+
+def _fail(delivery: Delivery) -> None:
+    """A failed delivery: its rows are released for a retry, unless another process holds them now."""
+    log.warning("E-mail for %s %s failed: %s", delivery.model.__name__, delivery.pks, delivery.error)
+    if delivery.pks and not isinstance(delivery.error, ClaimLost):
+        delivery.model.objects.filter(pk__in=delivery.pks, claim=delivery.token).update(
+            sent_at=None, failed_at=timezone.now(), error=str(delivery.error)[:2000], attempts=F("attempts") + 1
+        )
+
+
+def deliver(deliveries, *, connections: int = 1, on_done=None) -> dict:
+    """Send every Delivery of the iterable (which may claim and render lazily) through `connections` mail
+    connections, marking each one's rows as rule 2 of this module says; `on_done(delivery)` is called in this
+    thread for each one, sent or failed (`delivery.error`; one that comes with an error is only recorded as failed).
+    Returns {"sent", "failed"}.
+
+    The threads only talk to the mail server; every database write happens here, so that this works the same
+    inside a transaction (tests) as outside, where each mark is committed before its "." goes out."""
+    todo, ready, done = queue.Queue(), queue.Queue(), queue.Queue()
+    threads = [threading.Thread(target=_sender, args=(todo, ready, done), daemon=True) for _ in range(max(1, connections))]
+    for thread in threads:
+        thread.start()
+    counts = {"sent": 0, "failed": 0}
+    in_hand = 0
+
+    def finish(delivery: Delivery) -> None:
+        counts["failed" if delivery.error else "sent"] += 1
+        if delivery.error:
+            _fail(delivery)
+        if on_done is not None:
+            on_done(delivery)
+
+    def settle(wait: bool) -> None:
+        nonlocal in_hand
+        batch = []
+        try:
+            batch.append(ready.get(timeout=0.05) if wait else ready.get_nowait())
+            while True:
+                batch.append(ready.get_nowait())
+        except queue.Empty:
+            pass
+        if batch:
+            _mark(batch)
+        while True:
+            try:
+                delivery = done.get_nowait()
+            except queue.Empty:
+                return
+            in_hand -= 1
+            finish(delivery)
+
+    try:
+        for delivery in deliveries:
+            if delivery.error is not None:
+                finish(delivery)
+                continue
+            while in_hand >= 2 * len(threads):  # a few messages ahead of the senders, no more
+                settle(wait=True)
+            todo.put(delivery)
+            in_hand += 1
+            settle(wait=False)
+    finally:
+        for _ in threads:
+            todo.put(None)
+        while in_hand:
+            settle(wait=True)
+        for thread in threads:
+            thread.join()
+    return counts
+
+
+# --- the outbox: confirmations of report events -------------------------------------------------------------------
 
 def outbox_record(*, kind: str, report_id: int) -> OutboxMessage:
     """Record the e-mail owed in this transaction; hand it to the worker once the transaction commits.
 
     A broker that is down loses nothing: the outbox row stays and the outbox job delivers it later.
+    The job is queued by its name, so that the reporting cycle (below this room) never imports the Celery jobs.
     """
     message = OutboxMessage.objects.create(kind=kind, report_id=report_id)
 
@@ -36,30 +265,28 @@ def outbox_record(*, kind: str, report_id: int) -> OutboxMessage:
     return message
 
 
-# A claim older than this belongs to a worker that died mid-send: another may take it over.
-STALE_CLAIM = datetime.timedelta(minutes=10)
-
-
 def outbox_deliver(*, message_id: int) -> bool:
-    """Send one outbox message, exactly once: only the process whose claim succeeds sends. True if it sent."""
-    now = timezone.now()
-    claimed = OutboxMessage.objects.filter(pk=message_id, sent_at__isnull=True).filter(
-        Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - STALE_CLAIM)
-    ).update(claimed_at=now, attempts=F("attempts") + 1)
-    if not claimed:
+    """Send one outbox message, exactly once: only the process whose claim succeeds sends. True if it sent.
+    A failure is raised again (after being recorded), for the Celery job to retry."""
+    token, now = uuid.uuid4(), timezone.now()
+    if not claims_take(OutboxMessage.objects.filter(pk=message_id), token=token, now=now):
         return False
-    message = OutboxMessage.objects.get(pk=message_id)
-    try:
-        report_event_send(kind=message.kind, report_id=message.report_id)
-    except Exception as error:
-        OutboxMessage.objects.filter(pk=message_id).update(claimed_at=None, error=str(error)[:2000])
-        raise
-    OutboxMessage.objects.filter(pk=message_id).update(sent_at=timezone.now(), error="")
+    row = OutboxMessage.objects.get(pk=message_id)
+    mails = report_event_mails(kind=row.kind, report_id=row.report_id)
+    if not mails:  # nobody to tell
+        OutboxMessage.objects.filter(pk=message_id, claim=token).update(sent_at=now, error="")
+        return True
+    # the row is marked with its last message (see the module's docstring)
+    deliveries = [Delivery(mail, OutboxMessage, [message_id] if i == len(mails) - 1 else [], token) for i, mail in enumerate(mails)]
+    deliver(deliveries)
+    failed = next((d.error for d in deliveries if d.error is not None), None)
+    if failed is not None:
+        raise failed
     return True
 
 
 def outbox_flush(*, older_than: datetime.timedelta = datetime.timedelta(seconds=30)) -> dict:
-    """Deliver what waits in the outbox (after a broker or mail outage). Returns counts."""
+    """Deliver what waits in the outbox (after a broker or mail outage, or a worker death). Returns counts."""
     sent = failed = 0
     pending = OutboxMessage.objects.filter(sent_at__isnull=True, created_at__lte=timezone.now() - older_than)
     for message_id in pending.values_list("pk", flat=True)[:500]:

@@ -5,23 +5,20 @@ one e-mail per recipient covering everything that concerns them. Both are pure f
 """
 import datetime
 import logging
-import queue
-import threading
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings as django_settings
-from django.db import connection
-from django.db import connections as db_connections
-from django.db.models import F, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from agencies.models import Role, User
 from reporting.cycle.services import reports_open_due
 from reporting.dashboards.metrics import counted_reports, reports_for_metric, reports_to_chase, reports_to_invite
-from reporting.delivery.mail import MarkingSMTPBackend, compose_mail, open_marking_connection, render_mail
+from reporting.delivery.mail import compose_mail, render_mail
+from reporting.delivery.outbox import STALE_CLAIM, Delivery, claims_take, deliver
 from reporting.models import (
     Notification,
     PeriodStatus,
@@ -34,9 +31,6 @@ from reporting.models import (
 )
 
 log = logging.getLogger(__name__)
-
-# A claim older than this whose e-mail never went out belongs to a run that died: it may be taken over.
-STALE_CLAIM = datetime.timedelta(minutes=15)
 
 
 @dataclass
@@ -188,42 +182,33 @@ def reminders_due(*, today: datetime.date) -> dict[str, Batch]:
     return batches
 
 
-CLAIMED, SENT, IN_FLIGHT = "claimed", "sent", "in_flight"
-
 # Recipients whose reminders are claimed together in one INSERT … ON CONFLICT DO NOTHING.
 CLAIM_CHUNK = 250
 
-
-def _takeover(item: Item, recipient: str, now, token) -> tuple[str, int | None]:
-    """A row for this reminder exists already: take it over if its run failed or died, else say why not."""
-    row = Reminder.objects.filter(period=item.period, recipient=recipient, kind=item.kind, offset=item.offset)
-    takeover = row.filter(sent_at__isnull=True).filter(Q(failed_at__isnull=False) | Q(claimed_at__lt=now - STALE_CLAIM))
-    if takeover.update(claimed_at=now, failed_at=None, claim=token) == 1:
-        return CLAIMED, row.values_list("pk", flat=True).get()
-    return (SENT if row.filter(sent_at__isnull=False).exists() else IN_FLIGHT), None
+# The sweep looks back this far: a claim older than a day is superseded by the next day's stage.
+SWEEP_HORIZON = datetime.timedelta(days=1)
 
 
-def _claim_chunk(wanted: list[tuple[str, Item]], now) -> dict[tuple, tuple[str, int | None]]:
-    """Claim many reminders at once; only the run whose row gets in (or that takes over a dead claim) may send.
-
-    One INSERT … ON CONFLICT DO NOTHING for the whole chunk, tagged with a token of this call: the rows carrying the
-    token afterwards are the ones this run inserted. The few that conflicted go through `_takeover` one by one.
-    Returns {(recipient, item.key): (CLAIMED, pk) | (SENT, None) | (IN_FLIGHT, None)}.
+def _claim_chunk(wanted: list[tuple[str, Item]], *, token: uuid.UUID, now, day: datetime.date) -> dict[tuple, int]:
+    """Claim many reminders at once; only the run whose row gets in (or that takes over a failed or stale claim)
+    may send. One INSERT … ON CONFLICT DO NOTHING for the whole chunk, every row tagged with `token`; the rows that
+    conflicted are taken over one by one where they may be. Returns {(recipient, item.key): pk} of this run's claims.
     """
-    token = uuid.uuid4()
     Reminder.objects.bulk_create(
-        [Reminder(period=item.period, recipient=recipient, kind=item.kind, offset=item.offset, claimed_at=now, claim=token)
+        [Reminder(period=item.period, recipient=recipient, kind=item.kind, offset=item.offset, claimed_at=now, claim=token, day=day)
          for recipient, item in wanted],
         ignore_conflicts=True, batch_size=1000,
     )
     mine = Reminder.objects.filter(
         claim=token, period_id__in={item.period.pk for _, item in wanted}, recipient__in={recipient for recipient, _ in wanted}
     ).values_list("pk", "recipient", "period_id", "kind", "offset")
-    outcomes = {(recipient, (period_id, kind, offset)): (CLAIMED, pk) for pk, recipient, period_id, kind, offset in mine}
+    claimed = {(recipient, (period_id, kind, offset)): pk for pk, recipient, period_id, kind, offset in mine}
     for recipient, item in wanted:
-        if (recipient, item.key) not in outcomes:
-            outcomes[(recipient, item.key)] = _takeover(item, recipient, now, token)
-    return outcomes
+        if (recipient, item.key) not in claimed:
+            row = Reminder.objects.filter(period=item.period, recipient=recipient, kind=item.kind, offset=item.offset)
+            if claims_take(row, token=token, now=now, day=day):
+                claimed[(recipient, item.key)] = row.values_list("pk", flat=True).get()
+    return claimed
 
 
 def _report_link(report: Report) -> str:
@@ -281,179 +266,86 @@ def reminders_send_due(*, today: datetime.date, dry_run: bool = False, out=None)
     return _send(reminders_due(today=today), today=today, dry_run=dry_run, out=out)
 
 
-def _mark_sent(pks: list[int]) -> None:
-    """Reminder.objects.filter(pk__in=pks).update(sent_at=now, error=""), written out: run once per e-mail from the
-    delivery threads, the ORM's building of the statement cost more CPU than the statement itself."""
-    table = connection.ops.quote_name(Reminder._meta.db_table)
-    placeholders = ", ".join(["%s"] * len(pks))
-    with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET sent_at = %s, error = %s WHERE id IN ({placeholders})",  # nosec B608: the table name comes from the model, every value is a parameter
-                       [connection.ops.adapt_datetimefield_value(timezone.now()), "", *pks])
-
-
-def _drop(backend) -> None:
-    """Close a mail connection after an error without a polite QUIT: the SMTP session may be in the middle of a
-    message (the server then discards it)."""
-    smtp = getattr(backend, "connection", None)
-    if smtp is not None:
-        try:
-            smtp.close()
-        except OSError:
-            pass
-        backend.connection = None
-    else:
-        backend.close()
-
-
-class _Courier:
-    """Delivers rendered messages on a few threads, each with its own SMTP connection, so that the run's own work
-    (claims, rendering) goes on while the mail server answers. Deliveries come back through `finished()`.
-
-    With `mark_sent`, each thread marks its reminders sent itself, on its own database connection: through SMTP
-    after the message body and before the "." that makes the server accept it (reporting.delivery.mail.MarkingSMTPBackend),
-    so no message the server accepted is ever left unmarked, whenever the worker is killed; with other backends
-    right after sending. Inside a transaction (tests) the threads could not see the claims, so the run marks them.
-    """
-
-    def __init__(self, connections: int, mark_sent: bool):
-        self.mark_sent = mark_sent
-        self.todo: queue.Queue = queue.Queue(maxsize=connections * 8)
-        self.done: queue.Queue = queue.Queue()
-        self.threads = [threading.Thread(target=self._deliver, daemon=True) for _ in range(connections)]
-        for thread in self.threads:
-            thread.start()
-
-    def _deliver(self):
-        backend = None
-        try:
-            while (job := self.todo.get()) is not None:
-                message, tag = job
-                mark = marked = None
-                if self.mark_sent:
-                    def mark(pks=tag[1]):
-                        nonlocal marked
-                        _mark_sent(pks)
-                        marked = True
-                try:
-                    if backend is None:
-                        backend = open_marking_connection()
-                        backend.open()
-                    if mark is not None and isinstance(backend, MarkingSMTPBackend):
-                        backend.send_marking(message, mark)
-                    else:
-                        message.connection = backend
-                        message.send()
-                        if mark is not None:
-                            mark()
-                except Exception as error:  # the mail server is unreachable or refused: reported, the claim released
-                    self.done.put((tag, message, error, False))
-                    if backend is not None:
-                        _drop(backend)
-                        backend = None
-                    continue
-                self.done.put((tag, message, None, bool(marked)))
-        finally:
-            if backend is not None:
-                backend.close()
-            db_connections.close_all()  # this thread's own database connection
-
-    def put(self, message, tag):
-        self.todo.put((message, tag))
-
-    def finished(self) -> list:
-        out = []
-        while True:
-            try:
-                out.append(self.done.get_nowait())
-            except queue.Empty:
-                return out
-
-    def close(self) -> list:
-        for _ in self.threads:
-            self.todo.put(None)
-        for thread in self.threads:
-            thread.join()
-        return self.finished()
-
-
 def _send(batches: dict[str, Batch], *, today: datetime.date, dry_run: bool = False, out=None) -> dict:
-    """Claim, then send one e-mail per recipient; a recipient whose claims all belong to someone else is skipped.
+    """Claim, then send one e-mail per recipient through reporting.delivery.outbox.deliver (which says what is
+    guaranteed); a recipient whose reminders are all sent or claimed by someone else is skipped.
 
-    Claims are taken a chunk of recipients at a time (one INSERT). Messages go out through a few SMTP connections
-    (settings.REMINDER_SMTP_CONNECTIONS), whose threads mark each reminder sent before the server accepts it (see
-    _Courier), so a run killed at any point sends nothing twice: its unsent claims are taken over after
-    STALE_CLAIM. Reminders already sent are known from one query up front, so a second run on the same day is cheap.
+    Claims are taken a chunk of recipients at a time (one INSERT), just ahead of the sending. Reminders already sent
+    are known from one query up front, so a second run on the same day is cheap.
     """
-    counts = {"sent": 0, "skipped": 0, "failed": 0, "in_flight": 0}
     if dry_run:
         for recipient, batch in sorted(batches.items()):
             if out is not None:
                 kinds = ", ".join(f"{i.kind}({i.offset:+d}) {len(i.reports)} report(s)" for i in batch.items.values())
                 out.write(f"would send to {recipient} [{batch.language}]: {kinds}\n")
-            counts["sent"] += 1
-        return {"date": today.isoformat(), "sent": counts["sent"], "skipped": 0, "failed": 0}
+        return {"date": today.isoformat(), "sent": len(batches), "skipped": 0, "failed": 0}
     period_ids = {item.period.pk for batch in batches.values() for item in batch.items.values()}
     already_sent = set(
         Reminder.objects.filter(period_id__in=period_ids, sent_at__isnull=False).values_list("period_id", "recipient", "kind", "offset")
     )
-    home = reverse("home")
-    notifications = []
-    rendered = {}
+    skipped = in_flight = 0
+    home, notifications, rendered = reverse("home"), [], {}
 
-    def record(deliveries):
-        """Mark what went out as sent (what the delivery threads have not marked already, in one UPDATE), release
-        what failed."""
-        delivered = [(batch, pks, message) for (batch, pks), message, error, _ in deliveries if error is None]
-        unmarked = [pk for (_, pks), _, error, marked in deliveries if error is None and not marked for pk in pks]
-        if unmarked:
-            Reminder.objects.filter(pk__in=unmarked).update(sent_at=timezone.now(), error="")
-        notifications.extend(Notification(user=batch.user, subject=message.subject, body=message.body, url=home)
-                             for batch, _, message in delivered if batch.user is not None)
-        counts["sent"] += len(delivered)
-        for (batch, pks), _, error, _ in deliveries:
-            if error is not None:
-                log.warning("Reminder to %s failed: %s", batch.recipient, error)
-                Reminder.objects.filter(pk__in=pks).update(failed_at=timezone.now(), sent_at=None, error=str(error)[:2000],
-                                                           attempts=F("attempts") + 1)
-                counts["failed"] += 1
-
-    ordered = sorted(batches.items())
-    own_transactions = not connection.in_atomic_block  # false in tests, where other threads cannot see the claims
-    relax_commits = own_transactions and connection.vendor == "postgresql"
-    courier = _Courier(max(1, django_settings.REMINDER_SMTP_CONNECTIONS), mark_sent=own_transactions)
-    if relax_commits:
-        with connection.cursor() as cursor:
-            cursor.execute("SET synchronous_commit TO OFF")
-    try:
+    def deliveries():
+        nonlocal skipped, in_flight
+        ordered = sorted(batches.items())
         for start in range(0, len(ordered), CLAIM_CHUNK):
-            chunk = ordered[start:start + CLAIM_CHUNK]
+            chunk, token = ordered[start:start + CLAIM_CHUNK], uuid.uuid4()
             wanted = [(recipient, item) for recipient, batch in chunk for item in batch.items.values()
                       if (item.period.pk, recipient, item.kind, item.offset) not in already_sent]
-            outcomes = _claim_chunk(wanted, timezone.now()) if wanted else {}
+            claimed = _claim_chunk(wanted, token=token, now=timezone.now(), day=today) if wanted else {}
+            in_flight += len(wanted) - len(claimed)
             for recipient, batch in chunk:
-                items = list(batch.items.values())
-                mine = [(item, outcomes[(recipient, item.key)]) for item in items if (recipient, item.key) in outcomes]
-                claimed = [item for item, (outcome, _) in mine if outcome == CLAIMED]
-                counts["in_flight"] += sum(outcome == IN_FLIGHT for _, (outcome, _) in mine)
-                counts["skipped"] += len(items) - len(claimed)
-                if claimed:
-                    tag = (batch, [pk for _, (outcome, pk) in mine if outcome == CLAIMED])
+                items = [item for item in batch.items.values() if (recipient, item.key) in claimed]
+                skipped += len(batch.items) - len(items)
+                if items:
+                    delivery = Delivery(None, Reminder, [claimed[(recipient, item.key)] for item in items], token, tag=batch)
                     try:
-                        message = render_batch(batch, claimed, rendered)
+                        delivery.message = render_batch(batch, items, rendered)
                     except Exception as error:  # noqa: BLE001 - recorded like a failed delivery, the run goes on
-                        record([(tag, None, error, False)])
-                        continue
-                    courier.put(message, tag)
-                record(courier.finished())
+                        delivery.error = error
+                    yield delivery
             Notification.objects.bulk_create(notifications, batch_size=500)
             notifications.clear()
-    finally:
-        record(courier.close())
-        Notification.objects.bulk_create(notifications, batch_size=500)
-        if relax_commits:
-            with connection.cursor() as cursor:
-                cursor.execute("RESET synchronous_commit")
-    result = {"date": today.isoformat(), "sent": counts["sent"], "skipped": counts["skipped"], "failed": counts["failed"]}
-    if counts["in_flight"]:
-        result["in_flight"] = counts["in_flight"]  # claims held by another run: the Celery task retries after STALE_CLAIM
+
+    def done(delivery: Delivery) -> None:
+        if delivery.error is None and delivery.tag.user is not None:
+            message = delivery.message
+            notifications.append(Notification(user=delivery.tag.user, subject=message.subject, body=message.body, url=home))
+
+    counts = deliver(deliveries(), connections=django_settings.REMINDER_SMTP_CONNECTIONS, on_done=done)
+    Notification.objects.bulk_create(notifications, batch_size=500)
+    result = {"date": today.isoformat(), **counts, "skipped": skipped}
+    if in_flight:
+        result["in_flight"] = in_flight  # held by another run, or by one that died: the sweep sends them once stale
+    return result
+
+
+def reminders_sweep(*, now: datetime.datetime | None = None) -> dict:
+    """Rule 3 of reporting.delivery.outbox: the reminders a run that died had claimed and not sent go out once their
+    claims are stale (STALE_CLAIM), as that run would have sent them (recomputed for its day), each exactly once;
+    a reminder no longer owed (its report was submitted meanwhile) is dropped. Returns counts."""
+    now = now or timezone.now()
+    left = Reminder.objects.filter(sent_at__isnull=True, failed_at__isnull=True, day__isnull=False,
+                                   claimed_at__lt=now - STALE_CLAIM, claimed_at__gte=now - SWEEP_HORIZON)
+    result = {"sent": 0, "failed": 0, "dropped": 0}
+    for day in sorted(set(left.values_list("day", flat=True))):
+        rows = {(recipient, (period_id, kind, offset)): pk for pk, recipient, period_id, kind, offset
+                in left.filter(day=day).values_list("pk", "recipient", "period_id", "kind", "offset")}
+        reports_open_due(today=day)  # as the run did before it claimed
+        owed = reminders_due(today=day)
+        manual = {key[0] for _, key in rows if key[1] == ReminderKind.MANUAL}
+        for period in ReportingPeriod.objects.filter(pk__in=manual):
+            for recipient, batch in reminders_manual(period=period, today=day).items():
+                owed.setdefault(recipient, batch).items.update(batch.items)
+        batches: dict[str, Batch] = {}
+        for recipient, key in rows:
+            item = owed[recipient].items.get(key) if recipient in owed else None
+            if item is not None:
+                batches.setdefault(recipient, Batch(recipient, owed[recipient].language, owed[recipient].user)).items[key] = item
+        counts = _send(batches, today=day)
+        result["sent"] += counts["sent"]
+        result["failed"] += counts["failed"]
+        gone = [pk for (recipient, key), pk in rows.items() if recipient not in batches or key not in batches[recipient].items]
+        result["dropped"] += left.filter(pk__in=gone).delete()[0]
     return result

@@ -8,6 +8,8 @@ JOBS = [
     ("Dựng báo cáo tổng hợp (05–15/11) / Build syntheses", "reporting.tasks.build_syntheses", "8", "0"),
     # not a daily job: the safety net that delivers e-mails queued while the broker was down
     ("Gửi thư còn chờ / Flush the e-mail outbox", "reporting.tasks.flush_outbox", "*", "*/5"),
+    # nor this: reminders a dead worker had claimed go out within minutes (reporting.delivery.outbox, rule 3)
+    ("Gửi nốt thư nhắc dở dang / Sweep unsent reminder claims", "reporting.tasks.sweep_reminders", "*", "*"),
 ]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 

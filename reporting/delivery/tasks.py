@@ -14,7 +14,7 @@ from django.utils import timezone
 from agencies.models import Agency
 from reporting.cycle.services import periods_recompute_all, reports_open_due
 from reporting.delivery.outbox import outbox_deliver, outbox_flush
-from reporting.delivery.reminders import STALE_CLAIM, reminders_send_due, reminders_send_now
+from reporting.delivery.reminders import reminders_send_due, reminders_send_now, reminders_sweep
 from reporting.models import ReportingPeriod
 from reporting.synthesis.build import syntheses_build_due, synthesis_build
 from tasks.models import Task
@@ -64,16 +64,21 @@ def open_periods(today: str | None = None) -> int:
 
 @shared_task(name=NAME.format(job="send_reminders"), bind=True, max_retries=6)
 def send_reminders(self, today: str | None = None) -> dict:
-    """Daily reminders; reminders whose e-mail failed are retried with backoff (sent ones are never sent again)."""
+    """Daily reminders; reminders whose e-mail failed are retried with backoff (sent ones are never sent again).
+    Claims held by a run that died are not this job's business: `sweep_reminders` sends them once stale."""
 
     result = reminders_send_due(today=_day(today))
     if result["failed"]:
         log.warning("Reminders: %s e-mail(s) failed, retrying", result["failed"])
         raise self.retry(countdown=min(60 * 2 ** self.request.retries, 3600), kwargs={"today": result["date"]})
-    if result.get("in_flight"):
-        # another run (or one that died) holds claims not yet sent: come back once they can be taken over
-        raise self.retry(countdown=STALE_CLAIM.total_seconds() + 60, kwargs={"today": result["date"]})
     return result
+
+
+@shared_task(name=NAME.format(job="sweep_reminders"))
+def sweep_reminders() -> dict:
+    """Every minute: the reminders a worker that died had claimed go out (reporting.delivery.outbox, rule 3)."""
+
+    return reminders_sweep()
 
 
 @shared_task(name=NAME.format(job="build_syntheses"))

@@ -5,6 +5,7 @@ import threading
 from io import StringIO
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
@@ -306,6 +307,7 @@ def test_schedule_is_declared_at_eight(db):
 
     tasks = {t.task: t for t in PeriodicTask.objects.select_related("crontab")}
     assert tasks["reporting.tasks.flush_outbox"].crontab.minute == "*/5"
+    assert (tasks["reporting.tasks.sweep_reminders"].crontab.minute, tasks["reporting.tasks.sweep_reminders"].crontab.hour) == ("*", "*")
     for name in ("reporting.tasks.send_reminders", "reporting.tasks.open_periods", "reporting.tasks.build_syntheses"):
         assert tasks[name].crontab.hour == "8" and tasks[name].crontab.minute == "0"
         assert str(tasks[name].crontab.timezone) == "Asia/Ho_Chi_Minh"
@@ -321,25 +323,120 @@ def test_a_fresh_claim_of_another_run_is_left_to_it_and_reported(cast, periods):
     assert result["in_flight"] == 1 and not sent_to("canbo.sct@thanhhoa.gov.vn")
 
 
-def test_the_celery_task_retries_while_claims_are_in_flight(cast, periods, monkeypatch):
-    from celery.exceptions import Retry
+# --- one delivery path (issue 12): claims a dead run left are swept within minutes, each e-mail once -------------
+
+def _claim_left_by_a_dead_run(period, age, **fields):
     from django.utils import timezone
 
-    from reporting.delivery import tasks
+    fields = {"recipient": "canbo.sct@thanhhoa.gov.vn", "kind": "deadline", "offset": 7, "day": D(2025, 10, 29), **fields}
+    return Reminder.objects.create(period=period, claimed_at=timezone.now() - age, **fields)
+
+
+def test_the_sweep_sends_a_stale_claim_of_a_dead_run_exactly_once(cast, periods):
+    from reporting.delivery.outbox import STALE_CLAIM
+    from reporting.delivery.reminders import reminders_sweep
 
     close_other_years(periods, cast["dfa"])
-    Reminder.objects.create(period=periods[2025], recipient="canbo.sct@thanhhoa.gov.vn", kind="deadline", offset=7,
-                            claimed_at=timezone.now())
-    retried = {}
+    row = _claim_left_by_a_dead_run(periods[2025], STALE_CLAIM + datetime.timedelta(seconds=30))
+    assert reminders_sweep() == {"sent": 1, "failed": 0, "dropped": 0}
+    (message,) = sent_to("canbo.sct@thanhhoa.gov.vn")
+    assert message.to == ["canbo.sct@thanhhoa.gov.vn"] and "05/11/2025" in message.body  # the reminder of its day
+    row.refresh_from_db()
+    assert row.sent_at is not None and Reminder.objects.filter(recipient=row.recipient).count() == 1
+    assert reminders_sweep() == {"sent": 0, "failed": 0, "dropped": 0}
+    assert reminders_send_due(today=D(2025, 10, 29))["sent"] > 0 and len(sent_to("canbo.sct@thanhhoa.gov.vn")) == 1
+    assert Notification.objects.filter(user=cast["sct"]).count() == 1
 
-    def fake_retry(*args, **kwargs):
-        retried.update(kwargs)
-        raise Retry()
 
-    monkeypatch.setattr(tasks.send_reminders, "retry", fake_retry)
-    with pytest.raises(Retry):
-        tasks.send_reminders.run(today="2025-10-29")
-    assert retried["countdown"] >= 15 * 60
+def test_the_sweep_leaves_a_fresh_claim_alone_then_takes_it_once_stale(cast, periods):
+    from django.utils import timezone
+
+    from reporting.delivery.outbox import STALE_CLAIM
+    from reporting.delivery.reminders import reminders_sweep
+
+    close_other_years(periods, cast["dfa"])
+    row = _claim_left_by_a_dead_run(periods[2025], datetime.timedelta(seconds=5))
+    assert reminders_send_due(today=D(2025, 10, 29))["in_flight"] == 1  # a rerun skips it, as before
+    assert reminders_sweep() == {"sent": 0, "failed": 0, "dropped": 0} and not sent_to(row.recipient)
+    assert Reminder.objects.get(pk=row.pk).claimed_at == row.claimed_at
+    with time_machine.travel(timezone.now() + STALE_CLAIM, tick=True):
+        assert reminders_sweep()["sent"] == 1 and len(sent_to(row.recipient)) == 1
+        assert reminders_sweep()["sent"] == 0 and len(sent_to(row.recipient)) == 1
+
+
+def test_the_sweep_drops_a_claim_no_longer_owed_and_ignores_old_ones(cast, periods):
+    from reporting.delivery.outbox import STALE_CLAIM
+    from reporting.delivery.reminders import SWEEP_HORIZON, reminders_sweep
+
+    close_other_years(periods, cast["dfa"])
+    not_owed = _claim_left_by_a_dead_run(periods[2025], STALE_CLAIM * 2, offset=14)  # 29/10 owes the 7-day stage
+    too_old = _claim_left_by_a_dead_run(periods[2025], SWEEP_HORIZON * 2, recipient="canbo.stc@thanhhoa.gov.vn")
+    assert reminders_sweep() == {"sent": 0, "failed": 0, "dropped": 1} and not mail.outbox
+    assert not Reminder.objects.filter(pk=not_owed.pk).exists() and Reminder.objects.filter(pk=too_old.pk, sent_at=None).exists()
+
+
+def test_the_sweep_sends_a_stale_manual_reminder_only_to_whom_it_was_claimed_for(cast, periods):
+    from reporting.delivery.outbox import STALE_CLAIM
+    from reporting.delivery.reminders import reminders_sweep
+
+    close_other_years(periods, cast["dfa"])
+    period = periods[2025]
+    row = _claim_left_by_a_dead_run(period, STALE_CLAIM * 2, kind="manual", offset=period.days_left(D(2025, 10, 29)))
+    assert reminders_sweep()["sent"] == 1 and [m.to for m in mail.outbox] == [[row.recipient]]
+
+
+def test_one_stale_claim_window_for_every_email():
+    import pathlib
+    import re
+
+    from reporting.delivery import outbox, reminders
+
+    root = pathlib.Path(outbox.__file__).resolve().parents[1]
+    defined = [p.relative_to(root).as_posix() for p in root.rglob("*.py") if re.search(r"^STALE_CLAIM\s*=", p.read_text(), re.M)]
+    assert defined == ["delivery/outbox.py"]
+    assert reminders.STALE_CLAIM is outbox.STALE_CLAIM and outbox.STALE_CLAIM <= datetime.timedelta(minutes=5)
+
+
+def test_an_outbox_claim_is_taken_over_after_the_same_window(report_with_outbox_row):
+    from django.utils import timezone
+
+    from reporting.delivery.outbox import STALE_CLAIM, outbox_deliver
+    from reporting.models import OutboxMessage
+
+    row = report_with_outbox_row
+    OutboxMessage.objects.filter(pk=row.pk).update(claimed_at=timezone.now() - STALE_CLAIM + datetime.timedelta(seconds=20))
+    assert outbox_deliver(message_id=row.pk) is False and not mail.outbox  # a live claim: left to its holder
+    OutboxMessage.objects.filter(pk=row.pk).update(claimed_at=timezone.now() - STALE_CLAIM - datetime.timedelta(seconds=1))
+    assert outbox_deliver(message_id=row.pk) is True and len(mail.outbox) == 1
+    assert outbox_deliver(message_id=row.pk) is False and len(mail.outbox) == 1
+
+
+@pytest.fixture
+def report_with_outbox_row(report, staff, django_capture_on_commit_callbacks):
+    from reporting.models import OutboxMessage
+
+    fill(report)
+    with django_capture_on_commit_callbacks(execute=False):  # the worker never got it
+        services.report_submit(report=report, user=staff)
+    return OutboxMessage.objects.get(report=report)
+
+
+def test_a_delivery_whose_claim_was_taken_over_is_not_sent(cast, periods):
+    import uuid
+
+    from reporting.delivery.mail import build_mail
+    from reporting.delivery.outbox import Delivery, deliver
+
+    row = _claim_left_by_a_dead_run(periods[2025], datetime.timedelta(0), claim=uuid.uuid4())
+    mine = _claim_left_by_a_dead_run(periods[2025], datetime.timedelta(0), recipient="canbo.stc@thanhhoa.gov.vn", claim=uuid.uuid4())
+    lost = Delivery(build_mail("reminders", {"items": []}, to=[row.recipient]), Reminder, [row.pk], uuid.uuid4())
+    kept = Delivery(build_mail("reminders", {"items": []}, to=[mine.recipient]), Reminder, [mine.pk], mine.claim)
+    assert deliver([lost, kept], connections=2) == {"sent": 1, "failed": 1}
+    assert [m.to for m in mail.outbox] == [[mine.recipient]]
+    row.refresh_from_db()
+    mine.refresh_from_db()
+    assert row.sent_at is None and row.failed_at is None and row.attempts == 0  # left to whoever holds it now
+    assert mine.sent_at is not None
 
 
 # --- issue 11, point 9: offsets are ASCII whole numbers of days, and a bad stored value never stops a run ------

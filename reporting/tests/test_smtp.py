@@ -60,30 +60,33 @@ def test_unreachable_mail_server_is_a_failure_not_a_crash(settings, cast, period
     assert result["sent"] == 0 and result["failed"] > 0
 
 
-def test_marking_backend_marks_before_the_server_accepts(smtp_server, settings):
-    from django.core.mail import EmailMessage, get_connection
+def test_rows_are_marked_before_the_server_accepts_and_a_lost_claim_is_never_accepted(smtp_server, cast, periods, monkeypatch):  # noqa: F811
+    import uuid
 
-    backend = get_connection("reporting.delivery.mail.MarkingSMTPBackend")
+    from django.core.mail import EmailMessage
+    from django.utils import timezone
+
+    from reporting.delivery import outbox
+    from reporting.models import Reminder
+
+    def claim(recipient):
+        return Reminder.objects.create(period=periods[2025], recipient=recipient, kind="deadline", offset=7,
+                                       claimed_at=timezone.now(), claim=uuid.uuid4())
+
     seen_when_marked = []
-    backend.send_marking(EmailMessage("Nhắc hạn", "Nội dung", "a@example.vn", ["b@example.vn"]),
-                         lambda: seen_when_marked.append(len(smtp_server.messages)))
-    assert seen_when_marked == [0] and len(smtp_server.messages) == 1  # marked first, accepted after
-
-    def refuse():
-        raise RuntimeError("database gone")
-
-    with pytest.raises(RuntimeError):
-        backend.send_marking(EmailMessage("Lần hai", "Nội dung", "a@example.vn", ["c@example.vn"]), refuse)
-    backend.connection.close()
-    backend.connection = None
-    assert len(smtp_server.messages) == 1  # the server never got the final "." of the second message
-    backend.send_marking(EmailMessage("Lần ba", "Nội dung", "a@example.vn", ["d@example.vn"]), lambda: None)
-    assert [r for r, _ in smtp_server.messages] == [["b@example.vn"], ["d@example.vn"]]
-    backend.close()
+    original = outbox._mark
+    monkeypatch.setattr(outbox, "_mark", lambda ready: seen_when_marked.append(len(smtp_server.messages)) or original(ready))
+    first, lost, third = claim("b@example.vn"), claim("c@example.vn"), claim("d@example.vn")
+    deliveries = [outbox.Delivery(EmailMessage("Nhắc hạn", "Nội dung", "a@example.vn", [row.recipient]), Reminder, [row.pk], token)
+                  for row, token in ((first, first.claim), (lost, uuid.uuid4()), (third, third.claim))]
+    assert outbox.deliver(deliveries) == {"sent": 2, "failed": 1}
+    assert seen_when_marked == [0, 1, 1]  # each marked while the server still waited for its "."
+    assert [r for r, _ in smtp_server.messages] == [["b@example.vn"], ["d@example.vn"]]  # never the lost one's "."
+    assert [bool(Reminder.objects.get(pk=r.pk).sent_at) for r in (first, lost, third)] == [True, False, True]
 
 
 @pytest.mark.django_db(transaction=True)
-def test_reminders_over_smtp_are_marked_sent_by_the_delivery_threads(smtp_server, cast, periods):  # noqa: F811
+def test_reminders_over_smtp_outside_a_transaction_are_all_marked_sent(smtp_server, cast, periods):  # noqa: F811
     from reporting.models import Reminder
 
     close_other_years(periods, cast["dfa"])

@@ -8,7 +8,6 @@ import zipfile
 
 import openpyxl
 import pytest
-from django.core import mail
 from django.db import connection
 from django.urls import reverse
 from docx import Document
@@ -16,7 +15,7 @@ from icalendar import Calendar
 
 from plan119.testing import at, fill
 from reporting.cycle import services
-from reporting.delivery.notifications import report_event_send
+from reporting.delivery.notifications import report_event_mails
 from reporting.difficulties import services as difficulty_services
 from reporting.models import Synthesis
 from reporting.synthesis.build import synthesis_build, synthesis_finalise
@@ -161,9 +160,7 @@ def test_e_mail_with_bad_agency_name_has_a_one_line_clean_subject(report, staff)
     staff.save()
     services.report_submit(report=fill(report), user=staff)
     raw_update("agencies_agency", staff.agency.pk, name="Sở Công\x01 Thương\n\x1bBcc: x@evil.example")
-    mail.outbox.clear()
-    report_event_send(kind="report_submitted", report_id=report.pk)
-    message = mail.outbox[-1]
+    message = report_event_mails(kind="report_submitted", report_id=report.pk)[-1]
     assert "\n" not in message.subject and not CONTROLS.search(message.subject)
     assert "Sở Công Thương Bcc: x@evil.example" in message.subject
     assert not CONTROLS.search(message.body) and not CONTROLS.search(message.alternatives[0][0])
