@@ -55,7 +55,8 @@ def pasted_controls_notice(forms_) -> str:
     """A note naming the fields from which invisible characters pasted from another program were dropped (the text
     was saved without them, agencies/text.py), or "" when nothing was dropped. Read after the forms were cleaned."""
     labels = dict.fromkeys(
-        str(field.label) for form in forms_ for field in form.fields.values() if getattr(field, "dropped_controls", False)
+        str(field.label) for form in forms_ for field in form.fields.values()
+        if getattr(field, "dropped_controls", False)
     )
     if not labels:
         return ""

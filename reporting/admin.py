@@ -33,7 +33,8 @@ class ReportingPeriodAdmin(SimpleHistoryAdmin):
     list_display = ("plan", "year", "opens_on", "agency_due", "synthesis_due", "status")
     list_filter = ("plan", "status")
     readonly_fields = ("opens_on", "agency_due", "synthesis_due", "covers_from", "covers_to", "closed_at", "closed_by")
-    fields = ("plan", "year", "status", "opens_on_override", "agency_due_override", "synthesis_due_override") + readonly_fields
+    fields = ("plan", "year", "status", "opens_on_override", "agency_due_override",
+              "synthesis_due_override") + readonly_fields
 
     def has_add_permission(self, request):
         return False  # one period per plan year is created from the plan's rules (open_periods)
@@ -90,7 +91,8 @@ class ReportEventInline(admin.TabularInline):
 
 @admin.register(Report)
 class ReportAdmin(admin.ModelAdmin):
-    list_display = ("agency", "period", "status", "version", "first_submitted_at", "submitted_at", "lateness", "expected")
+    list_display = ("agency", "period", "status", "version", "first_submitted_at", "submitted_at", "lateness",
+                    "expected")
     list_filter = ("period", "status", "expected", "agency__kind")
     search_fields = ("agency__name", "agency__code")
     list_select_related = ("agency", "period", "period__plan")
@@ -131,7 +133,8 @@ class DifficultyAdmin(admin.ModelAdmin):
 class ReminderSettingsAdmin(SimpleHistoryAdmin):
     """The reminder offsets (one row)."""
 
-    list_display = ("__str__", "before_deadline", "overdue_first", "overdue_every", "escalate_after", "synthesis_before")
+    list_display = ("__str__", "before_deadline", "overdue_first", "overdue_every", "escalate_after",
+                    "synthesis_before")
 
     def has_add_permission(self, request):
         return not ReminderSettings.objects.exists()

@@ -30,7 +30,8 @@ from tasks.selectors import plan_current
 
 RESULTS = [
     "Đã tổ chức {n} hội nghị, hội thảo quán triệt, tuyên truyền với sự tham gia của {m} lượt cán bộ, doanh nghiệp.",
-    "Phối hợp đón tiếp {n} đoàn khách quốc tế đến làm việc, tìm hiểu cơ hội đầu tư; ký kết {k} biên bản ghi nhớ hợp tác.",
+    "Phối hợp đón tiếp {n} đoàn khách quốc tế đến làm việc, tìm hiểu cơ hội đầu tư; "
+    "ký kết {k} biên bản ghi nhớ hợp tác.",
     "Đăng tải {m} tin, bài về công tác ngoại giao kinh tế trên trang thông tin điện tử của đơn vị.",
     "Tổ chức {n} chương trình xúc tiến đầu tư, thương mại; hỗ trợ {m} doanh nghiệp tham gia hội chợ quốc tế.",
     "Cử {n} lượt cán bộ tham gia lớp bồi dưỡng kiến thức về hội nhập kinh tế quốc tế.",
@@ -53,7 +54,8 @@ def _fill(report: Report, rng: random.Random, user) -> None:
             "proposals": "",
         }
     services.report_save_draft(report=report, user=user, lock_version=report.lock_version,
-                               summary=f"Năm {report.period.year}, đơn vị đã triển khai nghiêm túc Kế hoạch số 119/KH-UBND.",
+                               summary=f"Năm {report.period.year}, đơn vị đã triển khai nghiêm túc "
+                                       "Kế hoạch số 119/KH-UBND.",
                                sections=sections)
 
 
@@ -66,14 +68,17 @@ def _backdate(report: Report, when: datetime.datetime) -> None:
 # (agency code, task code, kind, title, text, [(days after raising, status, the DFA's answer)], days before today)
 DEMO_DIFFICULTIES = [
     ("SCT", "4.3", DifficultyKind.DIFFICULTY, "Thiếu kinh phí tổ chức đoàn doanh nghiệp dự hội chợ tại Nhật Bản",
-     "Dự toán năm chưa bố trí kinh phí cho đoàn xúc tiến thương mại tháng 3; đề nghị Sở Ngoại vụ báo cáo UBND tỉnh xem xét.",
-     [(3, DifficultyStatus.ESCALATED, "Sở Ngoại vụ đã tổng hợp, trình UBND tỉnh tại Tờ trình về kinh phí xúc tiến năm nay.")], 40),
+     "Dự toán năm chưa bố trí kinh phí cho đoàn xúc tiến thương mại tháng 3; "
+     "đề nghị Sở Ngoại vụ báo cáo UBND tỉnh xem xét.",
+     [(3, DifficultyStatus.ESCALATED,
+       "Sở Ngoại vụ đã tổng hợp, trình UBND tỉnh tại Tờ trình về kinh phí xúc tiến năm nay.")], 40),
     ("TTXT", "3.5", DifficultyKind.PROPOSAL, "Đề xuất cơ chế phối hợp đón tiếp nhà đầu tư Hàn Quốc",
      "Đề nghị thành lập tổ công tác liên ngành để đón tiếp, làm việc với các đoàn nhà đầu tư lớn.",
      [(2, DifficultyStatus.ESCALATED, "Đã báo cáo UBND tỉnh; chờ ý kiến chỉ đạo.")], 25),
     ("SVHTTDL", "3.6", DifficultyKind.DIFFICULTY, "Chưa có tài liệu quảng bá du lịch bằng tiếng Hàn",
      "Đơn vị chưa có kinh nghiệm biên dịch, đề nghị hướng dẫn đầu mối hỗ trợ.",
-     [(4, DifficultyStatus.GUIDED, "Đề nghị liên hệ Phòng Hợp tác quốc tế, Sở Ngoại vụ để được giới thiệu đơn vị dịch thuật.")], 60),
+     [(4, DifficultyStatus.GUIDED,
+       "Đề nghị liên hệ Phòng Hợp tác quốc tế, Sở Ngoại vụ để được giới thiệu đơn vị dịch thuật.")], 60),
     ("TX-NGHISON", "2.2", DifficultyKind.DIFFICULTY, "Cán bộ phụ trách đối ngoại kiêm nhiệm nhiều việc",
      "Thị xã chưa bố trí được cán bộ chuyên trách công tác đối ngoại.",
      [(5, DifficultyStatus.GUIDED, "Sở Ngoại vụ sẽ mời cán bộ của thị xã tham gia lớp bồi dưỡng nghiệp vụ tháng tới."),
@@ -94,13 +99,14 @@ def _demo_difficulties(*, today: datetime.date, dfa: User) -> None:
             continue
         raised = _local(today - datetime.timedelta(days=days_ago), 9)
         try:
-            difficulty = difficulty_services.difficulty_raise(agency=user.agency, task=plan.tasks.get(code=task_code), kind=kind,
-                                                   title=title, text=text, user=user)
+            difficulty = difficulty_services.difficulty_raise(agency=user.agency, task=plan.tasks.get(code=task_code),
+                                                              kind=kind, title=title, text=text, user=user)
         except (services.ReportingError, Task.DoesNotExist):
             continue  # the admin changed the assignments: skip this example
         Difficulty.objects.filter(pk=difficulty.pk).update(raised_at=raised)
         for after, status, answer in answers:
-            response = difficulty_services.difficulty_respond(difficulty=difficulty, user=dfa, text=answer, status=status)
+            response = difficulty_services.difficulty_respond(difficulty=difficulty, user=dfa, text=answer,
+                                                              status=status)
             at = min(raised + datetime.timedelta(days=after), timezone.now())
             DifficultyResponse.objects.filter(pk=response.pk).update(at=at)
             Difficulty.objects.filter(pk=difficulty.pk).update(updated_at=at)
@@ -157,7 +163,8 @@ def _demo_report(report: Report, *, period, today: datetime.date, dfa: User, cur
 
 def _demo_synthesis(period, *, today: datetime.date, dfa: User) -> None:
     synthesis = synthesis_build(period=period, today=today)
-    synthesis.introduction = f"Thực hiện Kế hoạch số 119/KH-UBND, năm {period.year} Sở Ngoại vụ tổng hợp kết quả như sau."
+    synthesis.introduction = (f"Thực hiện Kế hoạch số 119/KH-UBND, năm {period.year} "
+                              "Sở Ngoại vụ tổng hợp kết quả như sau.")
     synthesis.save()
     if period.year < today.year - 2:
         # the oldest years are finalised and closed; the two latest stay open (late corrections, reminders to try)

@@ -54,7 +54,8 @@ class ReportingPeriod(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=PeriodStatus.choices, default=PeriodStatus.OPEN)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("closed by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("closed by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+"
     )
 
     history = HistoricalRecords()
@@ -103,7 +104,8 @@ class ReportStatus(models.TextChoices):
 class ReportQuerySet(models.QuerySet):
     def with_content_flag(self):
         """Annotate `has_content`: has anyone typed anything yet? ("not started" in the DFA's digest)."""
-        typed = ReportSection.objects.filter(report=models.OuterRef("pk")).exclude(results="", difficulties="", proposals="")
+        typed = (ReportSection.objects.filter(report=models.OuterRef("pk"))
+                 .exclude(results="", difficulties="", proposals=""))
         return self.annotate(
             has_content=models.ExpressionWrapper(
                 models.Exists(typed) | ~models.Q(summary=""), output_field=models.BooleanField()
@@ -114,7 +116,8 @@ class ReportQuerySet(models.QuerySet):
 class Report(models.Model):
     """An agency's annual report for one period (báo cáo kết quả thực hiện), one section per assigned task."""
 
-    period = models.ForeignKey(ReportingPeriod, verbose_name=_("period"), on_delete=models.PROTECT, related_name="reports")
+    period = models.ForeignKey(ReportingPeriod, verbose_name=_("period"), on_delete=models.PROTECT,
+                               related_name="reports")
     agency = models.ForeignKey(Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="reports")
     status = models.CharField(_("status"), max_length=10, choices=ReportStatus.choices, default=ReportStatus.DRAFT)
     # Only organisations the plan requests (đề nghị) have no obligation to report.
@@ -126,12 +129,14 @@ class Report(models.Model):
     first_submitted_at = models.DateTimeField(_("first submitted at"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("submitted by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("submitted by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+"
     )
     review_comment = NFCTextField(_("DFA comment"), blank=True)
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("reviewed by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("reviewed by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+"
     )
     # The DFA may reopen one agency's report in a closed period (logged as an event).
     reopened = models.BooleanField(_("reopened in a closed period"), default=False)
@@ -275,7 +280,8 @@ class ReportEvent(models.Model):
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("event"), max_length=10, choices=EventKind.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL,
+                              related_name="+")
     at = models.DateTimeField(_("at"), default=timezone.now)
     version = models.PositiveIntegerField(_("version"), default=0)
     comment = NFCTextField(_("comment"), blank=True)
@@ -289,14 +295,16 @@ class ReportEvent(models.Model):
 
 def attachment_path(instance, filename):
     # The stored name is not the uploaded one: nothing a user types ends up in a path.
-    return f"attachments/{instance.report.period.year}/{instance.report_id}/{timezone.now():%Y%m%d%H%M%S%f}.{instance.kind}"
+    return (f"attachments/{instance.report.period.year}/{instance.report_id}/"
+            f"{timezone.now():%Y%m%d%H%M%S%f}.{instance.kind}")
 
 
 class Attachment(models.Model):
     """Evidence attached to a report or to one of its sections. Served only through a permission-checking view."""
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="attachments")
-    section = models.ForeignKey(ReportSection, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
+    section = models.ForeignKey(ReportSection, null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="attachments")
     file = models.FileField(upload_to=attachment_path, max_length=255)
     original_name = NFCCharField(_("file name"), max_length=255)
     kind = models.CharField(_("type"), max_length=8)
@@ -334,13 +342,16 @@ class Difficulty(models.Model):
     agency = models.ForeignKey(Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="difficulties")
     task = models.ForeignKey(Task, verbose_name=_("task"), on_delete=models.PROTECT, related_name="difficulties")
     period = models.ForeignKey(
-        ReportingPeriod, verbose_name=_("period"), null=True, blank=True, on_delete=models.SET_NULL, related_name="difficulties"
+        ReportingPeriod, verbose_name=_("period"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="difficulties"
     )
     kind = models.CharField(_("kind"), max_length=12, choices=DifficultyKind.choices, default=DifficultyKind.DIFFICULTY)
     title = NFCCharField(_("subject"), max_length=200)
     text = NFCTextField(_("description"))
-    status = models.CharField(_("status"), max_length=12, choices=DifficultyStatus.choices, default=DifficultyStatus.RECEIVED)
-    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("raised by"), null=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(_("status"), max_length=12, choices=DifficultyStatus.choices,
+                              default=DifficultyStatus.RECEIVED)
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("raised by"), null=True,
+                                  on_delete=models.SET_NULL, related_name="+")
     raised_at = models.DateTimeField(_("raised at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # The one-time token of the form it was sent from: a double click sends the form twice, one row is made.
@@ -360,7 +371,8 @@ class DifficultyResponse(models.Model):
     """The DFA's answer to a difficulty, with the status it set."""
 
     difficulty = models.ForeignKey(Difficulty, on_delete=models.CASCADE, related_name="responses")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL,
+                               related_name="+")
     text = NFCTextField(_("response"))
     status = models.CharField(_("status"), max_length=12, choices=DifficultyStatus.choices)
     at = models.DateTimeField(_("at"), default=timezone.now)
@@ -528,7 +540,8 @@ class Synthesis(models.Model):
     assessment = NFCTextField(_("overall assessment"), blank=True)
     proposals = NFCTextField(_("proposals to the Provincial People's Committee"), blank=True)
     doc_number = models.CharField(_("document number"), max_length=20, blank=True)
-    state = models.CharField(_("build state"), max_length=10, choices=SynthesisState.choices, default=SynthesisState.IDLE)
+    state = models.CharField(_("build state"), max_length=10, choices=SynthesisState.choices,
+                             default=SynthesisState.IDLE)
     progress = models.PositiveSmallIntegerField(_("build progress (%)"), default=0)
     # when `state` or `progress` last changed: a build that stops moving belongs to a worker that died
     state_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -536,7 +549,8 @@ class Synthesis(models.Model):
     lock_version = models.PositiveIntegerField(default=0)
     finalised_at = models.DateTimeField(_("finalised at"), null=True, blank=True)
     finalised_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("finalised by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("finalised by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+"
     )
 
     history = HistoricalRecords(excluded_fields=["content", "progress", "state", "state_changed_at"])
@@ -552,14 +566,17 @@ class Synthesis(models.Model):
     def is_final(self) -> bool:
         return self.finalised_at is not None
 
-    # A build takes seconds even for the largest province (bench/LOAD.md); one that has not moved for this long has died.
+    # A build takes seconds even for the largest province (bench/LOAD.md); one that has not moved for this long has
+    # died.
     STALE_BUILD = datetime.timedelta(minutes=10)
 
     def build_state(self) -> str:
         """The state to show: a queued or running build that stopped moving (its worker was killed) counts as failed,
         so the page offers to build again instead of waiting for ever."""
         moving = (SynthesisState.QUEUED, SynthesisState.RUNNING)
-        if self.state in moving and (self.state_changed_at is None or timezone.now() - self.state_changed_at > self.STALE_BUILD):
+        if self.state in moving and (
+            self.state_changed_at is None or timezone.now() - self.state_changed_at > self.STALE_BUILD
+        ):
             return SynthesisState.FAILED
         return self.state
 

@@ -89,7 +89,8 @@ class AgencyAdmin(_NewAssignmentsAreAdmins, SimpleHistoryAdmin):
                         result = agency_merge(agency=agency, successor=successor, on=form.cleaned_data["on"])
                         self.message_user(
                             request,
-                            _("%(agency)s merged into %(successor)s: %(moved)d assignments moved, %(combined)d combined, %(users)d users moved.")
+                            _("%(agency)s merged into %(successor)s: %(moved)d assignments moved, "
+                              "%(combined)d combined, %(users)d users moved.")
                             % {"agency": agency, "successor": successor, **result},
                         )
                 return None

@@ -47,5 +47,6 @@ def demo_users_create(*, password: str = DEMO_PASSWORD) -> list[tuple[str, bool]
     ).distinct()
     for agency in agencies.order_by("code"):
         username = agency.code.lower()
-        out.append((username, _user(username, password=password, agency=agency, role=Role.AGENCY_STAFF, first_name=agency.name)[1]))
+        out.append((username, _user(username, password=password, agency=agency, role=Role.AGENCY_STAFF,
+                                    first_name=agency.name)[1]))
     return out

@@ -1,4 +1,5 @@
-"""Plans (kế hoạch), their task groups and tasks (nhiệm vụ, giải pháp), who is assigned what, and the yearly deadlines."""
+"""Plans (kế hoạch), their task groups and tasks (nhiệm vụ, giải pháp), who is assigned what, and the yearly
+deadlines."""
 import datetime
 
 import holidays
@@ -25,7 +26,8 @@ def code_sort_key(code: str) -> str:
 
 
 class Plan(models.Model):
-    """A plan of the Provincial People's Committee (e.g. Kế hoạch 119/KH-UBND). Nothing in the code is specific to one plan."""
+    """A plan of the Provincial People's Committee (e.g. Kế hoạch 119/KH-UBND). Nothing in the code is specific to one
+    plan."""
 
     number = NFCCharField(_("number"), max_length=50, unique=True, help_text=_("e.g. 119/KH-UBND"))
     title = NFCTextField(_("title (Vietnamese)"))
@@ -198,7 +200,8 @@ class Assignment(models.Model):
         default=False,
         help_text=_("The plan requests (đề nghị) this organisation's participation; reporting is voluntary."),
     )
-    source = models.CharField(_("source"), max_length=16, choices=AssignmentSource.choices, default=AssignmentSource.ADMIN)
+    source = models.CharField(_("source"), max_length=16, choices=AssignmentSource.choices,
+                              default=AssignmentSource.ADMIN)
     basis = models.CharField(_("basis in the plan"), max_length=20, blank=True, help_text=_("e.g. II.3.5 or IV.4"))
 
     history = HistoricalRecords()
@@ -241,7 +244,8 @@ def next_working_day(day: datetime.date, extra_days_off=()) -> datetime.date:
 
 
 class DeadlineRule(models.Model):
-    """A yearly deadline of the plan: agencies report to the DFA before 05/11 (IV.2); the DFA synthesises before 15/11 (IV.1)."""
+    """A yearly deadline of the plan: agencies report to the DFA before 05/11 (IV.2); the DFA synthesises before 15/11
+    (IV.1)."""
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="deadline_rules")
     kind = models.CharField(_("kind"), max_length=20, choices=DeadlineKind.choices)
@@ -250,7 +254,9 @@ class DeadlineRule(models.Model):
     move_to_working_day = models.BooleanField(
         _("move to the next working day"),
         default=False,
-        help_text=_("When the date falls on a weekend or a Vietnamese public holiday, the deadline is the next working day."),
+        help_text=_(
+            "When the date falls on a weekend or a Vietnamese public holiday, the deadline is the next working day."
+        ),
     )
     basis = models.CharField(_("basis in the plan"), max_length=20, blank=True)
 
@@ -269,7 +275,8 @@ class DeadlineRule(models.Model):
         try:
             datetime.date(2024, self.month or 0, self.day or 0)  # 2024 is a leap year: 29/02 allowed
         except (TypeError, ValueError):
-            raise ValidationError(_("%(day)s/%(month)s is not a date.") % {"day": self.day, "month": self.month}) from None
+            raise ValidationError(_("%(day)s/%(month)s is not a date.") % {"day": self.day,
+                                                                           "month": self.month}) from None
 
     def due_date(self, year: int, extra_days_off=()) -> datetime.date:
         """The concrete due date in `year`, moved to the next working day when the rule says so."""

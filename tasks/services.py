@@ -171,7 +171,8 @@ def _desired_assignments(data: dict, tasks: dict, agencies: dict) -> dict:
     for item in data["items"]:
         code = item["code"]
         basis = f"II.{code}"
-        for role, names in ((AssignmentRole.LEAD, item.get("lead", [])), (AssignmentRole.CO_OPERATING, item.get("co", []))):
+        for role, names in ((AssignmentRole.LEAD, item.get("lead", [])),
+                            (AssignmentRole.CO_OPERATING, item.get("co", []))):
             for agency_code in names:
                 desired[(code, agency_code)] = {
                     "role": role,
@@ -182,13 +183,15 @@ def _desired_assignments(data: dict, tasks: dict, agencies: dict) -> dict:
         for r in item.get("requested", []):
             desired.setdefault(
                 (code, r["agency"]),
-                {"role": AssignmentRole.CO_OPERATING, "requested": True, "source": AssignmentSource.PLAN, "basis": r["basis"]},
+                {"role": AssignmentRole.CO_OPERATING, "requested": True, "source": AssignmentSource.PLAN,
+                 "basis": r["basis"]},
             )
         if item.get("all_agencies"):
             for agency in group_members:
                 desired.setdefault(
                     (code, agency.code),
-                    {"role": AssignmentRole.LEAD, "requested": False, "source": AssignmentSource.ALL_AGENCIES, "basis": basis},
+                    {"role": AssignmentRole.LEAD, "requested": False, "source": AssignmentSource.ALL_AGENCIES,
+                     "basis": basis},
                 )
     return desired
 
@@ -205,7 +208,9 @@ def _load_assignments(data, plan, tasks, agencies, report: LoadReport) -> None:
     for (task_code, agency_code), values in _desired_assignments(data, tasks, agencies).items():
         task, agency = tasks[task_code], by_code[agency_code]
         if not agency.active:
-            report.skipped.append(f"assignment {task_code} → {agency.code}: agency merged or retired, its work moved on")
+            report.skipped.append(
+                f"assignment {task_code} → {agency.code}: agency merged or retired, its work moved on"
+            )
             continue
         current = existing.get((task.pk, agency.pk))
         if current is None:
@@ -233,7 +238,8 @@ def assignments_sync_for_agency(*, agency: Agency) -> int:
         have = set(agency.assignments.values_list("task_id", flat=True))
         new = [
             Assignment(
-                task=task, agency=agency, role=AssignmentRole.LEAD, source=AssignmentSource.ALL_AGENCIES, basis=f"II.{task.code}"
+                task=task, agency=agency, role=AssignmentRole.LEAD, source=AssignmentSource.ALL_AGENCIES,
+                basis=f"II.{task.code}"
             )
             for task in _group_tasks().exclude(pk__in=have)
         ]
@@ -266,7 +272,8 @@ def agency_create(
 
     Returns the agency and how many tasks given to all departments and districts it received.
     """
-    agency = Agency(code=code, name=name, name_en=name_en, kind=kind, contact_emails=contact_emails, head_email=head_email)
+    agency = Agency(code=code, name=name, name_en=name_en, kind=kind, contact_emails=contact_emails,
+                    head_email=head_email)
     return agency, agency_save(agency=agency)
 
 
@@ -277,7 +284,8 @@ def assignments_sync_for_task(*, task: Task) -> int:
         added = 0
         for agency in Agency.objects.active().filter(kind__in=ORDERED_KINDS).exclude(pk__in=have):
             Assignment.objects.create(
-                task=task, agency=agency, role=AssignmentRole.LEAD, source=AssignmentSource.ALL_AGENCIES, basis=f"II.{task.code}"
+                task=task, agency=agency, role=AssignmentRole.LEAD, source=AssignmentSource.ALL_AGENCIES,
+                basis=f"II.{task.code}"
             )
             added += 1
         return added
@@ -335,7 +343,9 @@ def plan_export(*, plan: Plan) -> dict:
                 "text": task.text,
                 "lead": sorted(a.agency.name for a in named if a.role == AssignmentRole.LEAD),
                 "co": sorted(
-                    a.agency.name for a in named if a.role == AssignmentRole.CO_OPERATING and a.basis == f"II.{task.code}"
+                    a.agency.name
+                    for a in named
+                    if a.role == AssignmentRole.CO_OPERATING and a.basis == f"II.{task.code}"
                 ),
                 "all_agencies": task.assigned_to_all,
                 "requested": sorted(a.agency.name for a in named if a.requested),

@@ -1,4 +1,5 @@
-"""Bad input across the app: forged fields, wrong dates, locked objects. A clear message or a 4xx, never a 500; nothing lost.
+"""Bad input across the app: forged fields, wrong dates, locked objects. A clear message or a 4xx, never a 500;
+nothing lost.
 
 On the cast's small plan (conftest.py)."""
 import datetime
@@ -26,7 +27,8 @@ def edit_data(report, summary="Giữ nguyên", **extra):
 
 def test_a_status_the_user_may_not_set_is_ignored(client, report, owner):
     client.force_login(owner)
-    response = client.post(reverse("report_edit", args=[report.pk]), edit_data(report, status="accepted", version="9", days_late="0"))
+    response = client.post(reverse("report_edit", args=[report.pk]),
+                           edit_data(report, status="accepted", version="9", days_late="0"))
     assert response.status_code == 302
     report.refresh_from_db()
     assert report.status == ReportStatus.DRAFT and report.version == 0 and report.summary == "Giữ nguyên"
@@ -45,7 +47,8 @@ def test_a_locked_report_cannot_be_changed_by_a_forged_post(client, report, owne
 def test_a_forged_review_decision(client, report, owner, dfa):
     services.report_submit(report=report, user=owner)
     client.force_login(dfa)
-    response = client.post(reverse("report_review", args=[report.pk]), {"decision": "publish", "comment": "x"}, follow=True)
+    response = client.post(reverse("report_review", args=[report.pk]), {"decision": "publish", "comment": "x"},
+                           follow=True)
     assert response.status_code == 200
     report.refresh_from_db()
     assert report.status == ReportStatus.SUBMITTED
@@ -56,7 +59,8 @@ def test_a_forged_section_comment_for_another_report_is_ignored(client, report, 
     foreign = other.sections.first()
     services.report_submit(report=report, user=owner)
     client.force_login(dfa)
-    client.post(reverse("report_review", args=[report.pk]), {"decision": "return", "comment": "Bổ sung", f"comment-s{foreign.pk}": "chen"})
+    client.post(reverse("report_review", args=[report.pk]),
+                {"decision": "return", "comment": "Bổ sung", f"comment-s{foreign.pk}": "chen"})
     foreign.refresh_from_db()
     assert foreign.review_comment == ""
 
@@ -95,15 +99,16 @@ def test_a_deadline_rule_that_is_not_a_date(client, small_plan, admin):
 
 def test_unknown_ids_and_years_are_404(client, small_plan, dfa):
     client.force_login(dfa)
-    for url in ("/reports/999999/", "/attachments/999999/", "/difficulties/999999/", "/dashboard/1999/", "/synthesis/1999/",
-                "/tasks/999999/", "/plans/999999/"):
+    for url in ("/reports/999999/", "/attachments/999999/", "/difficulties/999999/", "/dashboard/1999/",
+                "/synthesis/1999/", "/tasks/999999/", "/plans/999999/"):
         assert client.get(url).status_code == 404, url
 
 
 def test_overlong_and_markup_in_a_difficulty(client, small_plan, owner):
     client.force_login(owner)
     task = small_plan.tasks["1.1"]
-    response = client.post(reverse("difficulty_create"), {"kind": "difficulty", "task": task.pk, "title": "x" * 500, "text": "<b>y</b>"})
+    response = client.post(reverse("difficulty_create"),
+                           {"kind": "difficulty", "task": task.pk, "title": "x" * 500, "text": "<b>y</b>"})
     assert response.status_code == 200 and response.context["form"].errors
 
 
@@ -122,7 +127,8 @@ def test_control_characters_typed_in_the_report_form_are_dropped_and_the_user_is
     section = report.sections.order_by("pk").first()
     client.force_login(owner)
     response = client.post(reverse("report_edit", args=[report.pk]), edit_data(
-        report, summary="Tổng\x01 quan\x1b", **{f"s{section.pk}-results": "Dòng một\r\nDòng\x0b hai\tcột\u00a0x\u202e"}),
+        report, summary="Tổng\x01 quan\x1b",
+        **{f"s{section.pk}-results": "Dòng một\r\nDòng\x0b hai\tcột\u00a0x\u202e"}),
         follow=True)
     assert response.status_code == 200
     report.refresh_from_db()

@@ -135,10 +135,12 @@ def test_agency_fills_attaches_saves_and_submits(page, live_server, plan119, sta
     assert sections.count() == count
     for i in range(count):
         section = sections.nth(i)
-        expect(section.get_by_label("Kết quả đạt được", exact=True)).to_have_value(texts[section.get_attribute("data-anchor")])
+        expect(section.get_by_label("Kết quả đạt được", exact=True)).to_have_value(
+            texts[section.get_attribute("data-anchor")])
         expect(section.get_by_label("Tiến độ", exact=True)).to_have_value("in_progress")
     expect(sections.first.get_by_role("link", name="minh-chung-hoi-nghi.pdf")).to_be_visible()
-    expect(page.get_by_label("Đánh giá chung", exact=True)).to_have_value("Đơn vị đã triển khai nghiêm túc Kế hoạch số 119/KH-UBND.")
+    expect(page.get_by_label("Đánh giá chung", exact=True)).to_have_value(
+        "Đơn vị đã triển khai nghiêm túc Kế hoạch số 119/KH-UBND.")
 
     mail.outbox.clear()
     page.get_by_role("button", name="Gửi Sở Ngoại vụ").click()
@@ -235,7 +237,8 @@ def test_dfa_builds_edits_downloads_and_finalises_the_synthesis(page, live_serve
     synthesis = Synthesis.objects.get(period__year=2026)
     assert synthesis.built_at is not None and (synthesis.state, synthesis.progress) == ("idle", 100), synthesis.error
     built = vi("Built %(when)s from %(n)s expected report(s) sent and %(v)s voluntary report(s).") % {
-        "when": timezone.localtime(synthesis.built_at).strftime("%d/%m/%Y %H:%M"), "n": len(synthesis.built_from), "v": 0}
+        "when": timezone.localtime(synthesis.built_at).strftime("%d/%m/%Y %H:%M"),
+        "n": len(synthesis.built_from), "v": 0}
     expect(page.get_by_text(built)).to_be_visible()
     expect(page.locator("#build-progress")).to_be_hidden()
     expect(page.get_by_role("button", name=vi("Rebuild from the reports"))).to_be_visible()
@@ -389,7 +392,8 @@ def test_report_form_by_keyboard_alone(page, live_server, plan119, staff, settin
 
     def focused():
         return page.evaluate(
-            "() => { const e = document.activeElement; return [e.tagName, e.name || '', e.value || '', e.textContent.trim()]; }")
+            "() => { const e = document.activeElement; "
+            "return [e.tagName, e.name || '', e.value || '', e.textContent.trim()]; }")
 
     for _ in range(80):
         page.keyboard.press("Tab")

@@ -99,11 +99,13 @@ def test_passwords_are_stored_with_argon2id_and_older_hashes_upgraded_at_sign_in
     assert user.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
     user.password = make_password("correct horse battery staple", hasher="pbkdf2_sha256")  # made before the switch
     user.save(update_fields=["password"])
-    assert Client().post(reverse("login"), {"username": "thu", "password": "correct horse battery staple"}).status_code == 302
+    assert Client().post(reverse("login"),
+                         {"username": "thu", "password": "correct horse battery staple"}).status_code == 302
     user.refresh_from_db()
     assert user.password.startswith("argon2$argon2id$")
     settings.ARGON2_MEMORY_KIB = 65536  # an admin raises the cost: the next sign-in re-hashes
-    assert Client().post(reverse("login"), {"username": "thu", "password": "correct horse battery staple"}).status_code == 302
+    assert Client().post(reverse("login"),
+                         {"username": "thu", "password": "correct horse battery staple"}).status_code == 302
     user.refresh_from_db()
     assert "$m=65536,t=2,p=1$" in user.password
     assert Client().post(reverse("login"), {"username": "thu", "password": "wrong horse"}).status_code == 200
@@ -117,7 +119,8 @@ def test_password_change_signs_out_other_sessions(db, plan119):
     first.force_login(user)
     second.force_login(user)
     response = first.post(reverse("password_change"), {"old_password": "correct horse battery staple",
-                                                       "new_password1": "Mật-khẩu-mới-2025!", "new_password2": "Mật-khẩu-mới-2025!"})
+                                                       "new_password1": "Mật-khẩu-mới-2025!",
+                                                       "new_password2": "Mật-khẩu-mới-2025!"})
     assert response.status_code == 302
     assert first.get(reverse("plan_detail")).status_code == 200
     assert second.get(reverse("plan_detail")).status_code == 302  # signed out
@@ -148,9 +151,10 @@ def behind_one_proxy(settings):
     names = ["AXES_IPWARE_PROXY_COUNT", "AXES_IPWARE_META_PRECEDENCE_ORDER", "AXES_IPWARE_PROXY_ORDER", "IPWARE_STRICT"]
     env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DATABASE_URL", "REDIS_URL"}}
     env.update(DEBUG="1", BEHIND_PROXY="1", PROXY_COUNT="1")
-    code = f"import json, plan119.settings as s; print(json.dumps({{n: getattr(s, n) for n in {names!r} if hasattr(s, n)}}))"
-    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=settings.BASE_DIR,
-                            check=False)
+    code = ("import json, plan119.settings as s; "
+            f"print(json.dumps({{n: getattr(s, n) for n in {names!r} if hasattr(s, n)}}))")
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                            cwd=settings.BASE_DIR, check=False)
     assert result.returncode == 0, result.stderr
     for name, value in __import__("json").loads(result.stdout).items():
         setattr(settings, name, tuple(value) if isinstance(value, list) else value)

@@ -34,10 +34,12 @@ def calendar_feed(*, user) -> bytes:
     periods = ReportingPeriod.objects.select_related("plan").order_by("year")
     if user.is_dfa_officer or user.can_read_everything:
         for p in periods.filter(status=PeriodStatus.OPEN):
-            calendar.add_component(_event(f"p{p.pk}-agency", p.agency_due, _("Agency reports due (%(year)s)") % {"year": p.year},
+            calendar.add_component(_event(f"p{p.pk}-agency", p.agency_due,
+                                          _("Agency reports due (%(year)s)") % {"year": p.year},
                                           settings.SITE_URL + reverse("dashboard_year", args=[p.year])))
             calendar.add_component(_event(f"p{p.pk}-synthesis", p.synthesis_due,
-                                          _("Synthesis due to the Provincial People's Committee (%(year)s)") % {"year": p.year},
+                                          _("Synthesis due to the Provincial People's Committee (%(year)s)")
+                                          % {"year": p.year},
                                           settings.SITE_URL + reverse("synthesis", args=[p.year])))
     elif user.is_agency_staff:
         for p in periods:

@@ -40,17 +40,21 @@ def versions_diff(old: dict, new: dict) -> list[dict]:
     """Rows of what changed between two snapshots: the overall assessment, then each task's fields and figures."""
     rows = []
     if old.get("summary", "") != new.get("summary", ""):
-        rows.append({"code": "", "field": "summary", "label": LABELS["summary"], "old": old.get("summary", ""), "new": new.get("summary", ""),
+        rows.append({"code": "", "field": "summary", "label": LABELS["summary"], "old": old.get("summary", ""),
+                     "new": new.get("summary", ""),
                      "diff": _words_diff(old.get("summary", ""), new.get("summary", ""))})
     codes = list(dict.fromkeys([*old.get("sections", {}), *new.get("sections", {})]))
     for code in codes:
         a, b = old["sections"].get(code, {}), new["sections"].get(code, {})
         for field in FIELDS:
             if a.get(field, "") != b.get(field, ""):
-                rows.append({"code": code, "title": b.get("title") or a.get("title"), "field": field, "label": LABELS[field],
-                             "old": a.get(field, ""), "new": b.get(field, ""), "diff": _words_diff(a.get(field, ""), b.get(field, ""))})
+                rows.append({"code": code, "title": b.get("title") or a.get("title"), "field": field,
+                             "label": LABELS[field],
+                             "old": a.get(field, ""), "new": b.get(field, ""),
+                             "diff": _words_diff(a.get(field, ""), b.get(field, ""))})
         fa, fb = _figures_text(a.get("figures", [])), _figures_text(b.get("figures", []))
         if fa != fb:
-            rows.append({"code": code, "title": b.get("title") or a.get("title"), "field": "figures", "label": LABELS["figures"], "old": fa, "new": fb,
+            rows.append({"code": code, "title": b.get("title") or a.get("title"), "field": "figures",
+                         "label": LABELS["figures"], "old": fa, "new": fb,
                          "diff": _words_diff(fa, fb)})
     return rows

@@ -8,7 +8,8 @@ from django.conf import settings
 
 # The kinds of evidence agencies attach (issue #3): PDF, Word, Excel (new and old formats), photos.
 ALLOWED_KINDS = {"pdf", "docx", "xlsx", "doc", "xls", "jpg", "png"}
-EXTENSIONS = {"pdf": {"pdf"}, "docx": {"docx"}, "xlsx": {"xlsx"}, "doc": {"doc"}, "xls": {"xls"}, "jpg": {"jpg", "jpeg"}, "png": {"png"}}
+EXTENSIONS = {"pdf": {"pdf"}, "docx": {"docx"}, "xlsx": {"xlsx"}, "doc": {"doc"}, "xls": {"xls"},
+              "jpg": {"jpg", "jpeg"}, "png": {"png"}}
 CONTENT_TYPES = {
     "pdf": "application/pdf",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -52,7 +53,8 @@ def _ooxml_kind(upload) -> str | None:
                 raise UnpackedTooLarge
             if sum(e.file_size for e in entries) > settings.ATTACHMENT_MAX_UNPACKED_MB * 1024 * 1024:
                 raise UnpackedTooLarge
-            if any(e.file_size > 1024 * 1024 and e.file_size > OFFICE_MAX_RATIO * max(e.compress_size, 1) for e in entries):
+            if any(e.file_size > 1024 * 1024 and e.file_size > OFFICE_MAX_RATIO * max(e.compress_size, 1)
+                   for e in entries):
                 raise UnpackedTooLarge
             names = {e.filename for e in entries}
             if "[Content_Types].xml" not in names:

@@ -67,7 +67,9 @@ class IncompleteReport(ReportingError):
     problems: list[tuple[ReportSection | None, str]]
 
     def __str__(self):
-        return _("The report cannot be submitted yet: %(count)d section(s) need attention.") % {"count": len(self.problems)}
+        return _("The report cannot be submitted yet: %(count)d section(s) need attention.") % {
+            "count": len(self.problems)
+        }
 
 
 # --- Periods --------------------------------------------------------------------------------------
@@ -174,7 +176,8 @@ def period_dates_override(
     agency_due: datetime.date | None,
     synthesis_due: datetime.date | None,
 ) -> ReportingPeriod:
-    """Move one year's dates away from the plan's rules (None: back to the rule's date). A closed period keeps its dates."""
+    """Move one year's dates away from the plan's rules (None: back to the rule's date). A closed period keeps its
+    dates."""
     period.opens_on_override = opens_on
     period.agency_due_override = agency_due
     period.synthesis_due_override = synthesis_due
@@ -303,7 +306,8 @@ def report_for_home(*, period: ReportingPeriod | None, agency: Agency, today: da
 
 
 def reports_open_due(*, today: datetime.date) -> int:
-    """Create the reports of every period that has opened (the scheduler runs this daily). Returns how many were created."""
+    """Create the reports of every period that has opened (the scheduler runs this daily). Returns how many were
+    created."""
     created = 0
     for period in ReportingPeriod.objects.filter(status=PeriodStatus.OPEN, opens_on__lte=today).select_related("plan"):
         agency_ids = set(
@@ -330,7 +334,8 @@ def _check_editable(report: Report) -> None:
 
 @transaction.atomic
 def report_save_draft(
-    *, report: Report, user, lock_version: int, summary: str, sections: dict[int, dict], figures: dict[int, list[dict]] | None = None
+    *, report: Report, user, lock_version: int, summary: str, sections: dict[int, dict],
+    figures: dict[int, list[dict]] | None = None
 ) -> Report:
     """Save what the agency typed, partial input allowed. Refused when someone else saved since `lock_version`."""
     _check_editable(report)
@@ -411,7 +416,8 @@ def report_submit(*, report: Report, user) -> Report:
     report.reopened = False
     report.lock_version += 1
     report.save()
-    ReportVersion.objects.create(report=report, number=report.version, submitted_at=now, submitted_by=user, content=_snapshot(report))
+    ReportVersion.objects.create(report=report, number=report.version, submitted_at=now, submitted_by=user,
+                                 content=_snapshot(report))
     ReportEvent.objects.create(report=report, kind=EventKind.SUBMITTED, actor=user, at=now, version=report.version)
     outbox_record(kind="report_submitted", report_id=report.pk)
     return report
@@ -435,7 +441,8 @@ def report_return(*, report: Report, user, comment: str, section_comments: dict[
     report.reviewed_at, report.reviewed_by = now, user
     report.lock_version += 1
     report.save()
-    ReportEvent.objects.create(report=report, kind=EventKind.RETURNED, actor=user, at=now, version=report.version, comment=comment.strip())
+    ReportEvent.objects.create(report=report, kind=EventKind.RETURNED, actor=user, at=now, version=report.version,
+                               comment=comment.strip())
     outbox_record(kind="report_returned", report_id=report.pk)
     return report
 
@@ -453,7 +460,8 @@ def report_accept(*, report: Report, user, comment: str = "") -> Report:
     report.lock_version += 1
     report.save()
     report.sections.update(review_comment="")
-    ReportEvent.objects.create(report=report, kind=EventKind.ACCEPTED, actor=user, at=now, version=report.version, comment=comment.strip())
+    ReportEvent.objects.create(report=report, kind=EventKind.ACCEPTED, actor=user, at=now, version=report.version,
+                               comment=comment.strip())
     outbox_record(kind="report_accepted", report_id=report.pk)
     return report
 
@@ -464,8 +472,8 @@ def report_reopen(*, report: Report, user, reason: str) -> Report:
     Logged with its reason."""
     report = Report.objects.select_for_update().select_related("period").get(pk=report.pk)
     if not report.may_be_reopened():
-        raise ReportingError(_("This report cannot be reopened. Only an accepted report, or a report of a closed period, "
-                               "is reopened; a report waiting for review is accepted or returned instead."))
+        raise ReportingError(_("This report cannot be reopened. Only an accepted report, or a report of a closed "
+                               "period, is reopened; a report waiting for review is accepted or returned instead."))
     if not reason.strip():
         raise ReportingError(_("Give a reason for reopening the report."))
     if report.status in (ReportStatus.SUBMITTED, ReportStatus.ACCEPTED):
@@ -474,7 +482,8 @@ def report_reopen(*, report: Report, user, reason: str) -> Report:
     report.review_comment = reason.strip()
     report.lock_version += 1
     report.save()
-    ReportEvent.objects.create(report=report, kind=EventKind.REOPENED, actor=user, version=report.version, comment=reason.strip())
+    ReportEvent.objects.create(report=report, kind=EventKind.REOPENED, actor=user, version=report.version,
+                               comment=reason.strip())
     report_sync_sections(report=report)
     return report
 
@@ -495,7 +504,8 @@ def attachment_add(*, report: Report, section: ReportSection | None, upload, use
     except UnpackedTooLarge:
         raise ReportingError(
             _("%(name)s would unpack to more than %(limit)d MB (or into too many parts): it looks like a damaged or "
-              "malicious file. It was not attached.") % {"name": upload.name, "limit": settings.ATTACHMENT_MAX_UNPACKED_MB}
+              "malicious file. It was not attached.") % {"name": upload.name,
+                                                         "limit": settings.ATTACHMENT_MAX_UNPACKED_MB}
         ) from None
     if kind is None:
         raise ReportingError(
@@ -504,7 +514,8 @@ def attachment_add(*, report: Report, section: ReportSection | None, upload, use
         )
     if section is not None and section.report_id != report.pk:
         raise ReportingError(_("That section belongs to another report."))
-    attachment = Attachment(report=report, section=section, original_name=upload.name[:255], kind=kind, size=upload.size, uploaded_by=user)
+    attachment = Attachment(report=report, section=section, original_name=upload.name[:255], kind=kind,
+                            size=upload.size, uploaded_by=user)
     attachment.file.save(f"upload.{kind}", upload, save=False)
     attachment.save()
     return attachment

@@ -162,7 +162,8 @@ def report_edit(request, pk):
     bundles = _section_forms(report, sections, request.POST)
     valid = form.is_valid() & all([b["form"].is_valid() & b["figures"].is_valid() for b in bundles])
     if not valid:
-        messages.error(request, _("Some fields need correcting (marked below). Nothing was saved yet; what you typed is kept."))
+        messages.error(request,
+                       _("Some fields need correcting (marked below). Nothing was saved yet; what you typed is kept."))
         return _render_edit(request, report, form, bundles, status=400)
     try:
         report = services.report_save_draft(
@@ -276,7 +277,8 @@ def report_review(request, pk):
             section_comments = {
                 s.pk: request.POST.get(f"comment-s{s.pk}", "")[:20000] for s in report.sections.all()
             }
-            services.report_return(report=report, user=request.user, comment=form.cleaned_data["comment"], section_comments=section_comments)
+            services.report_return(report=report, user=request.user, comment=form.cleaned_data["comment"],
+                                   section_comments=section_comments)
             messages.success(request, _("Report returned to the agency with your comments."))
         else:
             messages.error(request, _("Choose to accept or to return the report."))
@@ -371,7 +373,8 @@ def period_close(request, pk):
         messages.success(request, _("The %(year)s period is open again.") % {"year": period.year})
     else:
         services.period_close(period=period, user=request.user)
-        messages.success(request, _("The %(year)s period is closed; its reports are read-only.") % {"year": period.year})
+        messages.success(request,
+                         _("The %(year)s period is closed; its reports are read-only.") % {"year": period.year})
     return redirect("period_list")
 
 

@@ -24,7 +24,8 @@ STATUS_METRICS = {"missing": "missing", ReportStatus.SUBMITTED: "waiting", Repor
 SORTS = {
     "agency": ("agency__sort_key",), "-agency": ("-agency__sort_key",),
     "submitted": ("submitted_at", "agency__sort_key"), "-submitted": ("-submitted_at", "agency__sort_key"),
-    # days late follow the first submission (reporting.dashboards.metrics): the latest first submission is the most days late
+    # days late follow the first submission (reporting.dashboards.metrics): the latest first submission is the most
+    # days late
     "late": (F("first_submitted_at").asc(nulls_first=True), "agency__sort_key"),
     "-late": (F("first_submitted_at").desc(nulls_last=True), "agency__sort_key"),
     "status": ("status", "agency__sort_key"), "-status": ("-status", "agency__sort_key"),
@@ -53,13 +54,17 @@ class AgencyReportFilter(django_filters.FilterSet):
 
     q = django_filters.CharFilter(label=_("Search"), method="search", widget=forms.TextInput(
         attrs={"placeholder": _("e.g. ngoai vu"), "maxlength": SEARCH_MAX_CHARS}))
-    kind = django_filters.ChoiceFilter(label=_("Kind"), field_name="agency__kind", choices=AgencyKind.choices, widget=CompactSelect)
-    status = django_filters.ChoiceFilter(label=_("Status"), choices=STATUS_CHOICES, method="by_status", widget=CompactSelect)
+    kind = django_filters.ChoiceFilter(label=_("Kind"), field_name="agency__kind", choices=AgencyKind.choices,
+                                       widget=CompactSelect)
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=STATUS_CHOICES, method="by_status",
+                                         widget=CompactSelect)
     late = django_filters.BooleanFilter(label=_("Late"), method="by_late",
-                                        widget=CompactSelect(choices=[("", "---------"), ("true", _("Yes")), ("false", _("No"))]))
-    lead_of = django_filters.ModelChoiceFilter(label=_("Lead of task"), queryset=Task.objects.order_by("sort_key"), method="by_lead",
-                                               widget=CompactSelect)
-    sort = django_filters.ChoiceFilter(label=_("Sort by"), method="by_sort", empty_label=None, widget=CompactSelect, choices=[
+                                        widget=CompactSelect(choices=[("", "---------"), ("true", _("Yes")),
+                                                                      ("false", _("No"))]))
+    lead_of = django_filters.ModelChoiceFilter(label=_("Lead of task"), queryset=Task.objects.order_by("sort_key"),
+                                               method="by_lead", widget=CompactSelect)
+    sort = django_filters.ChoiceFilter(label=_("Sort by"), method="by_sort", empty_label=None,
+                                       widget=CompactSelect, choices=[
         ("agency", _("Agency")), ("-submitted", _("Latest submission")), ("submitted", _("Earliest submission")),
         ("-late", _("Most days late")), ("status", _("Status"))])
 
@@ -85,7 +90,8 @@ class AgencyReportFilter(django_filters.FilterSet):
         return queryset.filter(METRICS["late"]) if value else queryset.filter(METRICS["on_time"])
 
     def by_lead(self, queryset, name, value):
-        return queryset.filter(agency__assignments__task=value, agency__assignments__role=AssignmentRole.LEAD).distinct()
+        return queryset.filter(agency__assignments__task=value,
+                               agency__assignments__role=AssignmentRole.LEAD).distinct()
 
     def by_sort(self, queryset, name, value):
         return queryset.order_by(*SORTS.get(value, SORTS["agency"]))

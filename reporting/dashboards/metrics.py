@@ -104,7 +104,8 @@ def period_counts(*, period: ReportingPeriod) -> dict:
 
 def reports_for_metric(*, period: ReportingPeriod, metric: str) -> QuerySet:
     """The reports behind one figure, in Vietnamese order of their agencies."""
-    return counted_reports(period).filter(METRICS[metric]).select_related("agency", "period").order_by("agency__sort_key")
+    return (counted_reports(period).filter(METRICS[metric]).select_related("agency", "period")
+            .order_by("agency__sort_key"))
 
 
 def reports_to_chase(*, period: ReportingPeriod) -> QuerySet:
@@ -146,7 +147,9 @@ def years_series(*, plan: Plan) -> list[dict]:
 def days_left_to_report(report: Report | None, period: ReportingPeriod, today: datetime.date) -> int | None:
     """Days until the deadline for a report still owed; None when nothing is owed (sent and not returned, or
     voluntary: a requested organisation is never overdue)."""
-    if report is not None and (not report.expected or (report.first_submitted_at and report.status != ReportStatus.RETURNED)):
+    if report is not None and (
+        not report.expected or (report.first_submitted_at and report.status != ReportStatus.RETURNED)
+    ):
         return None
     return period.days_left(today)
 
@@ -190,7 +193,8 @@ def task_progress(*, period: ReportingPeriod) -> list[dict]:
     for task_id, code, title, title_en, sort_key, progress, n, sent in rows:
         row = tasks.get(task_id)
         if row is None:
-            row = tasks[task_id] = {"task_id": task_id, "task__code": code, "task__title": title, "task__title_en": title_en,
+            row = tasks[task_id] = {"task_id": task_id, "task__code": code, "task__title": title,
+                                    "task__title_en": title_en,
                                     "task__sort_key": sort_key, "expected": 0, "reported": 0, "none": 0,
                                     **dict.fromkeys(Progress.values, 0)}
         row["expected"] += n

@@ -1,6 +1,7 @@
 """Reads behind the DFA's and leadership's dashboards. Every function answers in a fixed number of queries.
 
-What each figure counts is defined once, in reporting.dashboards.metrics; this module lays those figures out for the pages.
+What each figure counts is defined once, in reporting.dashboards.metrics; this module lays those figures out for the
+pages.
 """
 import datetime
 import logging
@@ -69,7 +70,8 @@ def _submitted_progress_counts(*, plan: Plan) -> dict[int, dict[tuple[int, str],
     The stamps are read before the counts, so counts stored under a stamp are never older than it.
     """
     stamps = _period_stamps(plan=plan)
-    keys = {period_id: f"progress-by-year:{period_id}:{':'.join(map(str, stamp))}" for period_id, stamp in stamps.items()}
+    keys = {period_id: f"progress-by-year:{period_id}:{':'.join(map(str, stamp))}"
+            for period_id, stamp in stamps.items()}
     try:
         counts = cache.get_many(list(keys.values()))
     except Exception:  # a shared cache that is down (CACHE_URL) costs a recount, never the page

@@ -35,7 +35,8 @@ def table_response(request, *, filename: str, headers: list[str], rows) -> HttpR
         sheet.freeze_panes = "A2"
         out = io.BytesIO()
         book.save(out)
-        response = HttpResponse(out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response = HttpResponse(out.getvalue(),
+                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     else:
         return None
     response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'

@@ -42,7 +42,8 @@ from tasks.selectors import plan_current
 
 PAGE = 50
 # the headline cards, in order, with their border
-HEADLINE = (("expected", ""), ("submitted", ""), ("on_time", ""), ("late", "border-warning"), ("missing", "border-danger"),
+HEADLINE = (("expected", ""), ("submitted", ""), ("on_time", ""), ("late", "border-warning"),
+            ("missing", "border-danger"),
             ("accepted", ""), ("returned", ""), ("waiting", ""))
 
 
@@ -81,10 +82,12 @@ def _agency_rows(reports) -> list[dict]:
     badges = {ReportStatus.ACCEPTED: "text-bg-success", ReportStatus.SUBMITTED: "text-bg-primary"}
     detail = reverse("report_detail", args=[0])
     return [{
-        "url": detail.replace("/0/", f"/{r.pk}/"), "agency": str(r.agency), "kind": kinds.get(r.agency.kind, r.agency.kind),
+        "url": detail.replace("/0/", f"/{r.pk}/"), "agency": str(r.agency),
+        "kind": kinds.get(r.agency.kind, r.agency.kind),
         "status": statuses.get(r.status, r.status) if r.submitted_at else None,
         "badge": badges.get(r.status, "text-bg-warning"),
-        "late": ngettext("%(days)s day late", "%(days)s days late", r.days_late) % {"days": r.days_late} if r.days_late else "",
+        "late": ngettext("%(days)s day late", "%(days)s days late", r.days_late) % {"days": r.days_late}
+        if r.days_late else "",
         "submitted": _stamp(r.submitted_at, "—"),
         "version": r.version,
     } for r in reports]
@@ -95,7 +98,8 @@ def _agency_rows(reports) -> list[dict]:
 def dashboard(request, year=None):
     period = _period(year)
     today = timezone.localdate()
-    table = AgencyReportFilter(request.GET or None, queryset=period_reports(period).filter(EXPECTED).select_related("agency", "period").order_by("agency__sort_key"))
+    table = AgencyReportFilter(request.GET or None, queryset=period_reports(period).filter(EXPECTED)
+                               .select_related("agency", "period").order_by("agency__sort_key"))
     rows = table.qs
     export = table_response(
         request, filename=f"bao-cao-{period.year}-don-vi",
@@ -106,8 +110,8 @@ def dashboard(request, year=None):
     )
     if export:
         return export
-    shown = rows.only("status", "expected", "submitted_at", "first_submitted_at", "version", "agency__name", "agency__name_en",
-                      "agency__kind", "period__agency_due")
+    shown = rows.only("status", "expected", "submitted_at", "first_submitted_at", "version", "agency__name",
+                      "agency__name_en", "agency__kind", "period__agency_due")
     page = Paginator(shown, PAGE).get_page(request.GET.get("page"))
     page.rows = _agency_rows(page)
     stats = dashboard_stats(period=period, today=today)
@@ -115,7 +119,8 @@ def dashboard(request, year=None):
     voluntary = period_reports(period).filter(VOLUNTARY).select_related("agency", "period").order_by("agency__sort_key")
     return render(request, "reporting/dashboard.html", {
         "period": period, "today": today, "stats": stats, "definitions": DEFINITIONS,
-        "headline": [{"name": name, "label": LABELS[name], "n": stats[name], "definition": DEFINITIONS[name], "css": css}
+        "headline": [{"name": name, "label": LABELS[name], "n": stats[name], "definition": DEFINITIONS[name],
+                      "css": css}
                      for name, css in HEADLINE],
         "definition_list": [{"label": LABELS[name], "definition": text} for name, text in DEFINITIONS.items()],
         "voluntary": _agency_rows(voluntary),
@@ -139,10 +144,10 @@ def dashboard_tasks(request, year):
         row["title"] = row["task__title_en"] if english and row["task__title_en"] else row["task__title"]
     export = table_response(
         request, filename=f"nhiem-vu-{period.year}",
-        headers=[_("Item"), _("Task"), _("Assigned"), _("Reported"), _("Completed"), _("In progress"), _("Ongoing / recurring"),
-                 _("No progress")],
-        rows=([r["task__code"], r["title"], r["expected"], r["reported"], r["completed"], r["in_progress"], r["ongoing"],
-               r["no_progress"]] for r in progress),
+        headers=[_("Item"), _("Task"), _("Assigned"), _("Reported"), _("Completed"), _("In progress"),
+                 _("Ongoing / recurring"), _("No progress")],
+        rows=([r["task__code"], r["title"], r["expected"], r["reported"], r["completed"], r["in_progress"],
+               r["ongoing"], r["no_progress"]] for r in progress),
     )
     if export:
         return export
@@ -189,12 +194,14 @@ def dashboard_sections(request, year):
     export = table_response(
         request, filename=f"nhiem-vu-{year}",
         headers=[_("Task"), _("Agency"), _("Role"), _("Progress"), _("Results achieved")],
-        rows=([s.task.code, s.report.agency.name, s.get_role_display(), s.get_progress_display(), s.results] for s in sections.iterator()),
+        rows=([s.task.code, s.report.agency.name, s.get_role_display(), s.get_progress_display(), s.results]
+              for s in sections.iterator()),
     )
     if export:
         return export
     return render(request, "reporting/dashboard_sections.html", {
-        "period": period, "task": task, "progress": progress, "page": Paginator(sections, PAGE).get_page(request.GET.get("page")),
+        "period": period, "task": task, "progress": progress,
+        "page": Paginator(sections, PAGE).get_page(request.GET.get("page")),
         "query": request.GET.urlencode(), "extra": _pager_query(request)})
 
 
@@ -203,7 +210,8 @@ def dashboard_sections(request, year):
 def dashboard_matrix(request, year):
     """Tasks × assigned agencies, a page of agencies at a time."""
     period = _period(year)
-    agencies = Agency.objects.filter(pk__in=period_reports(period).filter(EXPECTED).values("agency_id")).order_by("kind", "sort_key")
+    agencies = Agency.objects.filter(pk__in=period_reports(period).filter(EXPECTED).values("agency_id")).order_by(
+        "kind", "sort_key")
     page = Paginator(agencies, 25).get_page(request.GET.get("page"))
     columns = list(page.object_list)
     tasks = list(period.plan.tasks.leaves().order_by("sort_key"))
@@ -224,12 +232,14 @@ def dashboard_matrix(request, year):
                     else "table-warning" if cell["progress"] == "not_started" else "")
     export = table_response(
         request, filename=f"ma-tran-{year}", headers=[_("Task")] + [a.name for a in columns],
-        rows=([t.code] + [((c["progress"] or "-") + (" *" if c["lead"] else "")) if c else "" for c in row] for t, row in grid),
+        rows=([t.code] + [((c["progress"] or "-") + (" *" if c["lead"] else "")) if c else "" for c in row]
+              for t, row in grid),
     )
     if export:
         return export
-    return render(request, "reporting/dashboard_matrix.html", {"period": period, "page": page, "columns": columns, "grid": grid,
-                                                               "labels": dict(Progress.choices), "query": request.GET.urlencode(),
+    return render(request, "reporting/dashboard_matrix.html", {"period": period, "page": page, "columns": columns,
+                                                               "grid": grid, "labels": dict(Progress.choices),
+                                                               "query": request.GET.urlencode(),
                                                                "extra": _pager_query(request)})
 
 
@@ -254,8 +264,10 @@ def dashboard_years(request):
     else:
         export = table_response(
             request, filename="theo-nam",
-            headers=[_("Year"), _("Expected"), _("Submitted"), _("On time"), _("Late"), _("Missing"), _("Reporting rate"), _("On-time rate")],
-            rows=([r["year"], r["expected"], r["submitted"], r["on_time"], r["late"], r["missing"], r["reporting_rate"], r["on_time_rate"]] for r in series),
+            headers=[_("Year"), _("Expected"), _("Submitted"), _("On time"), _("Late"), _("Missing"),
+                     _("Reporting rate"), _("On-time rate")],
+            rows=([r["year"], r["expected"], r["submitted"], r["on_time"], r["late"], r["missing"], r["reporting_rate"],
+                   r["on_time_rate"]] for r in series),
         )
     if export:
         return export
@@ -267,21 +279,25 @@ def dashboard_years(request):
     titles = {p: str(escape(str(labels[p]))) for p in shown}  # translated once, not once per link
 
     def links(task_id, year, counts):
-        parts = (link.format(year=year, task=task_id, progress=p, label=titles[p], n=int(counts.get(p, 0))) for p in shown)
+        parts = (link.format(year=year, task=task_id, progress=p, label=titles[p], n=int(counts.get(p, 0)))
+                 for p in shown)
         # safe: integers, fixed status values and escaped labels only
         return mark_safe(" / ".join(parts))  # noqa: S308  # nosec B308 B703
 
     progress_rows = [
-        (row["code"], [links(row["task_id"], year, row["years"][year]) if year in row["years"] else None for year in years])
+        (row["code"], [links(row["task_id"], year, row["years"][year]) if year in row["years"] else None
+                       for year in years])
         for row in progress
     ]
-    per_task = {row["code"]: {p: [row["years"].get(y, {}).get(p, 0) for y in years] for p in Progress.values} for row in progress}
+    per_task = {row["code"]: {p: [row["years"].get(y, {}).get(p, 0) for y in years] for p in Progress.values}
+                for row in progress}
     chart = {
         "years": years,
         "reporting_rate": [r["reporting_rate"] for r in series], "on_time_rate": [r["on_time_rate"] for r in series],
         "labels": {"reporting_rate": _("Reporting rate (%)"), "on_time_rate": _("On-time rate (%)"),
                    **{p: str(label) for p, label in Progress.choices}},
-        "progress": {p: [sum(counts[p][i] for counts in per_task.values()) for i in range(len(years))] for p in Progress.values},
+        "progress": {p: [sum(counts[p][i] for counts in per_task.values()) for i in range(len(years))]
+                     for p in Progress.values},
         "tasks": per_task,
     }
     return render(request, "reporting/dashboard_years.html", {"plan": plan, "series": series, "years": years,

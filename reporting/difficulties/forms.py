@@ -11,7 +11,8 @@ from tasks.models import Task
 
 class DifficultyForm(forms.ModelForm):
     text = limited_text(_("Description"), required=True, rows=6)
-    # a new one with every empty form; the same one when the form is sent twice (reporting.difficulties.services.difficulty_raise)
+    # a new one with every empty form; the same one when the form is sent twice
+    # (reporting.difficulties.services.difficulty_raise)
     token = forms.UUIDField(widget=forms.HiddenInput, required=False, initial=uuid.uuid4)
 
     class Meta:

@@ -29,15 +29,17 @@ def difficulty_raise(
     try:
         with transaction.atomic():
             return Difficulty.objects.create(
-                agency=agency, task=task, kind=kind, title=title.strip(), text=text.strip(), raised_by=user, period=period,
-                submission_token=token,
+                agency=agency, task=task, kind=kind, title=title.strip(), text=text.strip(), raised_by=user,
+                period=period, submission_token=token,
             )
     except IntegrityError:
         first = Difficulty.objects.filter(submission_token=token).first() if token else None
         if first is None:
             raise
         if first.agency_id != agency.pk:  # a token copied from another agency's form
-            raise ReportingError(_("This form was already sent. Open a new form to raise another difficulty.")) from None
+            raise ReportingError(
+                _("This form was already sent. Open a new form to raise another difficulty.")
+            ) from None
         return first
 
 

@@ -36,8 +36,10 @@ PAGE_SIZE = 50
 
 class DifficultyFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=DifficultyStatus.choices, label=gettext_lazy("Status"))
-    agency = django_filters.ModelChoiceFilter(queryset=Agency.objects.order_by("kind", "sort_key"), label=gettext_lazy("Agency"))
-    task = django_filters.ModelChoiceFilter(queryset=Task.objects.order_by("-plan__issued_on", "sort_key"), label=gettext_lazy("Task"))
+    agency = django_filters.ModelChoiceFilter(queryset=Agency.objects.order_by("kind", "sort_key"),
+                                              label=gettext_lazy("Agency"))
+    task = django_filters.ModelChoiceFilter(queryset=Task.objects.order_by("-plan__issued_on", "sort_key"),
+                                            label=gettext_lazy("Task"))
     kind = django_filters.ChoiceFilter(choices=DifficultyKind.choices, label=gettext_lazy("Kind"))
 
     class Meta:
@@ -92,7 +94,8 @@ def difficulty_create(request):
             except services.ReportingError as error:
                 form.add_error(None, str(error))
             else:
-                messages.success(request, _("Your difficulty or proposal was sent to the Department of Foreign Affairs."))
+                messages.success(request,
+                                 _("Your difficulty or proposal was sent to the Department of Foreign Affairs."))
                 if notice := pasted_controls_notice([form]):
                     messages.warning(request, notice)
                 return redirect("difficulty_detail", pk=difficulty.pk)
@@ -113,7 +116,8 @@ def difficulty_detail(request, pk):
         if form.is_valid():
             try:
                 difficulty_services.difficulty_respond(
-                    difficulty=difficulty, user=request.user, text=form.cleaned_data["text"], status=form.cleaned_data["status"]
+                    difficulty=difficulty, user=request.user, text=form.cleaned_data["text"],
+                    status=form.cleaned_data["status"]
                 )
             except services.ReportingError as error:
                 form.add_error(None, str(error))

@@ -32,10 +32,12 @@ NO_PROGRESS = {**dict.fromkeys(Progress.values, 0), "no_report": 0}
 
 
 def synthesis_content(*, period: ReportingPeriod, progress=None) -> tuple[dict, dict]:
-    """The roll-up as plain data, and the report versions it was built from. Reads only; `progress(pct)` is told along."""
+    """The roll-up as plain data, and the report versions it was built from. Reads only; `progress(pct)` is told
+    along."""
     tell = progress or (lambda pct: None)
     plan = period.plan
-    reports = list(counted_reports(period).select_related("agency", "period").order_by("agency__sort_key", "agency__code"))
+    reports = list(counted_reports(period).select_related("agency", "period")
+                   .order_by("agency__sort_key", "agency__code"))
     tell(10)
     last_versions = {}
     for version in ReportVersion.objects.filter(report__period=period).order_by("report_id", "number"):
@@ -53,7 +55,8 @@ def synthesis_content(*, period: ReportingPeriod, progress=None) -> tuple[dict, 
         "completeness": period_counts(period=period),
         "agencies": [_agency_row(r) for r in reports],
         "missing": [r.agency.name for r in reports_for_metric(period=period, metric="missing")],
-        "late": [{"name": r.agency.name, "days_late": r.days_late} for r in reports_for_metric(period=period, metric="late")],
+        "late": [{"name": r.agency.name, "days_late": r.days_late}
+                 for r in reports_for_metric(period=period, metric="late")],
         "groups": groups,
         "difficulties": _difficulties(period),
     }
@@ -125,8 +128,9 @@ def _difficulties(period: ReportingPeriod) -> list[dict]:
     difficulties = []
     for d in raised:
         responses = list(d.responses.all())
-        difficulties.append({"agency": d.agency.name, "task": d.task.code, "kind": d.kind, "title": d.title, "text": d.text,
-                             "status": d.status, "raised_on": timezone.localtime(d.raised_at).date().isoformat(),
+        difficulties.append({"agency": d.agency.name, "task": d.task.code, "kind": d.kind, "title": d.title,
+                             "text": d.text, "status": d.status,
+                             "raised_on": timezone.localtime(d.raised_at).date().isoformat(),
                              "response": responses[-1].text if responses else ""})
     return difficulties
 
@@ -167,7 +171,8 @@ def synthesis_build(*, period: ReportingPeriod, today: datetime.date | None = No
 def syntheses_build_due(*, today: datetime.date) -> list[int]:
     """Nightly from the agency deadline to the synthesis deadline (5–15 November): rebuild unfinalised syntheses."""
     built = []
-    for period in ReportingPeriod.objects.filter(agency_due__lte=today, synthesis_due__gte=today).select_related("plan"):
+    for period in (ReportingPeriod.objects.filter(agency_due__lte=today, synthesis_due__gte=today)
+                   .select_related("plan")):
         synthesis = getattr(period, "synthesis", None)
         if synthesis is not None and synthesis.is_final:
             continue
@@ -187,7 +192,8 @@ def synthesis_edit(*, synthesis: Synthesis, user, lock_version: int, introductio
         lock_version=lock_version + 1,
     )
     if not updated:
-        raise ReportingError(_("Someone else changed the synthesis after you opened it. Reload the page; your text is still in the form."))
+        raise ReportingError(_("Someone else changed the synthesis after you opened it. Reload the page; your text is "
+                               "still in the form."))
     synthesis.refresh_from_db()
     return synthesis
 

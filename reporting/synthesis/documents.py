@@ -46,7 +46,8 @@ VN_TZ = datetime.timezone(datetime.timedelta(hours=7))
 
 # Vietnamese labels of the codes used in ``content`` (mirrors the model choices, in the wording of an
 # official document rather than the UI translations).
-# requested organisations (IV.3–IV.4): their reports are voluntary, counted apart, never late (reporting.dashboards.metrics)
+# requested organisations (IV.3–IV.4): their reports are voluntary, counted apart, never late
+# (reporting.dashboards.metrics)
 VOLUNTARY_MARK = "Tự nguyện (được đề nghị)"
 REPORT_STATUS = {
     "draft": "Chưa gửi",

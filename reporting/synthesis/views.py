@@ -24,9 +24,12 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 class NarrativeForm(forms.Form):
     doc_number = CleanTextFormField(label=gettext_lazy("Document number"), max_length=20, required=False)
-    introduction = CleanTextFormField(label=gettext_lazy("Introduction"), required=False, max_length=TEXT_LIMIT, widget=forms.Textarea(attrs={"rows": 4}))
-    assessment = CleanTextFormField(label=gettext_lazy("Overall assessment"), required=False, max_length=TEXT_LIMIT, widget=forms.Textarea(attrs={"rows": 6}))
-    proposals = CleanTextFormField(label=gettext_lazy("Proposals to the Provincial People's Committee"), required=False, max_length=TEXT_LIMIT, widget=forms.Textarea(attrs={"rows": 4}))
+    introduction = CleanTextFormField(label=gettext_lazy("Introduction"), required=False, max_length=TEXT_LIMIT,
+                                      widget=forms.Textarea(attrs={"rows": 4}))
+    assessment = CleanTextFormField(label=gettext_lazy("Overall assessment"), required=False, max_length=TEXT_LIMIT,
+                                    widget=forms.Textarea(attrs={"rows": 6}))
+    proposals = CleanTextFormField(label=gettext_lazy("Proposals to the Provincial People's Committee"), required=False,
+                                   max_length=TEXT_LIMIT, widget=forms.Textarea(attrs={"rows": 4}))
     lock_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
 
@@ -100,7 +103,8 @@ def synthesis_status(request, year):
     """Polled by the page while a build runs."""
     synthesis = get_object_or_404(Synthesis, period=_period(year))
     return JsonResponse({"state": synthesis.build_state(), "progress": synthesis.progress,
-                         "built_at": timezone.localtime(synthesis.built_at).strftime("%d/%m/%Y %H:%M") if synthesis.built_at else None})
+                         "built_at": timezone.localtime(synthesis.built_at).strftime("%d/%m/%Y %H:%M")
+                         if synthesis.built_at else None})
 
 
 @require_POST

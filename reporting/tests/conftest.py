@@ -16,5 +16,6 @@ def period(periods):
 
 @pytest.fixture
 def report(period, staff, in_october_2025):
-    """The 2025 report of the Department of Industry and Trade (lead on 3.2.1–3.2.3 and 4.3, and the all-agency items)."""
+    """The 2025 report of the Department of Industry and Trade (lead on 3.2.1–3.2.3 and 4.3, and the all-agency
+    items)."""
     return report_open(period=period, agency=staff.agency)

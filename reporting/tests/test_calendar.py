@@ -49,7 +49,8 @@ def test_profile_for_everyone(client, periods, request, who):
     client.force_login(user)
     response = client.get(reverse("profile"))
     assert response.status_code == 200 and user.calendar_token in response.content.decode()
-    response = client.post(reverse("profile"), {"first_name": "Lan", "last_name": "Lê", "email": "lan@thanhhoa.gov.vn", "language": "en"})
+    response = client.post(reverse("profile"),
+                           {"first_name": "Lan", "last_name": "Lê", "email": "lan@thanhhoa.gov.vn", "language": "en"})
     user.refresh_from_db()
     assert user.language == "en" and user.first_name == "Lan"
 
@@ -64,5 +65,6 @@ def test_profile_anonymous_and_methods(client, periods, staff):
 
 def test_bad_email_in_profile_keeps_input(client, periods, staff):
     client.force_login(staff)
-    response = client.post(reverse("profile"), {"first_name": "Giữ lại", "last_name": "", "email": "not-an-email", "language": "vi"})
+    response = client.post(reverse("profile"),
+                           {"first_name": "Giữ lại", "last_name": "", "email": "not-an-email", "language": "vi"})
     assert response.status_code == 200 and "Giữ lại" in response.content.decode()

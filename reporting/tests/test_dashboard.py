@@ -1,4 +1,5 @@
-"""Dashboards: figures, drill-downs, filters, exports, charts data, remind now; every page within 15 queries at any size."""
+"""Dashboards: figures, drill-downs, filters, exports, charts data, remind now; every page within 15 queries at any
+size."""
 import datetime
 import io
 
@@ -76,14 +77,17 @@ def test_every_number_drills_down(client, season, dfa_officer):
     late = client.get(reverse("dashboard_reports", args=[2025]), {"metric": "late"})
     assert [r.agency.code for r in late.context["page"]] == ["STC"]
     missing = client.get(reverse("dashboard_reports", args=[2025]), {"metric": "missing"})
-    assert missing.context["page"].paginator.count == client.get(reverse("dashboard_year", args=[2025])).context["stats"]["missing"]
+    assert (missing.context["page"].paginator.count
+            == client.get(reverse("dashboard_year", args=[2025])).context["stats"]["missing"])
     assert client.get(reverse("dashboard_reports", args=[2025]), {"metric": "bogus"}).status_code == 404
-    assert reverse("dashboard_tasks", args=[2025]) in client.get(reverse("dashboard_year", args=[2025])).content.decode()
+    assert (reverse("dashboard_tasks", args=[2025])
+            in client.get(reverse("dashboard_year", args=[2025])).content.decode())
     by_task = client.get(reverse("dashboard_tasks", args=[2025]))
     row = next(r for r in by_task.context["progress"] if r["task__code"] == "4.3")
     link = f'{reverse("dashboard_sections", args=[2025])}?task={row["task_id"]}&amp;progress=in_progress">1<'
     assert link in by_task.content.decode()
-    sections = client.get(reverse("dashboard_sections", args=[2025]), {"task": row["task_id"], "progress": "in_progress"})
+    sections = client.get(reverse("dashboard_sections", args=[2025]),
+                          {"task": row["task_id"], "progress": "in_progress"})
     assert sections.context["page"].paginator.count == row["in_progress"] == 1
 
 
@@ -211,7 +215,8 @@ def test_agency_home_shows_comments_past_reports_and_difficulties(client, season
 def counted_afresh(plan):
     """What progress_by_year must say, counted straight from the tables: (task, year, progress) → sections."""
     rows = (
-        ReportSection.objects.filter(report__period__plan=plan, report__first_submitted_at__isnull=False, requested=False)
+        ReportSection.objects.filter(report__period__plan=plan, report__first_submitted_at__isnull=False,
+                                     requested=False)
         .values_list("task__code", "report__period__year", "progress").annotate(n=Count("pk")).order_by()
     )
     return {(code, year, progress or "none"): n for code, year, progress, n in rows}
@@ -230,7 +235,8 @@ def test_progress_by_year_follows_every_write(season, other_staff, dfa_officer, 
         return got
 
     stc = Report.objects.get(period=season, agency=other_staff.agency)
-    shared = stc.sections.filter(task__report_sections__report__agency__code="SCT").values_list("task__code", flat=True)[0]
+    shared = (stc.sections.filter(task__report_sections__report__agency__code="SCT")
+              .values_list("task__code", flat=True)[0])
     assert check()[(shared, 2025, "in_progress")] == 2  # and cached now
     with at(2025, 11, 10):
         services.report_return(report=stc, user=dfa_officer, comment="Bổ sung số liệu")
@@ -243,7 +249,8 @@ def test_progress_by_year_follows_every_write(season, other_staff, dfa_officer, 
                                    sections={section.pk: {"progress": "completed"}})
     assert check()[(shared, 2025, "completed")] == 1
     # the admin gives the agency one more task: its report gains a section, not started yet
-    task = plan.tasks.filter(children__isnull=True).exclude(assignments__agency=stc.agency).exclude(assigned_to_all=True).first()
+    task = (plan.tasks.filter(children__isnull=True).exclude(assignments__agency=stc.agency)
+            .exclude(assigned_to_all=True).first())
     Assignment.objects.create(task=task, agency=stc.agency, role=AssignmentRole.CO_OPERATING)
     services.report_open(period=season, agency=stc.agency)
     assert check()[(task.code, 2025, "none")] == 1
@@ -292,7 +299,8 @@ def test_progress_by_year_without_its_cache(season, settings, caplog):
         free.bind(("127.0.0.1", 0))
         port = free.getsockname()[1]  # nothing listens there once closed
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                                   "LOCATION": f"redis://127.0.0.1:{port}/0", "OPTIONS": {"socket_connect_timeout": 0.2}}}
+                                   "LOCATION": f"redis://127.0.0.1:{port}/0",
+                                   "OPTIONS": {"socket_connect_timeout": 0.2}}}
     assert flat(progress_by_year(plan=season.plan)) == counted_afresh(season.plan)
     assert "Cache unavailable" in caplog.text
 
@@ -301,7 +309,8 @@ def test_agencies_in_vietnamese_dictionary_order(client, season, dfa_officer):
     """Đông Sơn after Cẩm Thủy and before Hà Trung, Hà Trung < Hậu Lộc < Hoằng Hóa: not code-point order."""
     client.force_login(dfa_officer)
     names = [r.agency.name.removeprefix("Ủy ban nhân dân huyện ")
-             for r in client.get(reverse("dashboard_year", args=[2025]), {"kind": "district", "sort": "agency"}).context["page"]]
+             for r in client.get(reverse("dashboard_year", args=[2025]),
+                                 {"kind": "district", "sort": "agency"}).context["page"]]
     wanted = ["Cẩm Thủy", "Đông Sơn", "Hà Trung", "Hậu Lộc", "Hoằng Hóa", "Yên Định"]
     assert [n for n in names if n in wanted] == wanted
 

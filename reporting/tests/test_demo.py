@@ -1,5 +1,5 @@
-"""Plan-fidelity test on the real Plan 119: the demo data of `make run`, reports and difficulties in every state, through
-the same services as real use."""
+"""Plan-fidelity test on the real Plan 119: the demo data of `make run`, reports and difficulties in every state,
+through the same services as real use."""
 import datetime
 import io
 

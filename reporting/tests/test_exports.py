@@ -414,7 +414,8 @@ def test_docx_rows_copied_from_a_prototype_match_rows_built_cell_by_cell(header)
     fast = _row(copied, values, widths, header=header, aligns=aligns)._tr
     assert etree.tostring(fast) == etree.tostring(slow)
     assert fast.getparent() is copied._tbl
-    assert [c.text for c in _row(copied, ["2", "Sở Tài chính", "", "x"], widths, aligns=aligns).cells] == ["2", "Sở Tài chính", "", "x"]
+    assert ([c.text for c in _row(copied, ["2", "Sở Tài chính", "", "x"], widths, aligns=aligns).cells]
+            == ["2", "Sở Tài chính", "", "x"])
 
 
 # --------------------------------------------------------------------------- text typed by people (issue 11)

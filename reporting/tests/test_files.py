@@ -58,7 +58,8 @@ def test_a_word_file_named_as_excel_and_the_other_way_round_are_refused():
 
 
 def test_a_zip_with_only_a_web_page_under_word_is_not_a_word_file():
-    fake = package({"[Content_Types].xml": CONTENT_TYPES.format(main=WORD_MAIN), "word/x.html": "<script>alert(1)</script>"})
+    fake = package({"[Content_Types].xml": CONTENT_TYPES.format(main=WORD_MAIN),
+                    "word/x.html": "<script>alert(1)</script>"})
     assert kind_of("bao-cao.docx", fake) is None
 
 
@@ -76,7 +77,8 @@ def bomb(megabytes: int) -> bytes:
     """A Word file padded with megabytes of zeros: a few kilobytes on the wire."""
     parts = {"[Content_Types].xml": CONTENT_TYPES.format(main=WORD_MAIN), "word/document.xml": "<w:document/>"}
     buffer = io.BytesIO(package(parts))
-    with zipfile.ZipFile(buffer, "a", zipfile.ZIP_DEFLATED) as archive, archive.open("word/media/zeros.bin", "w") as entry:
+    with (zipfile.ZipFile(buffer, "a", zipfile.ZIP_DEFLATED) as archive,
+          archive.open("word/media/zeros.bin", "w") as entry):
         for _ in range(megabytes):
             entry.write(bytes(1024 * 1024))
     return buffer.getvalue()
@@ -87,7 +89,8 @@ def test_a_zip_bomb_named_docx_is_refused_with_its_own_message(report, staff, se
     content = bomb(6)
     assert len(content) < 100_000
     with pytest.raises(services.ReportingError, match="MB"):
-        services.attachment_add(report=report, section=None, upload=SimpleUploadedFile("bao-cao.docx", content), user=staff)
+        services.attachment_add(report=report, section=None, upload=SimpleUploadedFile("bao-cao.docx", content),
+                                user=staff)
     assert not report.attachments.exists()
 
 
@@ -129,4 +132,5 @@ def test_legacy_office_files_are_judged_as_before():
 def test_the_size_cap_message_is_in_vietnamese(report, staff, settings):
     settings.ATTACHMENT_MAX_UNPACKED_MB = 4
     with pytest.raises(services.ReportingError, match="giải nén sẽ vượt quá 4 MB"):
-        services.attachment_add(report=report, section=None, upload=SimpleUploadedFile("bao-cao.docx", bomb(6)), user=staff)
+        services.attachment_add(report=report, section=None, upload=SimpleUploadedFile("bao-cao.docx", bomb(6)),
+                                user=staff)

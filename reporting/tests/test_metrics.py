@@ -65,7 +65,8 @@ def test_the_first_late_submission_stays_late_and_the_deadline_in_force_decides(
     assert report.days_late == 0 and metrics.period_counts(period=period2026)["on_time"] == 1
 
 
-def test_waiting_counts_only_expected_reports_and_the_partition_holds(client, period2026, staff, dfa_officer, agency_of):
+def test_waiting_counts_only_expected_reports_and_the_partition_holds(client, period2026, staff, dfa_officer,
+                                                                      agency_of):
     """Point 2: VCCI's voluntary report is not 'waiting' among the expected ones; the synthesis says so."""
     vcci = staff_of(agency_of("VCCI"))
     with at(2026, 10, 22):
@@ -93,7 +94,8 @@ def test_a_report_sent_before_a_merge_counts_the_same_everywhere(client, period2
         client.force_login(dfa_officer)
         stats = client.get(reverse("dashboard_year", args=[2026])).context["stats"]
         content = synthesis_build(period=period2026).content
-        listed = client.get(reverse("dashboard_reports", args=[2026]), {"metric": "submitted"}).context["page"].object_list
+        listed = client.get(reverse("dashboard_reports", args=[2026]),
+                            {"metric": "submitted"}).context["page"].object_list
     assert any(r.agency.code == "H-HATRUNG" for r in listed)
     for name in ("expected", "submitted", "on_time", "waiting"):
         assert stats[name] == content["completeness"][name]

@@ -134,7 +134,8 @@ def do_report_step(cast, action, code, advance, now, first_sent):
         action = choices[advance % len(choices)]
     user, dfa = cast["users"][code], cast["dfa"]
     if action in ("save", "send"):
-        sections = {s.pk: {"progress": "in_progress", "results": f"Kết quả {code} {now:%d/%m %H}"} for s in report.sections.all()}
+        sections = {s.pk: {"progress": "in_progress", "results": f"Kết quả {code} {now:%d/%m %H}"}
+                    for s in report.sections.all()}
         report = services.report_save_draft(report=report, user=user, lock_version=report.lock_version, summary="",
                                             sections=sections)
     if action in ("submit", "send"):
@@ -234,7 +235,8 @@ def check_dashboard(client, period, counts):
         assert sorted(row[0] for row in rows) == listed, metric
     table = reverse("dashboard_year", args=[2025])
     assert len(csv_rows(client.get(table, {"format": "csv"}))) == counts["expected"]
-    for status, metric in (("missing", "missing"), ("submitted", "waiting"), ("returned", "returned"), ("accepted", "accepted")):
+    for status, metric in (("missing", "missing"), ("submitted", "waiting"), ("returned", "returned"),
+                           ("accepted", "accepted")):
         assert len(csv_rows(client.get(table, {"format": "csv", "status": status}))) == counts[metric], status
     assert len(csv_rows(client.get(table, {"format": "csv", "late": "true"}))) == counts["late"]
     assert len(csv_rows(client.get(table, {"format": "csv", "late": "false"}))) == counts["on_time"]
@@ -245,7 +247,8 @@ def check_synthesis(client, period, counts):
     content, built_from = synthesis_content(period=period)
     assert {k: content["completeness"][k] for k in counts} == counts
     assert sorted(content["missing"]) == names(metrics.reports_for_metric(period=period, metric="missing"))
-    assert sorted(item["name"] for item in content["late"]) == names(metrics.reports_for_metric(period=period, metric="late"))
+    assert (sorted(item["name"] for item in content["late"])
+            == names(metrics.reports_for_metric(period=period, metric="late")))
     assert len(built_from) == counts["submitted"] + counts["voluntary_submitted"]
     progress = {row["task_id"]: row for row in metrics.task_progress(period=period)}
     tasks_csv = csv_rows(client.get(reverse("dashboard_tasks", args=[2025]), {"format": "csv"}))
@@ -264,7 +267,8 @@ def check_synthesis(client, period, counts):
 def check_reminders(period, today):
     """The reminder runs chase exactly the missing reports of agencies that still exist, and never a voluntary one."""
     chase = {r.agency_id for r in metrics.reports_to_chase(period=period)}
-    assert chase == {r.agency_id for r in metrics.reports_for_metric(period=period, metric="missing") if r.agency.active}
+    assert chase == {r.agency_id for r in metrics.reports_for_metric(period=period, metric="missing")
+                     if r.agency.active}
     manual = {r.agency_id for batch in reminders_manual(period=period, today=today).values()
               for item in batch.items.values() for r in item.reports}
     assert manual == chase

@@ -325,7 +325,8 @@ def test_a_report_edited_outside_the_form_makes_the_open_form_stale(report, staf
     report.summary = "Sửa bởi quản trị"
     services.report_save_edited(report=report)
     with pytest.raises(services.StaleReport):
-        services.report_save_draft(report=report, user=staff, lock_version=opened_with, summary="Bản của đơn vị", sections={})
+        services.report_save_draft(report=report, user=staff, lock_version=opened_with, summary="Bản của đơn vị",
+                                   sections={})
     report.refresh_from_db()
     assert report.summary == "Sửa bởi quản trị"
 
@@ -344,12 +345,14 @@ def test_the_reopen_rule(report, dfa_officer, status, closed, allowed):
         report.refresh_from_db()
     assert report.may_be_reopened() is allowed
     if allowed:
-        assert services.report_reopen(report=report, user=dfa_officer, reason="Đơn vị xin bổ sung").status != ReportStatus.SUBMITTED
+        assert (services.report_reopen(report=report, user=dfa_officer, reason="Đơn vị xin bổ sung").status
+                != ReportStatus.SUBMITTED)
         return
     with translation.override("en"), pytest.raises(services.ReportingError, match="cannot be reopened"):
         services.report_reopen(report=report, user=dfa_officer, reason="Đơn vị xin bổ sung")
     report.refresh_from_db()
-    assert report.status == status and not report.reopened and not report.events.filter(kind=EventKind.REOPENED).exists()
+    assert (report.status == status and not report.reopened
+            and not report.events.filter(kind=EventKind.REOPENED).exists())
 
 
 def test_close_and_reopen_period(small_period, dfa):
@@ -368,7 +371,8 @@ def test_attachment_checked_by_content(small_report, owner):
                                    user=owner)
     assert good.kind == "pdf" and good.file.read().startswith(b"%PDF")
     with pytest.raises(services.ReportingError, match="exe.pdf"):
-        services.attachment_add(report=small_report, section=None, upload=SimpleUploadedFile("exe.pdf", b"MZ\x90\x00binary"),
+        services.attachment_add(report=small_report, section=None,
+                                upload=SimpleUploadedFile("exe.pdf", b"MZ\x90\x00binary"),
                                 user=owner)
     with pytest.raises(services.ReportingError):
         services.attachment_add(report=small_report, section=None, upload=SimpleUploadedFile("anh.png", PDF),

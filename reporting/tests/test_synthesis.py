@@ -20,7 +20,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def season(period, staff, other_staff, dfa_officer, agency_of):
-    """2025: SCT on time and accepted, STC late (3 days) and waiting, SKHDT returned, VCCI voluntary, the rest missing."""
+    """2025: SCT on time and accepted, STC late (3 days) and waiting, SKHDT returned, VCCI voluntary, the rest
+    missing."""
     from agencies.tests.factories import staff_of
 
     with at(2025, 11, 3):
@@ -34,8 +35,8 @@ def season(period, staff, other_staff, dfa_officer, agency_of):
         vcci_user = staff_of(agency_of("VCCI"))
         vcci = fill(services.report_open(period=period, agency=vcci_user.agency))
         services.report_submit(report=vcci, user=vcci_user)
-        difficulty_services.difficulty_raise(agency=staff.agency, task=sct.sections.get(task__code="4.3").task, kind="difficulty",
-                                  title="Thiếu kinh phí xúc tiến", text="…", user=staff)
+        difficulty_services.difficulty_raise(agency=staff.agency, task=sct.sections.get(task__code="4.3").task,
+                                             kind="difficulty", title="Thiếu kinh phí xúc tiến", text="…", user=staff)
     with at(2025, 11, 8):
         stc = fill(services.report_open(period=period, agency=other_staff.agency))
         services.report_submit(report=stc, user=other_staff)
@@ -68,7 +69,8 @@ def test_rebuild_is_deterministic_and_ignores_drafts(season, staff):
         # a draft being typed does not leak in: only submitted versions count
         draft = Agency.objects.get(code="SKHDT").reports.get(period=season)
         services.report_save_draft(report=draft, user=draft.agency.users.first(), lock_version=draft.lock_version,
-                                   summary="đang sửa", sections={draft.sections.first().pk: {"results": "bản nháp mới"}})
+                                   summary="đang sửa",
+                                   sections={draft.sections.first().pk: {"results": "bản nháp mới"}})
         second = synthesis_build(period=season).content
     assert first == second
 
@@ -79,7 +81,8 @@ def test_edit_and_finalise_locks_and_closes(season, dfa_officer):
     synthesis = synthesis_edit(synthesis=synthesis, user=dfa_officer, lock_version=synthesis.lock_version,
                                introduction="Mở đầu", assessment="Đánh giá", proposals="Kiến nghị", doc_number="123")
     with pytest.raises(services.ReportingError):
-        synthesis_edit(synthesis=synthesis, user=dfa_officer, lock_version=0, introduction="x", assessment="", proposals="")
+        synthesis_edit(synthesis=synthesis, user=dfa_officer, lock_version=0, introduction="x", assessment="",
+                       proposals="")
     synthesis_finalise(synthesis=synthesis, user=dfa_officer)
     synthesis.refresh_from_db()
     season.refresh_from_db()
@@ -93,8 +96,10 @@ def test_export_command(season, tmp_path):
         call_command("export_synthesis", "--year", "2025", "--format", "docx", "-o", str(tmp_path / "x.docx"))
     with at(2025, 11, 10):
         call_command("build_synthesis", "--year", "2025", stdout=StringIO())
-    call_command("export_synthesis", "--year", "2025", "--format", "docx", "-o", str(tmp_path / "s.docx"), stdout=StringIO())
-    call_command("export_synthesis", "--year", "2025", "--format", "xlsx", "-o", str(tmp_path / "s.xlsx"), stdout=StringIO())
+    call_command("export_synthesis", "--year", "2025", "--format", "docx", "-o", str(tmp_path / "s.docx"),
+                 stdout=StringIO())
+    call_command("export_synthesis", "--year", "2025", "--format", "xlsx", "-o", str(tmp_path / "s.xlsx"),
+                 stdout=StringIO())
     import docx
     import openpyxl
 
@@ -152,8 +157,9 @@ def test_edit_narrative_and_download(client, season, dfa_officer):
     client.force_login(dfa_officer)
     client.post(reverse("synthesis_build", args=[2025]))
     synthesis = Synthesis.objects.get(period=season)
-    response = client.post(reverse("synthesis", args=[2025]), {"introduction": "Năm 2025, các đơn vị…", "assessment": "Tốt",
-                                                               "proposals": "", "doc_number": "45", "lock_version": synthesis.lock_version})
+    response = client.post(reverse("synthesis", args=[2025]), {"introduction": "Năm 2025, các đơn vị…",
+                                                               "assessment": "Tốt", "proposals": "", "doc_number": "45",
+                                                               "lock_version": synthesis.lock_version})
     assert response.status_code == 302
     synthesis.refresh_from_db()
     assert synthesis.introduction == "Năm 2025, các đơn vị…" and synthesis.doc_number == "45"

@@ -43,7 +43,8 @@ def season(period, staff, dfa_officer):
             raw_update("reporting_reportsection", section.pk, results=(FORMULA if i == 0 else BAD), difficulties=BAD)
         services.report_submit(report=report, user=staff)
         task = report.sections.get(task__code="4.3").task
-        difficulty = difficulty_services.difficulty_raise(agency=staff.agency, task=task, kind="difficulty", title="x", text="y", user=staff)
+        difficulty = difficulty_services.difficulty_raise(agency=staff.agency, task=task, kind="difficulty", title="x",
+                                                          text="y", user=staff)
         raw_update("reporting_difficulty", difficulty.pk, title=FORMULA + BAD, text=BAD)
     return period
 
@@ -90,7 +91,8 @@ def test_a_finalised_synthesis_whose_stored_content_holds_bad_text_still_downloa
     content["agencies"][0]["name"] += "\x1b\x0c"
     content["missing"].append("Sở\x02 Y tế")
     content["groups"][0]["title"] += "\x03"
-    raw_update("reporting_synthesis", synthesis.pk, content=json.dumps(content), introduction="Mở đầu\x01", doc_number="12\x07")
+    raw_update("reporting_synthesis", synthesis.pk, content=json.dumps(content), introduction="Mở đầu\x01",
+               doc_number="12\x07")
     synthesis_finalise(synthesis=Synthesis.objects.get(pk=synthesis.pk), user=dfa_officer)
     client.force_login(leader)
     for fmt in ("docx", "xlsx"):

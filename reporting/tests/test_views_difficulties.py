@@ -33,7 +33,8 @@ def task(code):
 
 def raise_(user, code="1.1", title="Thiếu kinh phí tổ chức hội nghị xúc tiến", text="Chưa được bố trí kinh phí.",
            kind=DifficultyKind.DIFFICULTY):
-    return difficulty_services.difficulty_raise(agency=user.agency, task=task(code), kind=kind, title=title, text=text, user=user)
+    return difficulty_services.difficulty_raise(agency=user.agency, task=task(code), kind=kind, title=title, text=text,
+                                                user=user)
 
 
 @pytest.fixture
@@ -121,7 +122,8 @@ def test_list_counts_responses(client, dfa, owners_difficulty, outsiders_difficu
 
 def test_filter_by_status_agency_task_and_kind(client, dfa, owner, owners_difficulty, outsiders_difficulty):
     second = raise_(owner, code="1.2.1", title="Kiến nghị về thủ tục", kind=DifficultyKind.PROPOSAL)
-    difficulty_services.difficulty_respond(difficulty=second, user=dfa, text="Chuyển UBND tỉnh", status=DifficultyStatus.ESCALATED)
+    difficulty_services.difficulty_respond(difficulty=second, user=dfa, text="Chuyển UBND tỉnh",
+                                           status=DifficultyStatus.ESCALATED)
     client.force_login(dfa)
 
     def shown(**params):
@@ -157,7 +159,8 @@ def test_list_query_count_does_not_grow(client, dfa, owner, outsider):
         for i in range(n):
             who = owner if i % 2 else outsider
             d = raise_(who, code="1.1", title=f"Khó khăn số {i}")  # both departments carry 1.1
-            difficulty_services.difficulty_respond(difficulty=d, user=dfa, text="Đã nhận", status=DifficultyStatus.GUIDED)
+            difficulty_services.difficulty_respond(difficulty=d, user=dfa, text="Đã nhận",
+                                                   status=DifficultyStatus.GUIDED)
 
     client.force_login(dfa)
     create(2)
@@ -424,7 +427,8 @@ def test_two_sendings_at_once_make_one_difficulty(small_plan, owner):
 
     from conftest import require_service
 
-    require_service(connection.vendor == "postgresql", "concurrent inserts are tested on PostgreSQL (in-memory SQLite locks whole tables)")
+    require_service(connection.vendor == "postgresql",
+                    "concurrent inserts are tested on PostgreSQL (in-memory SQLite locks whole tables)")
     token, results, errors = uuid.uuid4(), [], []
     barrier = threading.Barrier(2)
 

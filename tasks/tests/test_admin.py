@@ -80,7 +80,8 @@ def test_admin_merge_action(client, plan119, admin_user):
     assert page.status_code == 200 and "Merge" in page.content.decode() or "Sáp nhập" in page.content.decode()
     response = client.post(
         url,
-        {"action": "merge_agencies", "_selected_action": [district.pk], "apply": "1", "successor": successor.pk, "on": "01/07/2025"},
+        {"action": "merge_agencies", "_selected_action": [district.pk], "apply": "1", "successor": successor.pk,
+         "on": "01/07/2025"},
     )
     assert response.status_code == 302
     district.refresh_from_db()
@@ -93,7 +94,8 @@ def test_admin_merge_into_itself_is_refused(client, plan119, admin_user):
     district = Agency.objects.get(code="H-HATRUNG")
     client.post(
         reverse("admin:agencies_agency_changelist"),
-        {"action": "merge_agencies", "_selected_action": [district.pk], "apply": "1", "successor": district.pk, "on": "01/07/2025"},
+        {"action": "merge_agencies", "_selected_action": [district.pk], "apply": "1", "successor": district.pk,
+         "on": "01/07/2025"},
     )
     district.refresh_from_db()
     assert district.active

@@ -64,7 +64,8 @@ def test_seed_demo_creates_the_documented_users(plan119, settings):
     assert users["admin"].is_superuser
     assert users["dfa"].is_dfa_officer and users["dfa"].agency.code == "SNGV"
     assert users["lanhdao"].is_leadership and not users["lanhdao"].is_dfa_officer
-    for code in ["sngv", "stttt", "sct", "skhdt", "bqlkkt", "ttxt", "svhttdl", "sldtbxh", "skhcn", "stc", "mttq", "btgtu", "lhhn", "hhdn", "vcci"]:
+    for code in ["sngv", "stttt", "sct", "skhdt", "bqlkkt", "ttxt", "svhttdl", "sldtbxh", "skhcn", "stc", "mttq",
+                 "btgtu", "lhhn", "hhdn", "vcci"]:
         assert users[code].is_agency_staff, code
         assert users[code].check_password("plan119-demo")
     assert "kept    admin" in run("seed_demo", "--no-reports")

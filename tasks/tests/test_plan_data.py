@@ -1,4 +1,5 @@
-"""Plan-fidelity tests: the bundled Plan 119 against its own text (fixtures/source/119-KH-UBND-2023.txt), item by item."""
+"""Plan-fidelity tests: the bundled Plan 119 against its own text (fixtures/source/119-KH-UBND-2023.txt), item by
+item."""
 import re
 import unicodedata
 from pathlib import Path
@@ -26,7 +27,8 @@ ALL_AGENCY_ITEMS = {"1.1", "2.2", "3.10", "4.5", "5.2", "6.3"}
 NAMED = {
     "1.2": (["STTTT"], []),
     "2.1": (["SNGV"], []),
-    "3.1": (["SNGV"], []), "3.1.1": (["SNGV"], []), "3.1.2": (["SNGV"], []), "3.1.3": (["SNGV"], []), "3.1.4": (["SNGV"], []),
+    "3.1": (["SNGV"], []), "3.1.1": (["SNGV"], []), "3.1.2": (["SNGV"], []), "3.1.3": (["SNGV"], []),
+    "3.1.4": (["SNGV"], []),
     "3.2": (["SCT"], []), "3.2.1": (["SCT"], []), "3.2.2": (["SCT"], []), "3.2.3": (["SCT"], []),
     "3.3": (["SKHDT"], []),
     "3.4": (["BQLKKT"], []),
@@ -117,8 +119,10 @@ def test_loaded_assignments_match_the_plan(plan119):
     assert sorted(tasks) == sorted(EXPECTED_CODES)
     for code, (lead, co) in NAMED.items():
         named = Assignment.objects.filter(task=tasks[code], source=AssignmentSource.PLAN, basis=f"II.{code}")
-        assert sorted(named.filter(role=AssignmentRole.LEAD).values_list("agency__code", flat=True)) == sorted(lead), code
-        assert sorted(named.filter(role=AssignmentRole.CO_OPERATING).values_list("agency__code", flat=True)) == sorted(co), code
+        assert sorted(named.filter(role=AssignmentRole.LEAD)
+                      .values_list("agency__code", flat=True)) == sorted(lead), code
+        assert sorted(named.filter(role=AssignmentRole.CO_OPERATING)
+                      .values_list("agency__code", flat=True)) == sorted(co), code
     for code in EXPECTED_CODES:
         assert tasks[code].assigned_to_all == (code in ALL_AGENCY_ITEMS), code
 
@@ -127,7 +131,8 @@ def test_loaded_assignments_match_the_plan(plan119):
 def test_all_agency_items_expand_to_every_department_and_district(plan119):
     from agencies.models import Agency, AgencyKind
 
-    members = set(Agency.objects.filter(kind__in=[AgencyKind.DEPARTMENT, AgencyKind.DISTRICT]).values_list("code", flat=True))
+    members = set(Agency.objects.filter(kind__in=[AgencyKind.DEPARTMENT, AgencyKind.DISTRICT])
+                  .values_list("code", flat=True))
     assert len(Agency.objects.filter(kind=AgencyKind.DISTRICT)) == 27
     for code in ALL_AGENCY_ITEMS:
         leads = set(

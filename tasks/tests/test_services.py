@@ -89,13 +89,16 @@ def test_a_new_department_gets_the_group_items(plan119):
     assert added == 6
     codes = set(agency.assignments.values_list("task__code", flat=True))
     assert codes == {"1.1", "2.2", "3.10", "4.5", "5.2", "6.3"}
-    assert set(agency.assignments.values_list("role", "source")) == {(AssignmentRole.LEAD, AssignmentSource.ALL_AGENCIES)}
+    assert set(agency.assignments.values_list("role", "source")) == {
+        (AssignmentRole.LEAD, AssignmentSource.ALL_AGENCIES)
+    }
     assert assignments_sync_for_agency(agency=agency) == 0
 
 
 def test_an_agency_created_anywhere_gets_the_group_items(plan119):
     """The shell, a command and plan_load go through agency_create, as the admin goes through agency_save."""
-    agency, added = agency_create(code="SDL", name="Sở Du lịch", kind=AgencyKind.DEPARTMENT, contact_emails="sdl@thanhhoa.gov.vn")
+    agency, added = agency_create(code="SDL", name="Sở Du lịch", kind=AgencyKind.DEPARTMENT,
+                                  contact_emails="sdl@thanhhoa.gov.vn")
     assert added == 6
     assert set(agency.assignments.values_list("task__code", flat=True)) == {"1.1", "2.2", "3.10", "4.5", "5.2", "6.3"}
     organisation, added = agency_create(code="HNDT", name="Hội Nông dân tỉnh", kind=AgencyKind.MASS_ORGANISATION)
@@ -125,7 +128,8 @@ def test_plan_load_gives_an_agency_new_to_the_file_the_group_items_of_other_plan
     """An agency first met in a second plan's file carries the first plan's all-departments items too."""
     second_plan = {"plan": {**plan_data["plan"], "number": "200/KH-UBND"}, "deadlines": plan_data["deadlines"],
                    "groups": plan_data["groups"][:1], "items": [],
-                   "agencies": [{"code": "SDL", "name": "Sở Du lịch", "name_en": "Department of Tourism", "kind": "department"}]}
+                   "agencies": [{"code": "SDL", "name": "Sở Du lịch", "name_en": "Department of Tourism",
+                                 "kind": "department"}]}
     plan_load(data=second_plan)
     assert Agency.objects.get(code="SDL").assignments.filter(task__plan=plan119).count() == 6
 
@@ -160,7 +164,8 @@ def test_merge_moves_assignments_and_users_and_keeps_history(plan119):
     city = Agency.objects.get(code="TP-THANHHOA")
     user = staff_of(district)
     extra = Assignment.objects.create(
-        task=Task.objects.get(code="3.4"), agency=district, role=AssignmentRole.CO_OPERATING, source=AssignmentSource.ADMIN
+        task=Task.objects.get(code="3.4"), agency=district, role=AssignmentRole.CO_OPERATING,
+        source=AssignmentSource.ADMIN
     )
     result = agency_merge(agency=district, successor=city, on=datetime.date(2025, 7, 1))
     district.refresh_from_db()
@@ -204,7 +209,9 @@ def test_export_shape(plan119):
     assert set(data) >= {"plan", "deadlines", "items", "agencies"}
     assert set(data["plan"]) >= {"number", "title", "issued_on", "signer", "first_year", "last_year"}
     assert data["plan"]["issued_on"] == "2023-05-15"
-    assert {(d["kind"], d["month"], d["day"]) for d in data["deadlines"]} == {("agency_report", 11, 5), ("synthesis", 11, 15)}
+    assert {(d["kind"], d["month"], d["day"]) for d in data["deadlines"]} == {
+        ("agency_report", 11, 5), ("synthesis", 11, 15)
+    }
     items = {i["code"]: i for i in data["items"]}
     for item in items.values():
         assert set(item) >= {"code", "parent", "group", "title", "text", "lead", "co", "all_agencies", "requested"}

@@ -34,7 +34,8 @@ def test_filter_by_agency(client, plan119, staff):
     assert codes == ["1.1", "2.2", "3.2", "3.2.1", "3.2.2", "3.2.3", "3.10", "4.3", "4.5", "5.2", "6.3"]
     response = client.get(reverse("plan_detail"), {"agency": sct.pk, "role": "co"})
     assert response.context["groups"] == []
-    assert "No task matches this filter." in response.content.decode() or "Không có nhiệm vụ" in response.content.decode()
+    assert ("No task matches this filter." in response.content.decode()
+            or "Không có nhiệm vụ" in response.content.decode())
 
 
 def test_filter_by_co_operating_role(client, plan119, staff):

@@ -33,7 +33,8 @@ class Command(BaseCommand):
 
         day = today or timezone.localdate()
         if dry_run:
-            due = ReportingPeriod.objects.filter(agency_due__lte=day, synthesis_due__gte=day).values_list("year", flat=True)
+            due = (ReportingPeriod.objects.filter(agency_due__lte=day, synthesis_due__gte=day)
+                  .values_list("year", flat=True))
             self.stdout.write(f"would build: {list(due)}")
             return
         self.stdout.write(f"built periods: {syntheses_build_due(today=day)}")

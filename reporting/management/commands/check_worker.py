@@ -16,5 +16,7 @@ class Command(BaseCommand):
         try:
             result = worker_health.delay().get(timeout=timeout)
         except CeleryTimeout:
-            raise CommandError(f"No worker answered within {timeout:g} s. Is `celery -A plan119 worker` running?") from None
+            raise CommandError(
+                f"No worker answered within {timeout:g} s. Is `celery -A plan119 worker` running?"
+            ) from None
         self.stdout.write(json.dumps({"worker": "ok", **result}))

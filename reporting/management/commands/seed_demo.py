@@ -8,7 +8,8 @@ from tasks.demo import DEMO_PASSWORD, demo_users_create
 
 
 class Command(BaseCommand):
-    help = "Create the demo users listed in the README and demo reports in every state (only with DEBUG on). Safe to run again."
+    help = ("Create the demo users listed in the README and demo reports in every state (only with DEBUG on). "
+            "Safe to run again.")
 
     def add_arguments(self, parser):
         parser.add_argument("--password", default=DEMO_PASSWORD)

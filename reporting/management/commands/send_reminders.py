@@ -10,7 +10,8 @@ class Command(BaseCommand):
     help = "Send the reminders due on a day, each exactly once. Ends with one JSON line of counts."
 
     def add_arguments(self, parser):
-        parser.add_argument("--today", type=datetime.date.fromisoformat, default=None, help="YYYY-MM-DD (default: today)")
+        parser.add_argument("--today", type=datetime.date.fromisoformat, default=None,
+                            help="YYYY-MM-DD (default: today)")
         parser.add_argument("--dry-run", action="store_true", help="print what would be sent; send and record nothing")
 
     def handle(self, *args, today, dry_run, **options):

@@ -21,5 +21,6 @@ class Command(BaseCommand):
             agency, added = agency_create(code=code, name=name, kind=kind, name_en=name_en,
                                           contact_emails="\n".join(e.strip() for e in emails.split(",") if e.strip()))
         except ValidationError as error:
-            raise CommandError("; ".join(f"{field}: {' '.join(messages)}" for field, messages in error.message_dict.items())) from None
+            raise CommandError("; ".join(f"{field}: {' '.join(messages)}"
+                                         for field, messages in error.message_dict.items())) from None
         self.stdout.write(f"{agency.code} added; {added} tasks given to all departments and districts assigned to it")
