@@ -1,4 +1,6 @@
-"""The provincial synthesis: counts, determinism, versions, edit, finalise; the command and the page."""
+"""The provincial synthesis: counts, determinism, versions, edit, finalise; the command and the page.
+
+On the cast's small plan (conftest.py), with two more departments of its own."""
 import datetime
 import io
 from io import StringIO
@@ -19,55 +21,61 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def season(period, staff, other_staff, dfa_officer, agency_of):
-    """2025: SCT on time and accepted, STC late (3 days) and waiting, SKHDT returned, VCCI voluntary, the rest
-    missing."""
-    from agencies.tests.factories import staff_of
+def season(small_period, small_plan, owner, outsider, dfa):
+    """2025 on the cast's plan: the lead department on time and accepted, the co-operating one late (3 days) and
+    waiting, a planning department returned, the requested organisation voluntary, a health department missing (both
+    co-operate on 2.2)."""
+    from agencies.tests.factories import AgencyFactory, staff_of
+    from tasks.models import AssignmentRole
+    from tasks.tests.factories import AssignmentFactory
 
+    for code, name in (("T-PLAN", "Sở Thử nghiệm Kế hoạch"), ("T-HEALTH", "Sở Thử nghiệm Y tế")):
+        AssignmentFactory(task=small_plan.tasks["2.2"], agency=AgencyFactory(code=code, name=name),
+                          role=AssignmentRole.CO_OPERATING)
     with at(2025, 11, 3):
-        sct = fill(services.report_open(period=period, agency=staff.agency))
-        services.report_submit(report=sct, user=staff)
-        services.report_accept(report=sct, user=dfa_officer)
-        skhdt_user = staff_of(agency_of("SKHDT"))
-        skhdt = fill(services.report_open(period=period, agency=skhdt_user.agency))
-        services.report_submit(report=skhdt, user=skhdt_user)
-        services.report_return(report=skhdt, user=dfa_officer, comment="Bổ sung")
-        vcci_user = staff_of(agency_of("VCCI"))
-        vcci = fill(services.report_open(period=period, agency=vcci_user.agency))
-        services.report_submit(report=vcci, user=vcci_user)
-        difficulty_services.difficulty_raise(agency=staff.agency, task=sct.sections.get(task__code="4.3").task,
-                                             kind="difficulty", title="Thiếu kinh phí xúc tiến", text="…", user=staff)
+        lead = fill(services.report_open(period=small_period, agency=owner.agency))
+        services.report_submit(report=lead, user=owner)
+        services.report_accept(report=lead, user=dfa)
+        planning_user = staff_of(Agency.objects.get(code="T-PLAN"))
+        planning = fill(services.report_open(period=small_period, agency=planning_user.agency))
+        services.report_submit(report=planning, user=planning_user)
+        services.report_return(report=planning, user=dfa, comment="Bổ sung")
+        requested_user = staff_of(small_plan.requested)
+        requested = fill(services.report_open(period=small_period, agency=requested_user.agency))
+        services.report_submit(report=requested, user=requested_user)
+        difficulty_services.difficulty_raise(agency=owner.agency, task=small_plan.tasks["1.2.1"], kind="difficulty",
+                                             title="Thiếu kinh phí xúc tiến", text="…", user=owner)
     with at(2025, 11, 8):
-        stc = fill(services.report_open(period=period, agency=other_staff.agency))
-        services.report_submit(report=stc, user=other_staff)
-    return period
+        co_operating = fill(services.report_open(period=small_period, agency=outsider.agency))
+        services.report_submit(report=co_operating, user=outsider)
+    return small_period
 
 
 def test_counts(season):
     with at(2025, 11, 10):
         synthesis = synthesis_build(period=season)
     c = synthesis.content["completeness"]
-    expected = Agency.objects.filter(kind__in=["department", "district"]).count()
+    expected = 4  # the lead, co-operating, planning and health departments: neither T-ORG (requested) nor T-OUT
     assert c["expected"] == expected
     assert (c["submitted"], c["on_time"], c["late"], c["accepted"], c["returned"], c["waiting"]) == (3, 2, 1, 1, 1, 1)
     assert c["missing"] == expected - 3
     assert c["reporting_rate"] == round(300 / expected, 1) and c["on_time_rate"] == round(200 / expected, 1)
     assert c["voluntary_submitted"] == 1
-    assert "Sở Y tế" in synthesis.content["missing"] and "Sở Công Thương" not in synthesis.content["missing"]
-    assert synthesis.content["late"] == [{"name": "Sở Tài chính", "days_late": 3}]
-    assert synthesis.built_from == {"SCT": 1, "SKHDT": 1, "STC": 1, "VCCI": 1}
-    task_43 = next(t for g in synthesis.content["groups"] for t in g["tasks"] if t["code"] == "4.3")
-    assert task_43["counts"]["in_progress"] == 1 and task_43["entries"][0]["agency"] == "Sở Công Thương"
-    task_11 = next(t for g in synthesis.content["groups"] for t in g["tasks"] if t["code"] == "1.1")
-    assert task_11["counts"]["no_report"] == expected - 3
+    assert synthesis.content["missing"] == ["Sở Thử nghiệm Y tế"]
+    assert synthesis.content["late"] == [{"name": "Sở Thử nghiệm Tài chính", "days_late": 3}]
+    assert synthesis.built_from == {"T-LEAD": 1, "T-PLAN": 1, "T-COOP": 1, "T-ORG": 1}
+    task_121 = next(t for g in synthesis.content["groups"] for t in g["tasks"] if t["code"] == "1.2.1")
+    assert task_121["counts"]["in_progress"] == 1 and task_121["entries"][0]["agency"] == "Sở Thử nghiệm Công Thương"
+    task_22 = next(t for g in synthesis.content["groups"] for t in g["tasks"] if t["code"] == "2.2")
+    assert task_22["counts"]["no_report"] == expected - 3  # the health department's section: three others sent
     assert synthesis.content["difficulties"][0]["title"] == "Thiếu kinh phí xúc tiến"
 
 
-def test_rebuild_is_deterministic_and_ignores_drafts(season, staff):
+def test_rebuild_is_deterministic_and_ignores_drafts(season):
     with at(2025, 11, 10):
         first = synthesis_build(period=season).content
         # a draft being typed does not leak in: only submitted versions count
-        draft = Agency.objects.get(code="SKHDT").reports.get(period=season)
+        draft = Agency.objects.get(code="T-PLAN").reports.get(period=season)  # returned: a draft again
         services.report_save_draft(report=draft, user=draft.agency.users.first(), lock_version=draft.lock_version,
                                    summary="đang sửa",
                                    sections={draft.sections.first().pk: {"results": "bản nháp mới"}})
@@ -75,18 +83,18 @@ def test_rebuild_is_deterministic_and_ignores_drafts(season, staff):
     assert first == second
 
 
-def test_edit_and_finalise_locks_and_closes(season, dfa_officer):
+def test_edit_and_finalise_locks_and_closes(season, dfa):
     with at(2025, 11, 10):
         synthesis = synthesis_build(period=season)
-    synthesis = synthesis_edit(synthesis=synthesis, user=dfa_officer, lock_version=synthesis.lock_version,
+    synthesis = synthesis_edit(synthesis=synthesis, user=dfa, lock_version=synthesis.lock_version,
                                introduction="Mở đầu", assessment="Đánh giá", proposals="Kiến nghị", doc_number="123")
     with pytest.raises(services.ReportingError):
-        synthesis_edit(synthesis=synthesis, user=dfa_officer, lock_version=0, introduction="x", assessment="",
+        synthesis_edit(synthesis=synthesis, user=dfa, lock_version=0, introduction="x", assessment="",
                        proposals="")
-    synthesis_finalise(synthesis=synthesis, user=dfa_officer)
+    synthesis_finalise(synthesis=synthesis, user=dfa)
     synthesis.refresh_from_db()
     season.refresh_from_db()
-    assert synthesis.is_final and synthesis.finalised_by == dfa_officer and season.is_closed
+    assert synthesis.is_final and synthesis.finalised_by == dfa and season.is_closed
     with pytest.raises(services.ReportingError):
         synthesis_build(period=season)
 
@@ -118,43 +126,43 @@ def test_nightly_build_window(season):
 
 # --- the page ---
 
-def test_page_permissions(client, season, staff, other_staff, dfa_officer, leader):
+def test_page_permissions(client, season, owner, outsider, dfa, viewer):
     url = reverse("synthesis", args=[2025])
     assert client.get(url).status_code == 302
-    for user, code in ((staff, 403), (other_staff, 403), (leader, 403), (dfa_officer, 200)):
+    for user, code in ((owner, 403), (outsider, 403), (viewer, 403), (dfa, 200)):
         client.force_login(user)
         assert client.get(url).status_code == code
-    client.force_login(dfa_officer)
+    client.force_login(dfa)
     client.post(reverse("synthesis_build", args=[2025]))  # eager in tests: built at once
     synthesis = Synthesis.objects.get(period=season)
     assert synthesis.built_at and synthesis.state == "idle" and synthesis.progress == 100
     assert client.get(reverse("synthesis_status", args=[2025])).json()["progress"] == 100
-    client.force_login(leader)
+    client.force_login(viewer)
     assert client.get(url).status_code == 403  # leadership reads it once final
-    client.force_login(dfa_officer)
+    client.force_login(dfa)
     client.post(reverse("synthesis_finalise", args=[2025]))
-    client.force_login(leader)
+    client.force_login(viewer)
     assert client.get(url).status_code == 200
     assert client.get(reverse("synthesis_download", args=[2025, "docx"])).status_code == 200
-    client.force_login(staff)
+    client.force_login(owner)
     assert client.get(reverse("synthesis_download", args=[2025, "docx"])).status_code == 403
 
 
-def test_only_the_dfa_edits_the_narrative_and_only_once_built(client, season, dfa_officer, leader):
+def test_only_the_dfa_edits_the_narrative_and_only_once_built(client, season, dfa, viewer):
     url = reverse("synthesis", args=[2025])
     data = {"doc_number": "", "introduction": "Mở đầu", "assessment": "", "proposals": "", "lock_version": "0"}
-    client.force_login(dfa_officer)
+    client.force_login(dfa)
     assert client.post(url, data).status_code == 403  # nothing built yet: nothing to edit
     client.post(reverse("synthesis_build", args=[2025]))
     client.post(reverse("synthesis_finalise", args=[2025]))
-    client.force_login(leader)
+    client.force_login(viewer)
     assert client.get(url).status_code == 200  # final: leadership reads it ...
     assert client.post(url, data).status_code == 403  # ... and never edits it
     assert Synthesis.objects.get(period=season).narrative()["introduction"] != "Mở đầu"
 
 
-def test_edit_narrative_and_download(client, season, dfa_officer):
-    client.force_login(dfa_officer)
+def test_edit_narrative_and_download(client, season, dfa):
+    client.force_login(dfa)
     client.post(reverse("synthesis_build", args=[2025]))
     synthesis = Synthesis.objects.get(period=season)
     response = client.post(reverse("synthesis", args=[2025]), {"introduction": "Năm 2025, các đơn vị…",
@@ -173,18 +181,18 @@ def test_edit_narrative_and_download(client, season, dfa_officer):
     assert client.get("/synthesis/2025/download.pdf").status_code == 404
 
 
-def test_wrong_methods(client, season, dfa_officer):
-    client.force_login(dfa_officer)
+def test_wrong_methods(client, season, dfa):
+    client.force_login(dfa)
     assert client.get(reverse("synthesis_build", args=[2025])).status_code == 405
     assert client.get(reverse("synthesis_finalise", args=[2025])).status_code == 405
     assert client.post(reverse("synthesis_status", args=[2025])).status_code == 405
 
 
-def test_a_build_whose_worker_died_is_offered_again(client, season, dfa_officer):
+def test_a_build_whose_worker_died_is_offered_again(client, season, dfa):
     from django.utils import timezone
 
     synthesis = synthesis_build(period=season)
-    client.force_login(dfa_officer)
+    client.force_login(dfa)
     status = reverse("synthesis_status", args=[2025])
     moving = timezone.now()
     Synthesis.objects.filter(pk=synthesis.pk).update(state="running", progress=40, state_changed_at=moving)
