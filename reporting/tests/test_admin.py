@@ -1,4 +1,5 @@
-"""The reports admin: an edit there reaches the dashboards and makes the agency's open form stale."""
+"""The reports admin: an edit there reaches the dashboards and makes the agency's open form stale; dates changed there
+move the periods. On the cast's small plan (conftest.py)."""
 import datetime
 
 import pytest
@@ -33,13 +34,14 @@ def change_form_data(response):
     return data
 
 
-def test_an_admin_edit_of_a_section_shows_on_the_dashboard(client, period, staff, admin_user):
+def test_an_admin_edit_of_a_section_shows_on_the_dashboard(client, small_period, owner, admin):
+    period = small_period
     with at(2025, 11, 3, 9):
-        report = fill(services.report_open(period=period, agency=staff.agency))
-        report = services.report_submit(report=report, user=staff)
+        report = fill(services.report_open(period=period, agency=owner.agency))
+        report = services.report_submit(report=report, user=owner)
     section = report.sections.order_by("pk").first()
     assert years_of(period.plan, section.task) == {2025: {"in_progress": 1}}
-    client.force_login(admin_user)
+    client.force_login(admin)
     url = reverse("admin:reporting_report_change", args=[report.pk])
     data = change_form_data(client.get(url))
     index = next(i for i in range(int(data["sections-TOTAL_FORMS"])) if int(data[f"sections-{i}-id"]) == section.pk)
@@ -54,10 +56,10 @@ def test_an_admin_edit_of_a_section_shows_on_the_dashboard(client, period, staff
     assert report.lock_version == lock_version + 1
 
 
-@pytest.mark.parametrize("who", ["staff", "other_staff", None])
-def test_the_reports_admin_is_closed_to_others(client, period, staff, request, who):
+@pytest.mark.parametrize("who", ["owner", "outsider", "dfa", "viewer", None])
+def test_the_reports_admin_is_closed_to_others(client, small_period, owner, request, who):
     with at(2025, 11, 3, 9):
-        report = services.report_open(period=period, agency=staff.agency)
+        report = services.report_open(period=small_period, agency=owner.agency)
     if who:
         client.force_login(request.getfixturevalue(who))
     response = client.get(reverse("admin:reporting_report_change", args=[report.pk]))
@@ -66,44 +68,46 @@ def test_the_reports_admin_is_closed_to_others(client, period, staff, request, w
 
 # --- dates: the admin calls the same services as the shell and the tests (reporting.cycle.services) ---
 
-def test_a_day_off_added_and_deleted_in_the_admin_moves_the_deadline(client, periods, plan119, admin_user):
+def test_a_day_off_added_and_deleted_in_the_admin_moves_the_deadline(client, small_periods, small_plan, admin):
     from reporting.models import DayOff
     from tasks.models import DeadlineKind
 
-    rule = plan119.deadline_rules.get(kind=DeadlineKind.SYNTHESIS)
+    plan = small_plan.plan
+    rule = plan.deadline_rules.get(kind=DeadlineKind.SYNTHESIS)
     rule.move_to_working_day = True
     services.deadline_rule_save(rule=rule)
-    client.force_login(admin_user)
+    client.force_login(admin)
     response = client.post(reverse("admin:reporting_dayoff_add"), {"date": "17/11/2025", "name": "Nghỉ bù"})
     assert response.status_code == 302, response.context["errors"] if response.context else response
-    assert plan119.periods.get(year=2025).synthesis_due == datetime.date(2025, 11, 18)
+    assert plan.periods.get(year=2025).synthesis_due == datetime.date(2025, 11, 18)
     day_off = DayOff.objects.get()
-    assert day_off.history.first().history_user == admin_user
+    assert day_off.history.first().history_user == admin
     response = client.post(reverse("admin:reporting_dayoff_delete", args=[day_off.pk]), {"post": "yes"})
     assert response.status_code == 302 and not DayOff.objects.exists()
-    assert plan119.periods.get(year=2025).synthesis_due == datetime.date(2025, 11, 17)
+    assert plan.periods.get(year=2025).synthesis_due == datetime.date(2025, 11, 17)
     services.day_off_save(day_off=DayOff(date=datetime.date(2025, 11, 17), name="Nghỉ bù"))
     response = client.post(reverse("admin:reporting_dayoff_changelist"),
                            {"action": "delete_selected", "_selected_action": [DayOff.objects.get().pk], "post": "yes"})
     assert response.status_code == 302 and not DayOff.objects.exists()
-    assert plan119.periods.get(year=2025).synthesis_due == datetime.date(2025, 11, 17)
+    assert plan.periods.get(year=2025).synthesis_due == datetime.date(2025, 11, 17)
 
 
-def test_a_deadline_rule_changed_in_the_admin_moves_open_periods(client, periods, plan119, admin_user):
+def test_a_deadline_rule_changed_in_the_admin_moves_open_periods(client, small_periods, small_plan, admin):
     from tasks.models import DeadlineKind
 
-    rule = plan119.deadline_rules.get(kind=DeadlineKind.AGENCY_REPORT)
-    client.force_login(admin_user)
+    plan = small_plan.plan
+    rule = plan.deadline_rules.get(kind=DeadlineKind.AGENCY_REPORT)
+    client.force_login(admin)
     response = client.post(reverse("admin:tasks_deadlinerule_change", args=[rule.pk]),
-                           {"plan": plan119.pk, "kind": rule.kind, "month": "11", "day": "3", "basis": "IV.2"})
+                           {"plan": plan.pk, "kind": rule.kind, "month": "11", "day": "3", "basis": "IV.2"})
     assert response.status_code == 302, response.context["errors"] if response.context else response
-    assert plan119.periods.get(year=2025).agency_due == datetime.date(2025, 11, 3)
-    assert rule.history.first().history_user == admin_user  # so that load_plan keeps the admin's date
+    assert plan.periods.get(year=2025).agency_due == datetime.date(2025, 11, 3)
+    assert rule.history.first().history_user == admin  # so that load_plan keeps the admin's date
 
 
-def test_a_period_closed_in_the_admin_is_closed_as_the_dfa_closes_it(client, periods, plan119, admin_user):
-    period = periods[2025]
-    client.force_login(admin_user)
+def test_a_period_closed_in_the_admin_is_closed_as_the_dfa_closes_it(client, small_periods, admin):
+    period = small_periods[2025]
+    client.force_login(admin)
     url = reverse("admin:reporting_reportingperiod_change", args=[period.pk])
     response = client.post(url, {"status": "open", "opens_on_override": "", "agency_due_override": "10/11/2025",
                                  "synthesis_due_override": ""})
@@ -113,4 +117,4 @@ def test_a_period_closed_in_the_admin_is_closed_as_the_dfa_closes_it(client, per
     client.post(url, {"status": "closed", "opens_on_override": "", "agency_due_override": "10/11/2025",
                       "synthesis_due_override": ""})
     period.refresh_from_db()
-    assert period.is_closed and period.closed_by == admin_user
+    assert period.is_closed and period.closed_by == admin
