@@ -1,4 +1,5 @@
-"""Calendar feeds, validated by parsing them; the profile page that shows and rotates the address."""
+"""Calendar feeds, validated by parsing them; the profile page that shows and rotates the address. On the cast's
+small plan (conftest.py): three years, 2024–2026."""
 import pytest
 from django.urls import reverse
 from icalendar import Calendar
@@ -11,40 +12,40 @@ def events(response):
     return {str(e["summary"]): (e.decoded("dtstart"), str(e["url"])) for e in calendar.walk("VEVENT")}
 
 
-def test_agency_feed(client, periods, staff):
-    response = client.get(reverse("calendar_feed", args=[staff.calendar_token]))
+def test_agency_feed(client, small_periods, owner):
+    response = client.get(reverse("calendar_feed", args=[owner.calendar_token]))
     assert response.status_code == 200 and response["Content-Type"].startswith("text/calendar")
     found = events(response)
     due = [v for k, v in found.items() if "2025" in k and ("hạn" in k.lower() or "due" in k.lower())]
     assert due and due[0][0].isoformat() == "2025-11-05"
     assert all(v[1].startswith("http") for v in found.values())
-    assert len(found) == 16  # opening and deadline of each of the eight years
+    assert len(found) == 6  # opening and deadline of each of the three years (2024–2026)
 
 
-def test_dfa_feed_has_both_deadlines_of_open_periods(client, periods, dfa_officer):
+def test_dfa_feed_has_both_deadlines_of_open_periods(client, small_periods, dfa):
     from reporting.cycle.services import period_close
 
-    period_close(period=periods[2023], user=dfa_officer)
-    found = events(client.get(reverse("calendar_feed", args=[dfa_officer.calendar_token])))
+    period_close(period=small_periods[2024], user=dfa)
+    found = events(client.get(reverse("calendar_feed", args=[dfa.calendar_token])))
     dates = sorted(v[0].isoformat() for v in found.values())
-    assert "2025-11-05" in dates and "2025-11-15" in dates and "2023-11-05" not in dates
-    assert len(found) == 14
+    assert "2025-11-05" in dates and "2025-11-15" in dates and "2024-11-05" not in dates
+    assert len(found) == 4  # 2025 and 2026, two deadlines each
 
 
-def test_unknown_or_rotated_token_is_404(client, periods, staff):
-    old = staff.calendar_token
-    client.force_login(staff)
+def test_unknown_or_rotated_token_is_404(client, small_periods, owner):
+    old = owner.calendar_token
+    client.force_login(owner)
     client.post(reverse("calendar_rotate"))
-    staff.refresh_from_db()
-    assert staff.calendar_token != old
+    owner.refresh_from_db()
+    assert owner.calendar_token != old
     client.logout()
     assert client.get(reverse("calendar_feed", args=[old])).status_code == 404
-    assert client.get(reverse("calendar_feed", args=[staff.calendar_token])).status_code == 200
+    assert client.get(reverse("calendar_feed", args=[owner.calendar_token])).status_code == 200
     assert client.get(reverse("calendar_feed", args=["x" * 30])).status_code == 404
 
 
-@pytest.mark.parametrize("who", ["staff", "other_staff", "dfa_officer", "leader"])
-def test_profile_for_everyone(client, periods, request, who):
+@pytest.mark.parametrize("who", ["owner", "outsider", "dfa", "viewer"])
+def test_profile_for_everyone(client, small_periods, request, who):
     user = request.getfixturevalue(who)
     client.force_login(user)
     response = client.get(reverse("profile"))
@@ -55,16 +56,16 @@ def test_profile_for_everyone(client, periods, request, who):
     assert user.language == "en" and user.first_name == "Lan"
 
 
-def test_profile_anonymous_and_methods(client, periods, staff):
+def test_profile_anonymous_and_methods(client, small_periods, owner):
     assert client.get(reverse("profile")).status_code == 302
     assert client.post(reverse("calendar_rotate")).status_code == 302
-    client.force_login(staff)
+    client.force_login(owner)
     assert client.get(reverse("calendar_rotate")).status_code == 405
-    assert client.post(reverse("calendar_feed", args=[staff.calendar_token])).status_code == 405
+    assert client.post(reverse("calendar_feed", args=[owner.calendar_token])).status_code == 405
 
 
-def test_bad_email_in_profile_keeps_input(client, periods, staff):
-    client.force_login(staff)
+def test_bad_email_in_profile_keeps_input(client, small_periods, owner):
+    client.force_login(owner)
     response = client.post(reverse("profile"),
                            {"first_name": "Giữ lại", "last_name": "", "email": "not-an-email", "language": "vi"})
     assert response.status_code == 200 and "Giữ lại" in response.content.decode()
