@@ -1,5 +1,7 @@
 """Issue 11: text stored before the sanitiser existed cannot break a document, and a spreadsheet cell of text is never
-a formula. The bad text goes into the database by raw SQL, as old rows hold it: the ORM would clean it on the way in."""
+a formula. The bad text goes into the database by raw SQL, as old rows hold it: the ORM would clean it on the way in.
+
+On the cast's small plan (conftest.py)."""
 import csv
 import io
 import json
@@ -35,18 +37,20 @@ def raw_update(table: str, pk: int, **values) -> None:
 
 
 @pytest.fixture
-def season(period, staff, dfa_officer):
-    """2025: SCT submitted results with control characters and a formula in them; a difficulty titled likewise."""
+def season(small_period, owner, outsider):
+    """2025 on the cast's plan: the lead department submitted results with control characters and a formula in them,
+    and a difficulty titled likewise; the co-operating department has a clean draft."""
     with at(2025, 11, 3):
-        report = fill(services.report_open(period=period, agency=staff.agency))
+        fill(services.report_open(period=small_period, agency=outsider.agency))
+        report = fill(services.report_open(period=small_period, agency=owner.agency))
         for i, section in enumerate(report.sections.order_by("pk")):
             raw_update("reporting_reportsection", section.pk, results=(FORMULA if i == 0 else BAD), difficulties=BAD)
-        services.report_submit(report=report, user=staff)
-        task = report.sections.get(task__code="4.3").task
-        difficulty = difficulty_services.difficulty_raise(agency=staff.agency, task=task, kind="difficulty", title="x",
-                                                          text="y", user=staff)
+        services.report_submit(report=report, user=owner)
+        task = report.sections.get(task__code="1.2.1").task
+        difficulty = difficulty_services.difficulty_raise(agency=owner.agency, task=task, kind="difficulty", title="x",
+                                                          text="y", user=owner)
         raw_update("reporting_difficulty", difficulty.pk, title=FORMULA + BAD, text=BAD)
-    return period
+    return small_period
 
 
 def xlsx_cells(content: bytes):
@@ -64,8 +68,8 @@ def docx_text(content: bytes) -> str:
     return "\n".join([p.text for p in document.paragraphs] + cells)
 
 
-def test_synthesis_with_control_characters_downloads_before_and_after_finalising(client, season, dfa_officer, leader):
-    client.force_login(dfa_officer)
+def test_synthesis_with_control_characters_downloads_before_and_after_finalising(client, season, dfa, viewer):
+    client.force_login(dfa)
     with at(2025, 11, 10):
         client.post(reverse("synthesis_build", args=[2025]))
     synthesis = Synthesis.objects.get(period=season)
@@ -73,7 +77,7 @@ def test_synthesis_with_control_characters_downloads_before_and_after_finalising
     for fmt in ("docx", "xlsx"):
         assert client.get(reverse("synthesis_download", args=[2025, fmt])).status_code == 200
     client.post(reverse("synthesis_finalise", args=[2025]))
-    for user in (dfa_officer, leader):
+    for user in (dfa, viewer):
         client.force_login(user)
         docx = client.get(reverse("synthesis_download", args=[2025, "docx"]))
         assert docx.status_code == 200
@@ -82,7 +86,7 @@ def test_synthesis_with_control_characters_downloads_before_and_after_finalising
         assert client.get(reverse("synthesis_download", args=[2025, "xlsx"])).status_code == 200
 
 
-def test_a_finalised_synthesis_whose_stored_content_holds_bad_text_still_downloads(client, season, dfa_officer, leader):
+def test_a_finalised_synthesis_whose_stored_content_holds_bad_text_still_downloads(client, season, dfa, viewer):
     with at(2025, 11, 10):
         synthesis = synthesis_build(period=season)
     content = json.loads(json.dumps(synthesis.content))
@@ -93,18 +97,18 @@ def test_a_finalised_synthesis_whose_stored_content_holds_bad_text_still_downloa
     content["groups"][0]["title"] += "\x03"
     raw_update("reporting_synthesis", synthesis.pk, content=json.dumps(content), introduction="Mở đầu\x01",
                doc_number="12\x07")
-    synthesis_finalise(synthesis=Synthesis.objects.get(pk=synthesis.pk), user=dfa_officer)
-    client.force_login(leader)
+    synthesis_finalise(synthesis=Synthesis.objects.get(pk=synthesis.pk), user=dfa)
+    client.force_login(viewer)
     for fmt in ("docx", "xlsx"):
         response = client.get(reverse("synthesis_download", args=[2025, fmt]))
         assert response.status_code == 200
     assert "Mở đầu" in docx_text(client.get(reverse("synthesis_download", args=[2025, "docx"])).content)
 
 
-def test_synthesis_difficulties_sheet_has_no_formula(client, season, dfa_officer):
+def test_synthesis_difficulties_sheet_has_no_formula(client, season, dfa):
     with at(2025, 11, 10):
         synthesis_build(period=season)
-    client.force_login(dfa_officer)
+    client.force_login(dfa)
     formulas, cells = xlsx_cells(client.get(reverse("synthesis_download", args=[2025, "xlsx"])).content)
     assert formulas == 0
     titled = [c for c in cells if isinstance(c.value, str) and c.value.startswith("=HYPERLINK")]
@@ -114,9 +118,9 @@ def test_synthesis_difficulties_sheet_has_no_formula(client, season, dfa_officer
     assert numbers and all(isinstance(c.value, int) for c in numbers)  # the app's own figures stay numbers
 
 
-def test_dashboard_xlsx_with_bad_text_and_a_formula(client, season, dfa_officer, staff):
-    raw_update("agencies_agency", staff.agency.pk, name="Sở Công\x01 Thương\x1b")
-    client.force_login(dfa_officer)
+def test_dashboard_xlsx_with_bad_text_and_a_formula(client, season, dfa, owner):
+    raw_update("agencies_agency", owner.agency.pk, name="Sở Công\x01 Thương\x1b")
+    client.force_login(dfa)
     response = client.get(reverse("dashboard_year", args=[2025]), {"format": "xlsx"})
     assert response.status_code == 200
     _formulas, cells = xlsx_cells(response.content)
@@ -133,9 +137,9 @@ def test_dashboard_xlsx_with_bad_text_and_a_formula(client, season, dfa_officer,
     assert days_late and all(isinstance(v, int) for v in days_late)
 
 
-def test_dashboard_csv_quotes_formulas_out_and_drops_controls(client, season, dfa_officer, staff):
-    raw_update("agencies_agency", staff.agency.pk, name="@Sở Công\x01 Thương")
-    client.force_login(dfa_officer)
+def test_dashboard_csv_quotes_formulas_out_and_drops_controls(client, season, dfa, owner):
+    raw_update("agencies_agency", owner.agency.pk, name="@Sở Công\x01 Thương")
+    client.force_login(dfa)
     response = client.get(reverse("dashboard_sections", args=[2025]), {"format": "csv"})
     assert response.status_code == 200
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
@@ -149,19 +153,20 @@ def test_dashboard_csv_quotes_formulas_out_and_drops_controls(client, season, df
         assert client.get(reverse(name, args=[2025]), {"format": "xlsx"}).status_code == 200
 
 
-def test_calendar_feed_with_bad_agency_name(client, period, staff):
-    raw_update("agencies_agency", staff.agency.pk, name="Sở Công\x01 Thương\x1b")
-    response = client.get(reverse("calendar_feed", args=[staff.calendar_token]))
+def test_calendar_feed_with_bad_agency_name(client, small_period, owner):
+    raw_update("agencies_agency", owner.agency.pk, name="Sở Công\x01 Thương\x1b")
+    response = client.get(reverse("calendar_feed", args=[owner.calendar_token]))
     assert response.status_code == 200 and b"\x01" not in response.content and b"\x1b" not in response.content
     descriptions = [str(e["description"]) for e in Calendar.from_ical(response.content).walk("VEVENT")]
     assert any("Sở Công Thương" in d for d in descriptions)
 
 
-def test_e_mail_with_bad_agency_name_has_a_one_line_clean_subject(report, staff):
-    staff.email = "canbo@thanhhoa.gov.vn"
-    staff.save()
-    services.report_submit(report=fill(report), user=staff)
-    raw_update("agencies_agency", staff.agency.pk, name="Sở Công\x01 Thương\n\x1bBcc: x@evil.example")
+def test_e_mail_with_bad_agency_name_has_a_one_line_clean_subject(small_report, owner):
+    report = small_report
+    owner.email = "canbo@thanhhoa.gov.vn"
+    owner.save()
+    services.report_submit(report=fill(report), user=owner)
+    raw_update("agencies_agency", owner.agency.pk, name="Sở Công\x01 Thương\n\x1bBcc: x@evil.example")
     message = report_event_mails(kind="report_submitted", report_id=report.pk)[-1]
     assert "\n" not in message.subject and not CONTROLS.search(message.subject)
     assert "Sở Công Thương Bcc: x@evil.example" in message.subject
@@ -171,7 +176,7 @@ def test_e_mail_with_bad_agency_name_has_a_one_line_clean_subject(report, staff)
 
 # --- the data migration that cleans what was stored before ---
 
-def test_the_migration_cleans_stored_text_and_leaves_clean_text_alone(season, staff, dfa_officer):
+def test_the_migration_cleans_stored_text_and_leaves_clean_text_alone(season, owner, outsider):
     import importlib
 
     from django.apps import apps
@@ -181,24 +186,25 @@ def test_the_migration_cleans_stored_text_and_leaves_clean_text_alone(season, st
 
     with at(2025, 11, 10):
         synthesis = synthesis_build(period=season)
-    raw_update("agencies_agency", staff.agency.pk, name="Sở Công\x01 Thương\x1b")
-    raw_update("agencies_user", staff.pk, first_name="An\x02")
+    raw_update("agencies_agency", owner.agency.pk, name="Sở Công\x01 Thương\x1b")
+    raw_update("agencies_user", owner.pk, first_name="An\x02")
     raw_update("reporting_synthesis", synthesis.pk, introduction="Mở\x01 đầu\r\n", doc_number="12\x07")
-    version = ReportVersion.objects.get(report__agency=staff.agency)
-    untouched = ReportSection.objects.exclude(report__agency=staff.agency).values_list("pk", "results").first()
+    version = ReportVersion.objects.get(report__agency=owner.agency)
+    untouched = ReportSection.objects.filter(report__agency=outsider.agency, report__period=season).values_list(
+        "pk", "results").first()
 
     importlib.import_module("reporting.migrations.0011_clean_stored_text").clean_stored_text(apps, None)
 
-    agency = Agency.objects.get(pk=staff.agency.pk)
+    agency = Agency.objects.get(pk=owner.agency.pk)
     assert agency.name == "Sở Công Thương" and "cong thuong" in agency.search_text and "\x01" not in agency.sort_key
-    staff.refresh_from_db()
+    owner.refresh_from_db()
     synthesis.refresh_from_db()
     version.refresh_from_db()
-    assert staff.first_name == "An" and (synthesis.introduction, synthesis.doc_number) == ("Mở đầu\n", "12")
+    assert owner.first_name == "An" and (synthesis.introduction, synthesis.doc_number) == ("Mở đầu\n", "12")
     assert synthesis.content["difficulties"][0]["title"] == FORMULA + "Đã tổ chức hội nghị\n xúc tiến[31m"
     assert all(not CONTROLS.search(section["difficulties"]) for section in version.content["sections"].values())
-    stored = ReportSection.objects.filter(report__agency=staff.agency, report__period=season).values_list(
+    stored = ReportSection.objects.filter(report__agency=owner.agency, report__period=season).values_list(
         "difficulties", flat=True)
     assert stored and all(text == "Đã tổ chức hội nghị\n xúc tiến[31m" for text in stored)
-    if untouched:
-        assert ReportSection.objects.get(pk=untouched[0]).results == untouched[1]
+    assert untouched and "Đã tổ chức 3 hội nghị" in untouched[1]  # the co-operating department's clean draft
+    assert ReportSection.objects.get(pk=untouched[0]).results == untouched[1]
