@@ -1,9 +1,12 @@
+"""The plan's services: the loader and export (on the bundled Plan 119: they read and write its file, and every test
+database holds its items for all departments and districts), and the mechanics of toggling an item for all agencies
+and merging agencies, on the cast's small plan (conftest.py)."""
 import datetime
 
 import pytest
 from django.contrib.auth.models import Group
 
-from agencies.models import Agency, AgencyKind, Role
+from agencies.models import ORDERED_KINDS, Agency, AgencyKind, Role
 from agencies.tests.factories import AgencyFactory, staff_of
 from tasks.models import Assignment, AssignmentRole, AssignmentSource, Task
 from tasks.services import (
@@ -15,6 +18,7 @@ from tasks.services import (
     plan_export,
     plan_load,
 )
+from tasks.tests.factories import AssignmentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -148,24 +152,30 @@ def test_a_district_that_changes_kind_loses_untouched_group_items(plan119):
     assert not agency.assignments.exists()
 
 
-def test_toggling_all_agencies_on_a_task(plan119):
-    task = Task.objects.get(code="6.2")
+def test_toggling_all_agencies_on_a_task(small_plan):
+    task = small_plan.tasks["2.2"]  # led by the co-operating department alone
     task.assigned_to_all = True
     task.save()
-    assert assignments_sync_for_task(task=task) == 48 - 1  # STC already leads it
+    departments_and_districts = Agency.objects.filter(active=True, kind__in=ORDERED_KINDS).count()
+    assert assignments_sync_for_task(task=task) == departments_and_districts - 1  # T-COOP already leads it
+    assert not task.assignments.filter(agency=small_plan.requested).exists()  # an organisation is never ordered
+    assert task.assignments.filter(agency=small_plan.outside, source=AssignmentSource.ALL_AGENCIES).exists()
     task.assigned_to_all = False
     task.save()
     assignments_sync_for_task(task=task)
-    assert list(task.assignments.values_list("agency__code", flat=True)) == ["STC"]
+    assert list(task.assignments.values_list("agency__code", flat=True)) == ["T-COOP"]
 
 
-def test_merge_moves_assignments_and_users_and_keeps_history(plan119):
-    district = Agency.objects.get(code="H-DONGSON")
-    city = Agency.objects.get(code="TP-THANHHOA")
+def test_merge_moves_assignments_and_users_and_keeps_history(small_plan):
+    district = AgencyFactory(code="T-DIST", name="Ủy ban nhân dân huyện Thử nghiệm", kind=AgencyKind.DISTRICT)
+    city = AgencyFactory(code="T-CITY", name="Ủy ban nhân dân thành phố Thử nghiệm", kind=AgencyKind.DISTRICT)
+    for agency in (district, city):  # both carry the items of all departments and districts, as real districts do
+        assignments_sync_for_agency(agency=agency)
+        AssignmentFactory(task=small_plan.tasks["2.2"], agency=agency, role=AssignmentRole.CO_OPERATING)
+    shared = district.assignments.count()
     user = staff_of(district)
     extra = Assignment.objects.create(
-        task=Task.objects.get(code="3.4"), agency=district, role=AssignmentRole.CO_OPERATING,
-        source=AssignmentSource.ADMIN
+        task=small_plan.tasks["2.1"], agency=district, role=AssignmentRole.CO_OPERATING, source=AssignmentSource.ADMIN
     )
     result = agency_merge(agency=district, successor=city, on=datetime.date(2025, 7, 1))
     district.refresh_from_db()
@@ -173,23 +183,25 @@ def test_merge_moves_assignments_and_users_and_keeps_history(plan119):
     assert (district.active, district.merged_into, district.merged_on) == (False, city, datetime.date(2025, 7, 1))
     assert user.agency == city
     assert not district.assignments.exists()
-    assert result == {"moved": 1, "combined": 6, "users": 1, "group_added": 0}
+    assert result == {"moved": 1, "combined": shared, "users": 1, "group_added": 0}
     extra.refresh_from_db()
     assert extra.agency == city
     assert extra.history.filter(agency=district).exists()  # where it came from is kept
-    assert Assignment.history.filter(agency_id=district.pk, history_type="-").count() == 6
+    assert Assignment.history.filter(agency_id=district.pk, history_type="-").count() == shared
 
 
-def test_merge_keeps_the_stronger_role(plan119):
-    centre = Agency.objects.get(code="TTXT")
-    authority = Agency.objects.get(code="BQLKKT")
-    agency_merge(agency=centre, successor=authority)
-    assert Assignment.objects.get(task__code="3.5", agency=authority).role == AssignmentRole.LEAD
-    assert Assignment.objects.get(task__code="4.2", agency=authority).role == AssignmentRole.CO_OPERATING
+def test_merge_keeps_the_stronger_role(small_plan):
+    lead, outside, tasks = small_plan.lead, small_plan.outside, small_plan.tasks
+    AssignmentFactory(task=tasks["1.1"], agency=outside, role=AssignmentRole.CO_OPERATING)  # the lead department leads
+    AssignmentFactory(task=tasks["2.2"], agency=outside, role=AssignmentRole.CO_OPERATING)
+    AssignmentFactory(task=tasks["2.2"], agency=lead, role=AssignmentRole.CO_OPERATING)
+    agency_merge(agency=lead, successor=outside)
+    assert Assignment.objects.get(task=tasks["1.1"], agency=outside).role == AssignmentRole.LEAD
+    assert Assignment.objects.get(task=tasks["2.2"], agency=outside).role == AssignmentRole.CO_OPERATING
 
 
-def test_merge_refuses_a_loop(plan119):
-    a, b = Agency.objects.get(code="SCT"), Agency.objects.get(code="STC")
+def test_merge_refuses_a_loop(small_plan):
+    a, b = small_plan.lead, small_plan.co_operating
     agency_merge(agency=a, successor=b)
     with pytest.raises(ValueError):
         agency_merge(agency=b, successor=a)
