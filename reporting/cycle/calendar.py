@@ -42,7 +42,8 @@ def calendar_feed(*, user) -> bytes:
                                           % {"year": p.year},
                                           settings.SITE_URL + reverse("synthesis", args=[p.year])))
     elif user.is_agency_staff:
-        for p in periods:
+        # only the plans that give the agency a task: another plan's deadlines are not its own
+        for p in periods.filter(plan__tasks__assignments__agency_id=user.agency_id).distinct():
             calendar.add_component(_event(f"p{p.pk}-a{user.agency_id}-open", p.opens_on,
                                           _("%(year)s report opens for input") % {"year": p.year}, home))
             calendar.add_component(_event(f"p{p.pk}-a{user.agency_id}-due", p.agency_due,

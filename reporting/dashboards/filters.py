@@ -72,8 +72,11 @@ class AgencyReportFilter(django_filters.FilterSet):
         model = Report
         fields: list[str] = []
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, plan=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if plan is not None:  # the tasks of the plan on the dashboard, not of every plan
+            self.filters["lead_of"].queryset = Task.objects.filter(plan=plan).order_by("sort_key")
+            self.form.fields["lead_of"].queryset = self.filters["lead_of"].queryset
         self.search_note = ""
         bootstrap_classes(self.form.fields)
 

@@ -98,7 +98,7 @@ def _agency_rows(reports) -> list[dict]:
 def dashboard(request, year=None):
     period = _period(year)
     today = timezone.localdate()
-    table = AgencyReportFilter(request.GET or None, queryset=period_reports(period).filter(EXPECTED)
+    table = AgencyReportFilter(request.GET or None, plan=period.plan, queryset=period_reports(period).filter(EXPECTED)
                                .select_related("agency", "period").order_by("agency__sort_key"))
     rows = table.qs
     export = table_response(

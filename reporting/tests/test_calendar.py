@@ -22,6 +22,11 @@ def test_agency_feed(client, small_periods, owner):
     assert len(found) == 6  # opening and deadline of each of the three years (2024–2026)
 
 
+def test_agency_feed_leaves_out_plans_that_give_the_agency_nothing(client, small_periods, periods, owner):
+    """Plan 119's periods exist too, but the cast's agency carries no task of Plan 119."""
+    assert len(events(client.get(reverse("calendar_feed", args=[owner.calendar_token])))) == 6
+
+
 def test_dfa_feed_has_both_deadlines_of_open_periods(client, small_periods, dfa):
     from reporting.cycle.services import period_close
 

@@ -125,6 +125,13 @@ def test_filters(client, season, dfa):
     assert districts == len(DISTRICTS)
 
 
+def test_lead_of_offers_the_tasks_of_the_plan_shown(client, season, dfa, plan119):
+    """Plan 119 is loaded too; the small plan's dashboard offers only its own tasks."""
+    client.force_login(dfa)
+    field = client.get(reverse("dashboard_year", args=[2025])).context["table"].form.fields["lead_of"]
+    assert set(field.queryset.values_list("plan", flat=True)) == {season.plan.pk}
+
+
 def test_exports(client, season, dfa):
     client.force_login(dfa)
     csv = client.get(reverse("dashboard_year", args=[2025]), {"format": "csv", "late": "true"})
