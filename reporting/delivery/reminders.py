@@ -1,7 +1,9 @@
 """Reminders and escalation (section IV: the DFA chases every agency before 05/11 and synthesises before 15/11).
 
-`reminders_due(today)` says what is owed on a day, as plain data; `reminders_send_due(today)` claims and sends it,
-one e-mail per recipient covering everything that concerns them. Both are pure functions of "today".
+`reminders_due(today)` says what is owed on a day, as plain data; it only reads the database.
+`reminders_send_due(today)` opens the reports due that day, then claims and sends what is owed, one e-mail per
+recipient covering everything that concerns them: it writes claims, marks and in-app notifications, and sends mail.
+What is owed depends only on "today" and the data, not on the hour of the run.
 """
 import datetime
 import logging
