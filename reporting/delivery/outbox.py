@@ -131,9 +131,9 @@ def _smtp_end(backend: SMTPBackend) -> None:
         raise OSError(f"message refused: {code} {reply!r}")
 
 
-def _open() -> BaseEmailBackend:
-    """A sender thread's mail connection. An SMTP one is opened at once, and sends the "." as soon as it is written."""
-    backend = get_connection()
+def _open(backend: BaseEmailBackend) -> None:
+    """Open a sender thread's new mail connection: an SMTP one at once, sending the "." as soon as it is written.
+    On failure the caller still holds `backend`, and drops whatever part of it was opened."""
     if isinstance(backend, SMTPBackend):
         backend.open()
         sock = _smtp(backend).sock
@@ -141,7 +141,6 @@ def _open() -> BaseEmailBackend:
             raise OSError("SMTP connection has no socket")
         # the "." goes out at once as its own small packet, not held back by Nagle's algorithm
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    return backend
 
 
 def _drop(backend: Any) -> None:
@@ -180,7 +179,8 @@ def _sender(todo: queue.Queue[Delivery | None], ready: queue.Queue[Delivery], do
     while (delivery := todo.get()) is not None:
         try:
             if backend is None:
-                backend = _open()
+                backend = get_connection()
+                _open(backend)
             _send_held(backend, delivery, ready)
         except Exception as error:  # noqa: BLE001 - reported with the delivery; the connection is dropped, no QUIT
             delivery.error = error
