@@ -3,6 +3,7 @@
 Rendering only: they are sent by reporting.delivery.outbox.deliver, the one way e-mail leaves the app."""
 import logging
 import uuid
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -16,8 +17,9 @@ log = logging.getLogger(__name__)
 
 class Mail(EmailMultiAlternatives):
     """Text and HTML, with a random MIME boundary chosen here: left to itself, the standard library compiles a new
-    regular expression for every message to check its own boundary against the body (about a quarter of the cost of
-    writing a reminder out). A 128-bit random boundary cannot be expected to occur in the encoded parts."""
+    regular expression for every message to check its own boundary against the body, a cost paid again for each of a
+    reminder run's thousands of messages (see bench/README.md, "Identical e-mails rendered once"). A 128-bit
+    random boundary cannot be expected to occur in the encoded parts."""
 
     def message(self):
         message = super().message()
@@ -28,7 +30,8 @@ class Mail(EmailMultiAlternatives):
 
 def render_mail(name: str, context: dict, language: str) -> tuple[str, str, str]:
     """Subject, text and HTML through the one sanitiser (agencies/text.py): names and titles in them were typed by
-    people. The subject is one line, whatever was typed: a line break in a header would be refused (header injection)."""
+    people. The subject is one line, whatever was typed: a line break in a header would be refused (header
+    injection)."""
     with translation.override(language):
         context = {**context, "SITE_URL": settings.SITE_URL}
         subject = " ".join(safe_text(render_to_string(f"emails/{name}_subject.txt", context)).split())
@@ -37,11 +40,11 @@ def render_mail(name: str, context: dict, language: str) -> tuple[str, str, str]
     return subject, text, html
 
 
-def build_mail(name: str, context: dict, *, to: list[str], cc: list[str] = (), language: str = "vi") -> Mail:
+def build_mail(name: str, context: dict, *, to: Sequence[str], cc: Sequence[str] = (), language: str = "vi") -> Mail:
     return compose_mail(render_mail(name, context, language), to=to, cc=cc)
 
 
-def compose_mail(rendered: tuple[str, str, str], *, to: list[str], cc: list[str] = ()) -> Mail:
+def compose_mail(rendered: tuple[str, str, str], *, to: Sequence[str], cc: Sequence[str] = ()) -> Mail:
     """The message for already rendered (subject, text, html): identical e-mails to many people are rendered once."""
     subject, text, html = rendered
     message = Mail(subject, text, settings.DEFAULT_FROM_EMAIL, to=list(to), cc=list(cc))

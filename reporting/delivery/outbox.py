@@ -33,15 +33,19 @@ import datetime
 import logging
 import queue
 import re
+import smtplib
 import socket
 import threading
 import uuid
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from celery import current_app
 from django.conf import settings
 from django.core.mail import get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
-from django.core.mail.message import sanitize_address
+from django.core.mail.message import EmailMessage, sanitize_address
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -77,9 +81,10 @@ def claims_take(rows: models.QuerySet, *, token: uuid.UUID, now: datetime.dateti
 
 @dataclasses.dataclass(eq=False)
 class Delivery:
-    """One message and the claimed rows it settles (none: it goes out without marking anything)."""
+    """One message and the claimed rows it settles (none: it goes out without marking anything). The message is
+    None only for a delivery that comes with its error (it could not be rendered): such a one is never sent."""
 
-    message: object
+    message: EmailMessage | None
     model: type[models.Model]
     pks: list[int]
     token: uuid.UUID
@@ -89,9 +94,16 @@ class Delivery:
     go: threading.Event = dataclasses.field(default_factory=threading.Event)
 
 
-def _smtp_begin(backend: SMTPBackend, message) -> None:
+def _smtp(backend: SMTPBackend) -> smtplib.SMTP:
+    """The open SMTP connection of `backend` (opened by the sender thread before its first message)."""
+    if backend.connection is None:
+        raise OSError("SMTP connection not open")
+    return backend.connection
+
+
+def _smtp_begin(backend: SMTPBackend, message: EmailMessage) -> None:
     """Envelope and body of `message`, without the final "." (what smtplib's sendmail does, in two halves)."""
-    smtp = backend.connection
+    smtp = _smtp(backend)
     encoding = message.encoding or settings.DEFAULT_CHARSET
     data = message.message().as_bytes(linesep="\r\n")
     smtp.ehlo_or_helo_if_needed()
@@ -111,42 +123,68 @@ def _smtp_begin(backend: SMTPBackend, message) -> None:
 
 
 def _smtp_end(backend: SMTPBackend) -> None:
-    backend.connection.send(b".\r\n")
-    code, reply = backend.connection.getreply()
+    """The final "." of the message begun by _smtp_begin: the server accepts it (250) or refuses it."""
+    smtp = _smtp(backend)
+    smtp.send(b".\r\n")
+    code, reply = smtp.getreply()
     if code != 250:
         raise OSError(f"message refused: {code} {reply!r}")
 
 
-def _sender(todo: queue.Queue, ready: queue.Queue, done: queue.Queue) -> None:
+def _open(backend: BaseEmailBackend) -> None:
+    """Open a sender thread's new mail connection: an SMTP one at once, sending the "." as soon as it is written.
+    On failure the caller still holds `backend`, and drops whatever part of it was opened."""
+    if isinstance(backend, SMTPBackend):
+        backend.open()
+        sock = _smtp(backend).sock
+        if sock is None:
+            raise OSError("SMTP connection has no socket")
+        # the "." goes out at once as its own small packet, not held back by Nagle's algorithm
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+def _drop(backend: Any) -> None:
+    """After a failure: the connection is closed without QUIT (the message under way must not be accepted).
+    `backend` is any mail backend, or None: only one with an open `connection` (SMTP) has something to drop."""
+    if backend is not None and getattr(backend, "connection", None) is not None:
+        try:
+            backend.connection.close()
+        except OSError:
+            pass
+        backend.connection = None
+
+
+def _send_held(backend: BaseEmailBackend, delivery: Delivery, ready: queue.Queue[Delivery]) -> None:
+    """Send one delivery's message, holding back its end until the calling thread has marked its rows (rule 2):
+    the "." for SMTP; the whole message for other backends (files, memory), which cannot be sent in two halves."""
+    message = delivery.message
+    if message is None:  # deliver() never hands one without a message to a sender
+        raise ValueError("delivery without a message")
+    if isinstance(backend, SMTPBackend):
+        _smtp_begin(backend, message)
+    ready.put(delivery)
+    delivery.go.wait()
+    if not delivery.marked:
+        raise ClaimLost(f"claim {delivery.token} taken over")
+    if isinstance(backend, SMTPBackend):
+        _smtp_end(backend)
+    else:  # files, memory (development, tests): nothing to hold back
+        message.connection = backend
+        message.send()
+
+
+def _sender(todo: queue.Queue[Delivery | None], ready: queue.Queue[Delivery], done: queue.Queue[Delivery]) -> None:
     """A delivery thread with its own mail connection; it touches no database (the calling thread marks)."""
     backend = None
     while (delivery := todo.get()) is not None:
         try:
             if backend is None:
                 backend = get_connection()
-                if isinstance(backend, SMTPBackend):
-                    backend.open()
-                    # the "." goes out at once as its own small packet, not held back by Nagle's algorithm
-                    backend.connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            if isinstance(backend, SMTPBackend):
-                _smtp_begin(backend, delivery.message)
-            ready.put(delivery)
-            delivery.go.wait()
-            if not delivery.marked:
-                raise ClaimLost(f"claim {delivery.token} taken over")
-            if isinstance(backend, SMTPBackend):
-                _smtp_end(backend)
-            else:  # files, memory (development, tests): nothing to hold back
-                delivery.message.connection = backend
-                delivery.message.send()
+                _open(backend)
+            _send_held(backend, delivery, ready)
         except Exception as error:  # noqa: BLE001 - reported with the delivery; the connection is dropped, no QUIT
             delivery.error = error
-            if backend is not None and getattr(backend, "connection", None) is not None:
-                try:
-                    backend.connection.close()
-                except OSError:
-                    pass
-                backend.connection = None
+            _drop(backend)
             backend = None
         done.put(delivery)
     if backend is not None:
@@ -157,20 +195,23 @@ def _mark(ready: list[Delivery]) -> None:
     """Mark the rows of deliveries whose bodies are out, in one UPDATE per claim; a delivery whose claim was taken
     over in the meantime is refused (its rows are left to the new holder)."""
     now = timezone.now()
-    groups: dict[tuple, list[Delivery]] = {}
+    groups: dict[tuple[type[models.Model], uuid.UUID], list[Delivery]] = {}
     for delivery in ready:
         groups.setdefault((delivery.model, delivery.token), []).append(delivery)
     for (model, token), deliveries in groups.items():
+        rows = model._default_manager  # `objects`, for OutboxMessage and Reminder
         pks = [pk for d in deliveries for pk in d.pks]
-        if not pks or model.objects.filter(pk__in=pks, claim=token, sent_at__isnull=True).update(sent_at=now, error="") == len(pks):
+        if not pks or rows.filter(pk__in=pks, claim=token, sent_at__isnull=True).update(
+            sent_at=now, error=""
+        ) == len(pks):
             for delivery in deliveries:
                 delivery.marked = True
             continue
-        ours = set(model.objects.filter(pk__in=pks, claim=token, sent_at=now).values_list("pk", flat=True))
+        ours = set(rows.filter(pk__in=pks, claim=token, sent_at=now).values_list("pk", flat=True))
         for delivery in deliveries:
             delivery.marked = ours.issuperset(delivery.pks)
             if not delivery.marked:
-                model.objects.filter(pk__in=delivery.pks, claim=token, sent_at=now).update(sent_at=None)
+                rows.filter(pk__in=delivery.pks, claim=token, sent_at=now).update(sent_at=None)
     for delivery in ready:
         delivery.go.set()
 
@@ -179,12 +220,61 @@ def _fail(delivery: Delivery) -> None:
     """A failed delivery: its rows are released for a retry, unless another process holds them now."""
     log.warning("E-mail for %s %s failed: %s", delivery.model.__name__, delivery.pks, delivery.error)
     if delivery.pks and not isinstance(delivery.error, ClaimLost):
-        delivery.model.objects.filter(pk__in=delivery.pks, claim=delivery.token).update(
+        delivery.model._default_manager.filter(pk__in=delivery.pks, claim=delivery.token).update(
             sent_at=None, failed_at=timezone.now(), error=str(delivery.error)[:2000], attempts=F("attempts") + 1
         )
 
 
-def deliver(deliveries, *, connections: int = 1, on_done=None) -> dict:
+def _take_ready(ready: queue.Queue[Delivery], wait: bool) -> list[Delivery]:
+    """Every delivery whose body is out and that waits to be marked; with `wait`, up to 50 ms for the first one."""
+    batch = []
+    try:
+        batch.append(ready.get(timeout=0.05) if wait else ready.get_nowait())
+        while True:
+            batch.append(ready.get_nowait())
+    except queue.Empty:
+        pass
+    return batch
+
+
+class _Run:
+    """The state of one deliver() call, kept by the calling thread: the senders' queues, the counts, and how many
+    deliveries the senders have in hand (handed over, not yet done)."""
+
+    def __init__(self, on_done: Callable[[Delivery], object] | None) -> None:
+        self.todo: queue.Queue[Delivery | None] = queue.Queue()
+        self.ready: queue.Queue[Delivery] = queue.Queue()
+        self.done: queue.Queue[Delivery] = queue.Queue()
+        self.counts = {"sent": 0, "failed": 0}
+        self.in_hand = 0
+        self.on_done = on_done
+
+    def finish(self, delivery: Delivery) -> None:
+        """Count a delivery sent or failed; a failed one is recorded on its rows (_fail). Then `on_done`."""
+        self.counts["failed" if delivery.error else "sent"] += 1
+        if delivery.error:
+            _fail(delivery)
+        if self.on_done is not None:
+            self.on_done(delivery)
+
+    def settle(self, wait: bool) -> None:
+        """Mark the rows of the deliveries whose bodies are out (rule 2; their senders then write the "." or drop
+        the message), then finish every delivery the senders are done with."""
+        batch = _take_ready(self.ready, wait)
+        if batch:
+            _mark(batch)
+        while True:
+            try:
+                delivery = self.done.get_nowait()
+            except queue.Empty:
+                return
+            self.in_hand -= 1
+            self.finish(delivery)
+
+
+def deliver(
+    deliveries: Iterable[Delivery], *, connections: int = 1, on_done: Callable[[Delivery], object] | None = None
+) -> dict[str, int]:
     """Send every Delivery of the iterable (which may claim and render lazily) through `connections` mail
     connections, marking each one's rows as rule 2 of this module says; `on_done(delivery)` is called in this
     thread for each one, sent or failed (`delivery.error`; one that comes with an error is only recorded as failed).
@@ -192,57 +282,31 @@ def deliver(deliveries, *, connections: int = 1, on_done=None) -> dict:
 
     The threads only talk to the mail server; every database write happens here, so that this works the same
     inside a transaction (tests) as outside, where each mark is committed before its "." goes out."""
-    todo, ready, done = queue.Queue(), queue.Queue(), queue.Queue()
-    threads = [threading.Thread(target=_sender, args=(todo, ready, done), daemon=True) for _ in range(max(1, connections))]
+    run = _Run(on_done)
+    threads = [
+        threading.Thread(target=_sender, args=(run.todo, run.ready, run.done), daemon=True)
+        for _ in range(max(1, connections))
+    ]
     for thread in threads:
         thread.start()
-    counts = {"sent": 0, "failed": 0}
-    in_hand = 0
-
-    def finish(delivery: Delivery) -> None:
-        counts["failed" if delivery.error else "sent"] += 1
-        if delivery.error:
-            _fail(delivery)
-        if on_done is not None:
-            on_done(delivery)
-
-    def settle(wait: bool) -> None:
-        nonlocal in_hand
-        batch = []
-        try:
-            batch.append(ready.get(timeout=0.05) if wait else ready.get_nowait())
-            while True:
-                batch.append(ready.get_nowait())
-        except queue.Empty:
-            pass
-        if batch:
-            _mark(batch)
-        while True:
-            try:
-                delivery = done.get_nowait()
-            except queue.Empty:
-                return
-            in_hand -= 1
-            finish(delivery)
-
     try:
         for delivery in deliveries:
             if delivery.error is not None:
-                finish(delivery)
+                run.finish(delivery)
                 continue
-            while in_hand >= 2 * len(threads):  # a few messages ahead of the senders, no more
-                settle(wait=True)
-            todo.put(delivery)
-            in_hand += 1
-            settle(wait=False)
+            while run.in_hand >= 2 * len(threads):  # a few messages ahead of the senders, no more
+                run.settle(wait=True)
+            run.todo.put(delivery)
+            run.in_hand += 1
+            run.settle(wait=False)
     finally:
         for _ in threads:
-            todo.put(None)
-        while in_hand:
-            settle(wait=True)
+            run.todo.put(None)
+        while run.in_hand:
+            run.settle(wait=True)
         for thread in threads:
             thread.join()
-    return counts
+    return run.counts
 
 
 # --- the outbox: confirmations of report events -------------------------------------------------------------------
@@ -277,7 +341,10 @@ def outbox_deliver(*, message_id: int) -> bool:
         OutboxMessage.objects.filter(pk=message_id, claim=token).update(sent_at=now, error="")
         return True
     # the row is marked with its last message (see the module's docstring)
-    deliveries = [Delivery(mail, OutboxMessage, [message_id] if i == len(mails) - 1 else [], token) for i, mail in enumerate(mails)]
+    deliveries = [
+        Delivery(mail, OutboxMessage, [message_id] if i == len(mails) - 1 else [], token)
+        for i, mail in enumerate(mails)
+    ]
     deliver(deliveries)
     failed = next((d.error for d in deliveries if d.error is not None), None)
     if failed is not None:

@@ -1,13 +1,18 @@
 """Reminders and escalation (section IV: the DFA chases every agency before 05/11 and synthesises before 15/11).
 
-`reminders_due(today)` says what is owed on a day, as plain data; `reminders_send_due(today)` claims and sends it,
-one e-mail per recipient covering everything that concerns them. Both are pure functions of "today".
+`reminders_due(today)` says what is owed on a day, as plain data; it only reads the database.
+`reminders_send_due(today)` opens the reports due that day, then claims and sends what is owed, one e-mail per
+recipient covering everything that concerns them: it writes claims, marks and in-app notifications, and sends mail.
+What is owed depends only on "today" and the data, not on the hour of the run.
 """
 import datetime
 import logging
 import uuid
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import partial
+from typing import cast
 
 from django.conf import settings as django_settings
 from django.db.models import Q
@@ -27,6 +32,7 @@ from reporting.models import (
     ReminderSettings,
     Report,
     ReportingPeriod,
+    ReportQuerySet,
     ReportStatus,
 )
 
@@ -74,7 +80,9 @@ def deadline_stage(days_left: int, settings: ReminderSettings) -> tuple[str, int
     overdue = -days_left
     if overdue < settings.overdue_first:
         return None
-    stage = settings.overdue_first + settings.overdue_every * ((overdue - settings.overdue_first) // settings.overdue_every)
+    stage = settings.overdue_first + settings.overdue_every * (
+        (overdue - settings.overdue_first) // settings.overdue_every
+    )
     return ReminderKind.OVERDUE, -stage
 
 
@@ -85,9 +93,12 @@ def synthesis_stage(days_left: int, settings: ReminderSettings) -> int | None:
     return min(due) if due else None
 
 
-def _staff_by_agency(agency_ids) -> dict[int, list[User]]:
-    staff = defaultdict(list)
-    users = User.objects.filter(agency_id__in=agency_ids, is_active=True, groups__name=Role.AGENCY_STAFF).exclude(email="")
+def _staff_by_agency(agency_ids) -> dict[int | None, list[User]]:
+    """The active staff accounts with an address, by agency id (the ids asked for; never None)."""
+    staff: defaultdict[int | None, list[User]] = defaultdict(list)
+    users = User.objects.filter(
+        agency_id__in=agency_ids, is_active=True, groups__name=Role.AGENCY_STAFF
+    ).exclude(email="")
     for user in users.distinct():
         staff[user.agency_id].append(user)
     return staff
@@ -105,81 +116,127 @@ def _dfa_officers() -> list[User]:
 
 def _digest(period: ReportingPeriod, reports: list[Report], missing: set[int], today: datetime.date) -> dict:
     """What the DFA needs to know this morning: new submissions since yesterday, who is late, who has not started,
-    what waits for review. All four empty means no digest. `missing`: ids of the missing reports (reporting.dashboards.metrics)."""
+    what waits for review. All four empty means no digest. `missing`: ids of the missing reports
+    (reporting.dashboards.metrics)."""
     missing_reports = sorted((r for r in reports if r.pk in missing), key=lambda r: r.agency.sort_key)
     since = today - datetime.timedelta(days=1)
     return {
-        "submitted": sorted((r for r in reports if r.submitted_at and timezone.localtime(r.submitted_at).date() >= since),
-                            key=lambda r: r.submitted_at),
+        "submitted": sorted(
+            (r for r in reports if r.submitted_at and timezone.localtime(r.submitted_at).date() >= since),
+            key=lambda r: r.submitted_at,
+        ),
         "late": missing_reports if period.agency_due < today else [],
-        "not_started": [r for r in missing_reports if not r.has_content],
+        # has_content is annotated by ReportQuerySet.with_content_flag(), which the stubs cannot see on a Report
+        "not_started": [r for r in missing_reports if not r.has_content],  # type: ignore[attr-defined]
         "waiting": sorted((r for r in reports if r.status == ReportStatus.SUBMITTED), key=lambda r: r.submitted_at),
     }
 
 
-def reminders_due(*, today: datetime.date) -> dict[str, Batch]:
-    """Everything owed on `today`, grouped by recipient address (lower-case)."""
-    settings = ReminderSettings.load()
-    batches: dict[str, Batch] = {}
-    dfa = _dfa_officers()
+@dataclass
+class _Due:
+    """What reminders_due collects for `today`: one Batch per recipient address (lower-case)."""
 
-    def batch_for(address: str, user: User | None = None) -> Batch:
+    today: datetime.date
+    settings: ReminderSettings
+    dfa: list[User]
+    batches: dict[str, Batch] = field(default_factory=dict)
+
+    def batch_for(self, address: str, user: User | None = None) -> Batch:
+        """The batch of `address`, made on first use; the first user account seen for it sets its language."""
         address = address.strip().lower()
-        batch = batches.get(address)
+        batch = self.batches.get(address)
         if batch is None:
-            batch = batches[address] = Batch(recipient=address)
+            batch = self.batches[address] = Batch(recipient=address)
         if user is not None and batch.user is None:
             batch.user, batch.language = user, user.language
         return batch
 
-    periods = ReportingPeriod.objects.filter(status=PeriodStatus.OPEN, opens_on__lte=today).select_related("plan")
-    for period in periods:
-        reports = list(counted_reports(period).select_related("agency", "period").with_content_flag().order_by("agency__sort_key"))
+    def agency_batches(self, report: Report, staff: dict[int | None, list[User]]) -> list[Batch]:
+        """The batches of everyone told about `report`: its agency's staff accounts, then the agency's own
+        addresses that are not one of theirs."""
+        users = staff.get(report.agency_id, [])
+        known = {u.email.lower() for u in users}
+        return [self.batch_for(u.email, u) for u in users] + [
+            self.batch_for(a) for a in report.agency.email_list() if a.lower() not in known
+        ]
+
+    def add_period(self, period: ReportingPeriod) -> None:
+        """Everything owed for one open period: each report's invitation or chasing, the DFA's digest and its
+        synthesis reminder."""
+        # counted_reports is typed as a plain QuerySet; it is built from Report.objects, a ReportQuerySet
+        counted = cast(ReportQuerySet, counted_reports(period))
+        reports = list(counted.select_related("agency", "period").with_content_flag().order_by("agency__sort_key"))
         missing = set(reports_for_metric(period=period, metric="missing").values_list("pk", flat=True))
         chase = set(reports_to_chase(period=period).values_list("pk", flat=True))
         invite = set(reports_to_invite(period=period).values_list("pk", flat=True))
         staff = _staff_by_agency({r.agency_id for r in reports})
-
-        def agency_batches(report):
-            users = staff.get(report.agency_id, [])
-            known = {u.email.lower() for u in users}
-            return [batch_for(u.email, u) for u in users] + [
-                batch_for(a) for a in report.agency.email_list() if a.lower() not in known
-            ]
-
-        stage = deadline_stage(period.days_left(today), settings)
+        stage = deadline_stage(period.days_left(self.today), self.settings)
         for report in reports:
             if report.pk in invite:  # requested organisations are invited once, never chased as late
-                for batch in agency_batches(report):
-                    batch.add((period.pk, ReminderKind.VOLUNTARY, 0), lambda: Item(period, ReminderKind.VOLUNTARY, 0), report)
-                continue
-            if report.pk not in chase or stage is None:
-                continue
-            kind, offset = stage
-            for batch in agency_batches(report):
-                batch.add((period.pk, kind, offset), lambda: Item(period, kind, offset), report)
-            if kind == ReminderKind.OVERDUE and -offset >= settings.escalate_after:
-                heads = [batch_for(report.agency.head_email)] if report.agency.head_email else []
-                for batch in heads + [batch_for(u.email, u) for u in dfa]:
-                    batch.add((period.pk, ReminderKind.ESCALATION, offset), lambda: Item(period, ReminderKind.ESCALATION, offset), report)
+                self.add_invitation(period, report, staff)
+            elif report.pk in chase and stage is not None:
+                self.add_chase(period, report, staff, stage)
+        synthesis_days = period.synthesis_days_left(self.today)
+        self.add_digest(period, reports, missing, synthesis_days)
+        self.add_synthesis(period, synthesis_days)
 
-        synthesis_days = period.synthesis_days_left(today)
-        digest_start = datetime.date(period.year, settings.digest_from_month, settings.digest_from_day)
-        if dfa and digest_start <= today <= period.synthesis_due:
-            digest = _digest(period, reports, missing, today)
-            if any(digest.values()):  # never sent empty
-                for user in dfa:
-                    batch_for(user.email, user).add(
-                        (period.pk, ReminderKind.DIGEST, synthesis_days),
-                        lambda: Item(period, ReminderKind.DIGEST, synthesis_days, digest=digest),
-                    )
-        s_stage = synthesis_stage(synthesis_days, settings)
-        if s_stage is not None and not period.is_synthesis_final:
-            for user in dfa:
-                batch_for(user.email, user).add(
-                    (period.pk, ReminderKind.SYNTHESIS, s_stage), lambda: Item(period, ReminderKind.SYNTHESIS, s_stage)
+    def add_invitation(self, period: ReportingPeriod, report: Report, staff: dict[int | None, list[User]]) -> None:
+        """A requested organisation's report: its people are invited (VOLUNTARY, offset 0), whatever the day."""
+        key = (period.pk, ReminderKind.VOLUNTARY, 0)
+        for batch in self.agency_batches(report, staff):
+            batch.add(key, partial(Item, period, ReminderKind.VOLUNTARY, 0), report)
+
+    def add_chase(
+        self, period: ReportingPeriod, report: Report, staff: dict[int | None, list[User]], stage: tuple[str, int]
+    ) -> None:
+        """A report to chase, at the day's deadline stage: its agency's people are reminded; once it is overdue by
+        `escalate_after` days or more, the agency's head and every DFA officer get an escalation too."""
+        kind, offset = stage
+        for batch in self.agency_batches(report, staff):
+            batch.add((period.pk, kind, offset), partial(Item, period, kind, offset), report)
+        if kind == ReminderKind.OVERDUE and -offset >= self.settings.escalate_after:
+            heads = [self.batch_for(report.agency.head_email)] if report.agency.head_email else []
+            for batch in heads + [self.batch_for(u.email, u) for u in self.dfa]:
+                batch.add(
+                    (period.pk, ReminderKind.ESCALATION, offset),
+                    partial(Item, period, ReminderKind.ESCALATION, offset),
+                    report,
                 )
-    return batches
+
+    def add_digest(
+        self, period: ReportingPeriod, reports: list[Report], missing: set[int], synthesis_days: int
+    ) -> None:
+        """The DFA's daily digest, from the configured start day to the synthesis deadline; never sent empty."""
+        digest_start = datetime.date(period.year, self.settings.digest_from_month, self.settings.digest_from_day)
+        if not (self.dfa and digest_start <= self.today <= period.synthesis_due):
+            return
+        digest = _digest(period, reports, missing, self.today)
+        if not any(digest.values()):
+            return
+        for user in self.dfa:
+            self.batch_for(user.email, user).add(
+                (period.pk, ReminderKind.DIGEST, synthesis_days),
+                partial(Item, period, ReminderKind.DIGEST, synthesis_days, digest=digest),
+            )
+
+    def add_synthesis(self, period: ReportingPeriod, synthesis_days: int) -> None:
+        """The DFA's synthesis reminder at the day's synthesis stage, until the synthesis is final."""
+        s_stage = synthesis_stage(synthesis_days, self.settings)
+        if s_stage is None or period.is_synthesis_final:
+            return
+        for user in self.dfa:
+            self.batch_for(user.email, user).add(
+                (period.pk, ReminderKind.SYNTHESIS, s_stage), partial(Item, period, ReminderKind.SYNTHESIS, s_stage)
+            )
+
+
+def reminders_due(*, today: datetime.date) -> dict[str, Batch]:
+    """Everything owed on `today`, grouped by recipient address (lower-case)."""
+    due = _Due(today=today, settings=ReminderSettings.load(), dfa=_dfa_officers())
+    periods = ReportingPeriod.objects.filter(status=PeriodStatus.OPEN, opens_on__lte=today).select_related("plan")
+    for period in periods:
+        due.add_period(period)
+    return due.batches
 
 
 # Recipients whose reminders are claimed together in one INSERT … ON CONFLICT DO NOTHING.
@@ -195,12 +252,15 @@ def _claim_chunk(wanted: list[tuple[str, Item]], *, token: uuid.UUID, now, day: 
     conflicted are taken over one by one where they may be. Returns {(recipient, item.key): pk} of this run's claims.
     """
     Reminder.objects.bulk_create(
-        [Reminder(period=item.period, recipient=recipient, kind=item.kind, offset=item.offset, claimed_at=now, claim=token, day=day)
+        [Reminder(period=item.period, recipient=recipient, kind=item.kind, offset=item.offset, claimed_at=now,
+                  claim=token, day=day)
          for recipient, item in wanted],
         ignore_conflicts=True, batch_size=1000,
     )
     mine = Reminder.objects.filter(
-        claim=token, period_id__in={item.period.pk for _, item in wanted}, recipient__in={recipient for recipient, _ in wanted}
+        claim=token,
+        period_id__in={item.period.pk for _, item in wanted},
+        recipient__in={recipient for recipient, _ in wanted},
     ).values_list("pk", "recipient", "period_id", "kind", "offset")
     claimed = {(recipient, (period_id, kind, offset)): pk for pk, recipient, period_id, kind, offset in mine}
     for recipient, item in wanted:
@@ -224,7 +284,8 @@ def render_batch(batch: Batch, items: list[Item], rendered: dict | None = None):
     if text is None:
         context = {
             "items": [
-                {"item": item, "kind": item.kind, "period": item.period, "reports": [(r, _report_link(r)) for r in item.reports],
+                {"item": item, "kind": item.kind, "period": item.period,
+                 "reports": [(r, _report_link(r)) for r in item.reports],
                  "digest": item.digest, "days_left": item.offset, "days_overdue": -item.offset}
                 for item in items
             ],
@@ -235,28 +296,36 @@ def render_batch(batch: Batch, items: list[Item], rendered: dict | None = None):
     return compose_mail(text, to=[batch.recipient])
 
 
-def reminders_manual(*, period: ReportingPeriod, today: datetime.date, agency_ids: list[int] | None = None) -> dict[str, Batch]:
+def reminders_manual(
+    *, period: ReportingPeriod, today: datetime.date, agency_ids: list[int] | None = None
+) -> dict[str, Batch]:
     """What "remind now" on the dashboard owes: the not-yet-submitted expected reports, one per recipient and day."""
     offset = period.days_left(today)
-    reports = reports_to_chase(period=period).select_related("agency", "period")
+    to_chase = reports_to_chase(period=period).select_related("agency", "period")
     if agency_ids is not None:
-        reports = reports.filter(agency_id__in=agency_ids)
-    reports = list(reports.order_by("agency__sort_key"))
+        to_chase = to_chase.filter(agency_id__in=agency_ids)
+    reports = list(to_chase.order_by("agency__sort_key"))
     staff = _staff_by_agency({r.agency_id for r in reports})
     batches: dict[str, Batch] = {}
     for report in reports:
         users = staff.get(report.agency_id, [])
         known = {u.email.lower() for u in users}
-        targets = [(u.email, u) for u in users] + [(a, None) for a in report.agency.email_list() if a.lower() not in known]
+        targets = [(u.email, u) for u in users] + [
+            (a, None) for a in report.agency.email_list() if a.lower() not in known
+        ]
         for address, user in targets:
             batch = batches.setdefault(address.strip().lower(), Batch(recipient=address.strip().lower()))
             if user is not None and batch.user is None:
                 batch.user, batch.language = user, user.language
-            batch.add((period.pk, ReminderKind.MANUAL, offset), lambda: Item(period, ReminderKind.MANUAL, offset), report)
+            batch.add(
+                (period.pk, ReminderKind.MANUAL, offset), lambda: Item(period, ReminderKind.MANUAL, offset), report
+            )
     return batches
 
 
-def reminders_send_now(*, period: ReportingPeriod, today: datetime.date, agency_ids: list[int] | None = None) -> dict:
+def reminders_send_now(
+    *, period: ReportingPeriod, today: datetime.date, agency_ids: list[int] | None = None
+) -> dict:
     return _send(reminders_manual(period=period, today=today, agency_ids=agency_ids), today=today)
 
 
@@ -264,6 +333,68 @@ def reminders_send_due(*, today: datetime.date, dry_run: bool = False, out=None)
     """Send what is owed today, each reminder exactly once. Returns {"date", "sent", "skipped", "failed"}."""
     reports_open_due(today=today)  # reports of a period that opened today exist before anyone is reminded of them
     return _send(reminders_due(today=today), today=today, dry_run=dry_run, out=out)
+
+
+def _send_dry(batches: dict[str, Batch], *, today: datetime.date, out=None) -> dict:
+    """A dry run: what would be sent, one line per recipient on `out`; nothing is claimed, sent or written."""
+    for recipient, batch in sorted(batches.items()):
+        if out is not None:
+            kinds = ", ".join(f"{i.kind}({i.offset:+d}) {len(i.reports)} report(s)" for i in batch.items.values())
+            out.write(f"would send to {recipient} [{batch.language}]: {kinds}\n")
+    return {"date": today.isoformat(), "sent": len(batches), "skipped": 0, "failed": 0}
+
+
+@dataclass
+class _Sending:
+    """One _send run's state: the reminders already sent (from one query up front), the renderings shared by
+    identical e-mails, the in-app notifications still to write, and the counts of what was skipped (sent or
+    claimed by another run) and of what another run holds (in flight)."""
+
+    batches: dict[str, Batch]
+    today: datetime.date
+    already_sent: set[tuple]
+    home: str
+    skipped: int = 0
+    in_flight: int = 0
+    rendered: dict = field(default_factory=dict)
+    notifications: list[Notification] = field(default_factory=list)
+
+    def deliveries(self) -> Iterator[Delivery]:
+        """The deliveries, claimed CLAIM_CHUNK recipients at a time just ahead of the sending; the notifications of
+        a chunk's sent e-mails are written after it."""
+        ordered = sorted(self.batches.items())
+        for start in range(0, len(ordered), CLAIM_CHUNK):
+            yield from self.chunk_deliveries(ordered[start:start + CLAIM_CHUNK])
+            Notification.objects.bulk_create(self.notifications, batch_size=500)
+            self.notifications.clear()
+
+    def chunk_deliveries(self, chunk: list[tuple[str, Batch]]) -> Iterator[Delivery]:
+        """Claim a chunk's reminders not already sent (one INSERT, one token), then one delivery per recipient of
+        the reminders this run claimed; the others are skipped. One that cannot be rendered comes as failed."""
+        token = uuid.uuid4()
+        wanted = [(recipient, item) for recipient, batch in chunk for item in batch.items.values()
+                  if (item.period.pk, recipient, item.kind, item.offset) not in self.already_sent]
+        claimed = _claim_chunk(wanted, token=token, now=timezone.now(), day=self.today) if wanted else {}
+        self.in_flight += len(wanted) - len(claimed)
+        for recipient, batch in chunk:
+            items = [item for item in batch.items.values() if (recipient, item.key) in claimed]
+            self.skipped += len(batch.items) - len(items)
+            if items:
+                pks = [claimed[(recipient, item.key)] for item in items]
+                delivery = Delivery(None, Reminder, pks, token, tag=batch)
+                try:
+                    delivery.message = render_batch(batch, items, self.rendered)
+                except Exception as error:  # noqa: BLE001 - recorded like a failed delivery, the run goes on
+                    delivery.error = error
+                yield delivery
+
+    def done(self, delivery: Delivery) -> None:
+        """A reminder e-mail sent to a user with an account is also an in-app notification (written per chunk)."""
+        batch, message = delivery.tag, delivery.message
+        if delivery.error is None and isinstance(batch, Batch) and batch.user is not None and message is not None:
+            self.notifications.append(
+                Notification(user=batch.user, subject=str(message.subject), body=str(message.body), url=self.home)
+            )
 
 
 def _send(batches: dict[str, Batch], *, today: datetime.date, dry_run: bool = False, out=None) -> dict:
@@ -274,50 +405,18 @@ def _send(batches: dict[str, Batch], *, today: datetime.date, dry_run: bool = Fa
     are known from one query up front, so a second run on the same day is cheap.
     """
     if dry_run:
-        for recipient, batch in sorted(batches.items()):
-            if out is not None:
-                kinds = ", ".join(f"{i.kind}({i.offset:+d}) {len(i.reports)} report(s)" for i in batch.items.values())
-                out.write(f"would send to {recipient} [{batch.language}]: {kinds}\n")
-        return {"date": today.isoformat(), "sent": len(batches), "skipped": 0, "failed": 0}
+        return _send_dry(batches, today=today, out=out)
     period_ids = {item.period.pk for batch in batches.values() for item in batch.items.values()}
     already_sent = set(
-        Reminder.objects.filter(period_id__in=period_ids, sent_at__isnull=False).values_list("period_id", "recipient", "kind", "offset")
+        Reminder.objects.filter(period_id__in=period_ids, sent_at__isnull=False)
+        .values_list("period_id", "recipient", "kind", "offset")
     )
-    skipped = in_flight = 0
-    home, notifications, rendered = reverse("home"), [], {}
-
-    def deliveries():
-        nonlocal skipped, in_flight
-        ordered = sorted(batches.items())
-        for start in range(0, len(ordered), CLAIM_CHUNK):
-            chunk, token = ordered[start:start + CLAIM_CHUNK], uuid.uuid4()
-            wanted = [(recipient, item) for recipient, batch in chunk for item in batch.items.values()
-                      if (item.period.pk, recipient, item.kind, item.offset) not in already_sent]
-            claimed = _claim_chunk(wanted, token=token, now=timezone.now(), day=today) if wanted else {}
-            in_flight += len(wanted) - len(claimed)
-            for recipient, batch in chunk:
-                items = [item for item in batch.items.values() if (recipient, item.key) in claimed]
-                skipped += len(batch.items) - len(items)
-                if items:
-                    delivery = Delivery(None, Reminder, [claimed[(recipient, item.key)] for item in items], token, tag=batch)
-                    try:
-                        delivery.message = render_batch(batch, items, rendered)
-                    except Exception as error:  # noqa: BLE001 - recorded like a failed delivery, the run goes on
-                        delivery.error = error
-                    yield delivery
-            Notification.objects.bulk_create(notifications, batch_size=500)
-            notifications.clear()
-
-    def done(delivery: Delivery) -> None:
-        if delivery.error is None and delivery.tag.user is not None:
-            message = delivery.message
-            notifications.append(Notification(user=delivery.tag.user, subject=message.subject, body=message.body, url=home))
-
-    counts = deliver(deliveries(), connections=django_settings.REMINDER_SMTP_CONNECTIONS, on_done=done)
-    Notification.objects.bulk_create(notifications, batch_size=500)
-    result = {"date": today.isoformat(), **counts, "skipped": skipped}
-    if in_flight:
-        result["in_flight"] = in_flight  # held by another run, or by one that died: the sweep sends them once stale
+    run = _Sending(batches, today, already_sent, reverse("home"))
+    counts = deliver(run.deliveries(), connections=django_settings.REMINDER_SMTP_CONNECTIONS, on_done=run.done)
+    Notification.objects.bulk_create(run.notifications, batch_size=500)
+    result = {"date": today.isoformat(), **counts, "skipped": run.skipped}
+    if run.in_flight:
+        result["in_flight"] = run.in_flight  # held by another run, or by one that died: the sweep sends them once stale
     return result
 
 
@@ -329,7 +428,8 @@ def reminders_sweep(*, now: datetime.datetime | None = None) -> dict:
     left = Reminder.objects.filter(sent_at__isnull=True, failed_at__isnull=True, day__isnull=False,
                                    claimed_at__lt=now - STALE_CLAIM, claimed_at__gte=now - SWEEP_HORIZON)
     result = {"sent": 0, "failed": 0, "dropped": 0}
-    for day in sorted(set(left.values_list("day", flat=True))):
+    days = {day for day in left.values_list("day", flat=True) if day is not None}  # None excluded above, for mypy
+    for day in sorted(days):
         rows = {(recipient, (period_id, kind, offset)): pk for pk, recipient, period_id, kind, offset
                 in left.filter(day=day).values_list("pk", "recipient", "period_id", "kind", "offset")}
         reports_open_due(today=day)  # as the run did before it claimed
@@ -342,10 +442,12 @@ def reminders_sweep(*, now: datetime.datetime | None = None) -> dict:
         for recipient, key in rows:
             item = owed[recipient].items.get(key) if recipient in owed else None
             if item is not None:
-                batches.setdefault(recipient, Batch(recipient, owed[recipient].language, owed[recipient].user)).items[key] = item
+                batch = batches.setdefault(recipient, Batch(recipient, owed[recipient].language, owed[recipient].user))
+                batch.items[key] = item
         counts = _send(batches, today=day)
         result["sent"] += counts["sent"]
         result["failed"] += counts["failed"]
-        gone = [pk for (recipient, key), pk in rows.items() if recipient not in batches or key not in batches[recipient].items]
+        gone = [pk for (recipient, key), pk in rows.items()
+                if recipient not in batches or key not in batches[recipient].items]
         result["dropped"] += left.filter(pk__in=gone).delete()[0]
     return result

@@ -98,7 +98,9 @@ def build_synthesis(period_id: int) -> int:
 def remind_now(self, period_id: int, agency_ids: list[int] | None, today: str) -> dict:
     """The DFA's "remind now" on the dashboard (exactly once per recipient and day)."""
 
-    result = reminders_send_now(period=ReportingPeriod.objects.get(pk=period_id), today=_day(today), agency_ids=agency_ids)
+    result = reminders_send_now(
+        period=ReportingPeriod.objects.get(pk=period_id), today=_day(today), agency_ids=agency_ids
+    )
     if result["failed"]:
         raise self.retry(countdown=min(60 * 2 ** self.request.retries, 3600))
     return result

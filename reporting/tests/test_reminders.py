@@ -1,4 +1,5 @@
-"""Reminders: offsets, overdue cadence, escalation, exactly once (twice, concurrently, after a retry), catch-up, digest."""
+"""Reminders: offsets, overdue cadence, escalation, exactly once (twice, concurrently, after a retry), catch-up,
+digest."""
 import datetime
 import json
 import threading
@@ -31,13 +32,15 @@ def test_deadline_stages_before_and_after():
     assert deadline_stage(2, s) == ("deadline", 3)
     assert deadline_stage(0, s) == ("deadline", 0)
     assert [deadline_stage(-d, s) for d in (1, 2, 3, 4, 7, 8, 10)] == [
-        ("overdue", -1), ("overdue", -1), ("overdue", -1), ("overdue", -4), ("overdue", -7), ("overdue", -7), ("overdue", -10)]
+        ("overdue", -1), ("overdue", -1), ("overdue", -1), ("overdue", -4), ("overdue", -7), ("overdue", -7),
+        ("overdue", -10)]
 
 
 def test_offsets_are_settings():
     s = ReminderSettings(before_deadline="10, 5", overdue_first=2, overdue_every=5)
     assert deadline_stage(12, s) is None and deadline_stage(6, s) == ("deadline", 10)
-    assert deadline_stage(-1, s) is None and deadline_stage(-2, s) == ("overdue", -2) and deadline_stage(-7, s) == ("overdue", -7)
+    assert deadline_stage(-1, s) is None
+    assert deadline_stage(-2, s) == ("overdue", -2) and deadline_stage(-7, s) == ("overdue", -7)
     assert synthesis_stage(8, s) is None and synthesis_stage(5, s) == 7 and synthesis_stage(-1, s) is None
 
 
@@ -52,7 +55,8 @@ def cast(periods, agency_of):
         "sct": staff_of(sct, email="canbo.sct@thanhhoa.gov.vn"),
         "stc": staff_of(agency_of("STC"), email="canbo.stc@thanhhoa.gov.vn"),
         "vcci": staff_of(agency_of("VCCI"), email="vcci@vcci.vn"),
-        "dfa": UserFactory(agency=agency_of("SNGV"), role=Role.DFA_OFFICER, email="cv.sngv@thanhhoa.gov.vn", language="en"),
+        "dfa": UserFactory(agency=agency_of("SNGV"), role=Role.DFA_OFFICER, email="cv.sngv@thanhhoa.gov.vn",
+                           language="en"),
     }
 
 
@@ -219,7 +223,8 @@ def test_concurrent_runs_send_each_reminder_once(cast, periods):
 
     from conftest import require_service
 
-    require_service(connection.vendor == "postgresql", "concurrent claims are tested on PostgreSQL (in-memory SQLite locks whole tables)")
+    require_service(connection.vendor == "postgresql",
+                    "concurrent claims are tested on PostgreSQL (in-memory SQLite locks whole tables)")
     close_other_years(periods, cast["dfa"])
     results, errors = [], []
 
@@ -241,7 +246,8 @@ def test_concurrent_runs_send_each_reminder_once(cast, periods):
     assert not errors, errors
     recipients = [m.to[0] for m in mail.outbox]
     assert len(recipients) == len(set(recipients))
-    assert sum(r["sent"] for r in results) == len(mail.outbox) == Reminder.objects.filter(sent_at__isnull=False).values("recipient").distinct().count()
+    sent_recipients = Reminder.objects.filter(sent_at__isnull=False).values("recipient").distinct().count()
+    assert sum(r["sent"] for r in results) == len(mail.outbox) == sent_recipients
 
 
 @pytest.mark.parametrize("chunk", [1, 2, 1000])
@@ -254,7 +260,8 @@ def test_claims_taken_in_chunks_send_each_reminder_once(cast, periods, monkeypat
     recipients = [m.to[0] for m in mail.outbox]
     assert first["sent"] == len(recipients) == len(set(recipients)) > 2
     assert not Reminder.objects.filter(sent_at__isnull=True).exists()
-    assert Reminder.objects.values("claim").distinct().count() == -(-Reminder.objects.values("recipient").distinct().count() // chunk)
+    claimed_recipients = Reminder.objects.values("recipient").distinct().count()
+    assert Reminder.objects.values("claim").distinct().count() == -(-claimed_recipients // chunk)
     assert reminders_send_due(today=D(2025, 10, 29))["sent"] == 0 and len(mail.outbox) == len(recipients)
 
 
@@ -286,7 +293,8 @@ def test_identical_reminders_are_rendered_once_per_language(cast, periods, monke
     original = reminders.render_mail
     monkeypatch.setattr(reminders, "render_mail", lambda *a, **kw: calls.append(a) or original(*a, **kw))
     reminders_send_due(today=D(2025, 10, 29))
-    vi, also_vi, en = (sent_to(a)[0] for a in ("canbo.sct@thanhhoa.gov.vn", "vanthu.sct@thanhhoa.gov.vn", "tonghop.sct@thanhhoa.gov.vn"))
+    vi, also_vi, en = (sent_to(a)[0] for a in
+                       ("canbo.sct@thanhhoa.gov.vn", "vanthu.sct@thanhhoa.gov.vn", "tonghop.sct@thanhhoa.gov.vn"))
     assert vi.body == also_vi.body and vi.subject == also_vi.subject and vi.to != also_vi.to
     assert en.body != vi.body and "report" in en.subject
     assert len(calls) < len(mail.outbox)
@@ -307,7 +315,8 @@ def test_schedule_is_declared_at_eight(db):
 
     tasks = {t.task: t for t in PeriodicTask.objects.select_related("crontab")}
     assert tasks["reporting.tasks.flush_outbox"].crontab.minute == "*/5"
-    assert (tasks["reporting.tasks.sweep_reminders"].crontab.minute, tasks["reporting.tasks.sweep_reminders"].crontab.hour) == ("*", "*")
+    sweep = tasks["reporting.tasks.sweep_reminders"].crontab
+    assert (sweep.minute, sweep.hour) == ("*", "*")
     for name in ("reporting.tasks.send_reminders", "reporting.tasks.open_periods", "reporting.tasks.build_syntheses"):
         assert tasks[name].crontab.hour == "8" and tasks[name].crontab.minute == "0"
         assert str(tasks[name].crontab.timezone) == "Asia/Ho_Chi_Minh"
@@ -328,7 +337,8 @@ def test_a_fresh_claim_of_another_run_is_left_to_it_and_reported(cast, periods):
 def _claim_left_by_a_dead_run(period, age, **fields):
     from django.utils import timezone
 
-    fields = {"recipient": "canbo.sct@thanhhoa.gov.vn", "kind": "deadline", "offset": 7, "day": D(2025, 10, 29), **fields}
+    fields = {"recipient": "canbo.sct@thanhhoa.gov.vn", "kind": "deadline", "offset": 7, "day": D(2025, 10, 29),
+              **fields}
     return Reminder.objects.create(period=period, claimed_at=timezone.now() - age, **fields)
 
 
@@ -372,7 +382,8 @@ def test_the_sweep_drops_a_claim_no_longer_owed_and_ignores_old_ones(cast, perio
     not_owed = _claim_left_by_a_dead_run(periods[2025], STALE_CLAIM * 2, offset=14)  # 29/10 owes the 7-day stage
     too_old = _claim_left_by_a_dead_run(periods[2025], SWEEP_HORIZON * 2, recipient="canbo.stc@thanhhoa.gov.vn")
     assert reminders_sweep() == {"sent": 0, "failed": 0, "dropped": 1} and not mail.outbox
-    assert not Reminder.objects.filter(pk=not_owed.pk).exists() and Reminder.objects.filter(pk=too_old.pk, sent_at=None).exists()
+    assert not Reminder.objects.filter(pk=not_owed.pk).exists()
+    assert Reminder.objects.filter(pk=too_old.pk, sent_at=None).exists()
 
 
 def test_the_sweep_sends_a_stale_manual_reminder_only_to_whom_it_was_claimed_for(cast, periods):
@@ -392,7 +403,8 @@ def test_one_stale_claim_window_for_every_email():
     from reporting.delivery import outbox, reminders
 
     root = pathlib.Path(outbox.__file__).resolve().parents[1]
-    defined = [p.relative_to(root).as_posix() for p in root.rglob("*.py") if re.search(r"^STALE_CLAIM\s*=", p.read_text(), re.M)]
+    defined = [p.relative_to(root).as_posix() for p in root.rglob("*.py")
+               if re.search(r"^STALE_CLAIM\s*=", p.read_text(), re.M)]
     assert defined == ["delivery/outbox.py"]
     assert reminders.STALE_CLAIM is outbox.STALE_CLAIM and outbox.STALE_CLAIM <= datetime.timedelta(minutes=5)
 
@@ -404,9 +416,13 @@ def test_an_outbox_claim_is_taken_over_after_the_same_window(report_with_outbox_
     from reporting.models import OutboxMessage
 
     row = report_with_outbox_row
-    OutboxMessage.objects.filter(pk=row.pk).update(claimed_at=timezone.now() - STALE_CLAIM + datetime.timedelta(seconds=20))
+    OutboxMessage.objects.filter(pk=row.pk).update(
+        claimed_at=timezone.now() - STALE_CLAIM + datetime.timedelta(seconds=20)
+    )
     assert outbox_deliver(message_id=row.pk) is False and not mail.outbox  # a live claim: left to its holder
-    OutboxMessage.objects.filter(pk=row.pk).update(claimed_at=timezone.now() - STALE_CLAIM - datetime.timedelta(seconds=1))
+    OutboxMessage.objects.filter(pk=row.pk).update(
+        claimed_at=timezone.now() - STALE_CLAIM - datetime.timedelta(seconds=1)
+    )
     assert outbox_deliver(message_id=row.pk) is True and len(mail.outbox) == 1
     assert outbox_deliver(message_id=row.pk) is False and len(mail.outbox) == 1
 
@@ -428,7 +444,9 @@ def test_a_delivery_whose_claim_was_taken_over_is_not_sent(cast, periods):
     from reporting.delivery.outbox import Delivery, deliver
 
     row = _claim_left_by_a_dead_run(periods[2025], datetime.timedelta(0), claim=uuid.uuid4())
-    mine = _claim_left_by_a_dead_run(periods[2025], datetime.timedelta(0), recipient="canbo.stc@thanhhoa.gov.vn", claim=uuid.uuid4())
+    mine = _claim_left_by_a_dead_run(
+        periods[2025], datetime.timedelta(0), recipient="canbo.stc@thanhhoa.gov.vn", claim=uuid.uuid4()
+    )
     lost = Delivery(build_mail("reminders", {"items": []}, to=[row.recipient]), Reminder, [row.pk], uuid.uuid4())
     kept = Delivery(build_mail("reminders", {"items": []}, to=[mine.recipient]), Reminder, [mine.pk], mine.claim)
     assert deliver([lost, kept], connections=2) == {"sent": 1, "failed": 1}
@@ -446,11 +464,13 @@ SETTINGS_FORM = {"before_deadline": "30,14,7,3,1,0", "overdue_first": 1, "overdu
 
 
 @pytest.mark.parametrize("field,bad", [("before_deadline", "30,14,7,3,1,0,²"), ("synthesis_before", "7,３,1"),
-                                       ("before_deadline", "30,-1"), ("synthesis_before", "7,400"), ("before_deadline", "1.5")])
+                                       ("before_deadline", "30,-1"), ("synthesis_before", "7,400"),
+                                       ("before_deadline", "1.5")])
 def test_the_admin_refuses_offsets_that_are_not_whole_days(client, admin_user, field, bad):
     settings = ReminderSettings.load()
     client.force_login(admin_user)
-    response = client.post(reverse("admin:reporting_remindersettings_change", args=[settings.pk]), {**SETTINGS_FORM, field: bad})
+    response = client.post(reverse("admin:reporting_remindersettings_change", args=[settings.pk]),
+                           {**SETTINGS_FORM, field: bad})
     assert response.status_code == 200 and field in response.context["adminform"].form.errors
     settings.refresh_from_db()
     assert getattr(settings, field) == SETTINGS_FORM[field]

@@ -49,7 +49,9 @@ def test_reminders_arrive_over_smtp_in_the_recipients_language(smtp_server, cast
     text = staff.get_payload()[0].get_payload(decode=True).decode()
     assert "05/11/2025" in text
     officer = by_rcpt[("cv.sngv@thanhhoa.gov.vn",)]
-    assert "Overdue" in str(officer["Subject"]) or "overdue" in officer.get_payload()[0].get_payload(decode=True).decode()
+    assert "Overdue" in str(officer["Subject"]) or (
+        "overdue" in officer.get_payload()[0].get_payload(decode=True).decode()
+    )
 
 
 def test_unreachable_mail_server_is_a_failure_not_a_crash(settings, cast, periods):  # noqa: F811
@@ -60,7 +62,9 @@ def test_unreachable_mail_server_is_a_failure_not_a_crash(settings, cast, period
     assert result["sent"] == 0 and result["failed"] > 0
 
 
-def test_rows_are_marked_before_the_server_accepts_and_a_lost_claim_is_never_accepted(smtp_server, cast, periods, monkeypatch):  # noqa: F811
+def test_rows_are_marked_before_the_server_accepts_and_a_lost_claim_is_never_accepted(
+    smtp_server, cast, periods, monkeypatch  # noqa: F811
+):
     import uuid
 
     from django.core.mail import EmailMessage
@@ -75,9 +79,12 @@ def test_rows_are_marked_before_the_server_accepts_and_a_lost_claim_is_never_acc
 
     seen_when_marked = []
     original = outbox._mark
-    monkeypatch.setattr(outbox, "_mark", lambda ready: seen_when_marked.append(len(smtp_server.messages)) or original(ready))
+    monkeypatch.setattr(
+        outbox, "_mark", lambda ready: seen_when_marked.append(len(smtp_server.messages)) or original(ready)
+    )
     first, lost, third = claim("b@example.vn"), claim("c@example.vn"), claim("d@example.vn")
-    deliveries = [outbox.Delivery(EmailMessage("Nhắc hạn", "Nội dung", "a@example.vn", [row.recipient]), Reminder, [row.pk], token)
+    deliveries = [outbox.Delivery(EmailMessage("Nhắc hạn", "Nội dung", "a@example.vn", [row.recipient]), Reminder,
+                                  [row.pk], token)
                   for row, token in ((first, first.claim), (lost, uuid.uuid4()), (third, third.claim))]
     assert outbox.deliver(deliveries) == {"sent": 2, "failed": 1}
     assert seen_when_marked == [0, 1, 1]  # each marked while the server still waited for its "."

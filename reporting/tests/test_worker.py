@@ -1,4 +1,5 @@
-"""A Celery task round-trips through a real worker and broker (Redis when REDIS_URL is set, else the filesystem broker)."""
+"""A Celery task round-trips through a real worker and broker (Redis when REDIS_URL is set, else the filesystem
+broker)."""
 import os
 
 import pytest
