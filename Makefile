@@ -5,11 +5,12 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8000
 export PORT
 
-.PHONY: run test install install-dev messages migrate demo clean help
+.PHONY: run test check install install-dev messages migrate demo clean help
 
 help:
 	@echo "make run   - install into .venv, migrate, load Plan 119 and demo users, start web + worker + scheduler on :$(PORT)"
 	@echo "make test  - install test requirements and run the test suite"
+	@echo "make check - import layers (import-linter), lint (ruff), types (mypy)"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +43,12 @@ run: install messages
 
 test: install-dev messages
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Static checks, configured in pyproject.toml: import layers, lint, types.
+check: install-dev
+	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/ruff check agencies tasks reporting plan119 conftest.py
+	DEBUG=1 $(VENV)/bin/mypy
 
 clean:
 	rm -rf $(VENV) var staticfiles
