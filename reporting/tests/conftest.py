@@ -1,6 +1,5 @@
 import pytest
 
-from plan119.testing import fill  # noqa: F401  (imported from here by older test modules)
 from reporting.cycle.services import periods_ensure, report_open
 
 

@@ -13,10 +13,10 @@ from django.urls import reverse
 
 from agencies.models import Role
 from agencies.tests.factories import UserFactory, staff_of
+from plan119.testing import at, fill, local
 from reporting.cycle import services
 from reporting.delivery.reminders import deadline_stage, reminders_due, reminders_send_due, synthesis_stage
 from reporting.models import Notification, Reminder, ReminderKind, ReminderSettings
-from reporting.tests.conftest import fill
 
 pytestmark = pytest.mark.django_db
 
@@ -96,9 +96,7 @@ def test_one_email_per_recipient_covering_everything(cast, periods):
 
 def test_submitted_agencies_are_not_chased(cast, periods):
     close_other_years(periods, cast["dfa"])
-    import time_machine
-
-    with time_machine.travel(datetime.datetime(2025, 10, 20, 10), tick=False):
+    with at(2025, 10, 20):
         report = services.report_open(period=periods[2025], agency=cast["sct"].agency)
         fill(report)
         services.report_submit(report=report, user=cast["sct"])
@@ -152,7 +150,7 @@ def test_digest_for_the_dfa_never_empty(cast, periods, dfa_officer):
     # every expected report accepted: nothing to say, so no digest
     for report in periods[2025].reports.all():
         report.status = "accepted"
-        report.submitted_at = report.first_submitted_at = datetime.datetime(2025, 10, 21, tzinfo=datetime.UTC)
+        report.submitted_at = report.first_submitted_at = local(2025, 10, 21)
         report.save()
     mail.outbox.clear()
     due = reminders_due(today=D(2025, 10, 25))
