@@ -45,31 +45,33 @@ def test_next_working_day_rule_and_recompute(small_periods, small_plan):
     assert plan.periods.get(year=2025).synthesis_due == datetime.date(2025, 11, 18)
 
 
-def test_a_day_off_added_or_removed_moves_the_deadlines(periods, plan119):
-    rule = plan119.deadline_rules.get(kind=DeadlineKind.SYNTHESIS)
+def test_a_day_off_added_or_removed_moves_the_deadlines(small_periods, small_plan):
+    plan = small_plan.plan
+    rule = plan.deadline_rules.get(kind=DeadlineKind.SYNTHESIS)
     rule.move_to_working_day = True
     services.deadline_rule_save(rule=rule)
-    assert plan119.periods.get(year=2025).synthesis_due == datetime.date(2025, 11, 17)  # 15/11/2025 is a Saturday
+    assert plan.periods.get(year=2025).synthesis_due == datetime.date(2025, 11, 17)  # 15/11/2025 is a Saturday
     day_off = services.day_off_save(day_off=DayOff(date=datetime.date(2025, 11, 17), name="Nghỉ bù"))
-    assert plan119.periods.get(year=2025).synthesis_due == datetime.date(2025, 11, 18)
+    assert plan.periods.get(year=2025).synthesis_due == datetime.date(2025, 11, 18)
     services.days_off_delete(days_off=DayOff.objects.filter(pk=day_off.pk))
-    assert plan119.periods.get(year=2025).synthesis_due == datetime.date(2025, 11, 17)
+    assert plan.periods.get(year=2025).synthesis_due == datetime.date(2025, 11, 17)
     assert not DayOff.objects.exists() and DayOff.history.filter(history_type="-").count() == 1
 
 
-def test_a_deadline_rule_saved_recomputes_open_periods_only(periods, plan119, dfa_officer):
-    services.period_close(period=periods[2024], user=dfa_officer)
-    rule = plan119.deadline_rules.get(kind=DeadlineKind.AGENCY_REPORT)
+def test_a_deadline_rule_saved_recomputes_open_periods_only(small_periods, small_plan, dfa):
+    plan = small_plan.plan
+    services.period_close(period=small_periods[2024], user=dfa)
+    rule = plan.deadline_rules.get(kind=DeadlineKind.AGENCY_REPORT)
     rule.day = 1
     services.deadline_rule_save(rule=rule)
-    assert plan119.periods.get(year=2024).agency_due == datetime.date(2024, 11, 5)
-    assert plan119.periods.get(year=2025).agency_due == datetime.date(2025, 11, 1)
+    assert plan.periods.get(year=2024).agency_due == datetime.date(2024, 11, 5)
+    assert plan.periods.get(year=2025).agency_due == datetime.date(2025, 11, 1)
 
 
-def test_a_deadline_rule_that_is_not_a_date_is_refused(periods, plan119):
+def test_a_deadline_rule_that_is_not_a_date_is_refused(small_periods, small_plan):
     from django.core.exceptions import ValidationError
 
-    rule = plan119.deadline_rules.get(kind=DeadlineKind.AGENCY_REPORT)
+    rule = small_plan.plan.deadline_rules.get(kind=DeadlineKind.AGENCY_REPORT)
     rule.month, rule.day = 2, 30
     with pytest.raises(ValidationError):
         services.deadline_rule_save(rule=rule)
@@ -77,29 +79,30 @@ def test_a_deadline_rule_that_is_not_a_date_is_refused(periods, plan119):
     assert (rule.day, rule.month) == (5, 11)
 
 
-def test_period_dates_override_and_back(periods, plan119):
-    period = services.period_dates_override(period=periods[2025], opens_on=None, agency_due=datetime.date(2025, 11, 10),
-                                            synthesis_due=None)
+def test_period_dates_override_and_back(small_periods, small_plan):
+    period = services.period_dates_override(period=small_periods[2025], opens_on=None,
+                                            agency_due=datetime.date(2025, 11, 10), synthesis_due=None)
     assert period.agency_due == period.covers_to == datetime.date(2025, 11, 10)
-    assert plan119.periods.get(year=2026).agency_due == datetime.date(2026, 11, 5)
+    assert small_plan.plan.periods.get(year=2026).agency_due == datetime.date(2026, 11, 5)
     period = services.period_dates_override(period=period, opens_on=None, agency_due=None, synthesis_due=None)
     assert period.agency_due == datetime.date(2025, 11, 5)
 
 
-def test_period_update_closes_as_period_close_does(report, staff, dfa_officer, admin_user):
+def test_period_update_closes_as_period_close_does(small_report, dfa, admin):
     """Closing a period by editing it (the admin) stamps who closed it and ends an agency's reopening."""
+    report = small_report
     period = report.period
-    services.period_close(period=period, user=dfa_officer)
-    services.report_reopen(report=report, user=dfa_officer, reason="Đơn vị xin gia hạn")
-    services.period_update(period=period, user=admin_user, status=PeriodStatus.OPEN, opens_on=None, agency_due=None,
+    services.period_close(period=period, user=dfa)
+    assert services.report_reopen(report=report, user=dfa, reason="Đơn vị xin gia hạn").reopened
+    services.period_update(period=period, user=admin, status=PeriodStatus.OPEN, opens_on=None, agency_due=None,
                            synthesis_due=None)
     period.refresh_from_db()
     assert not period.is_closed and period.closed_by is None
-    services.period_update(period=period, user=admin_user, status=PeriodStatus.CLOSED, opens_on=None,
+    services.period_update(period=period, user=admin, status=PeriodStatus.CLOSED, opens_on=None,
                            agency_due=datetime.date(2025, 11, 20), synthesis_due=None)
     period.refresh_from_db()
     report.refresh_from_db()
-    assert period.is_closed and period.closed_by == admin_user and period.closed_at is not None
+    assert period.is_closed and period.closed_by == admin and period.closed_at is not None
     assert not report.reopened
     assert period.agency_due == datetime.date(2025, 11, 5)  # a closed period keeps its dates
 
@@ -320,12 +323,13 @@ def test_closed_period_refuses_submission_and_keeps_the_draft(small_report, owne
     assert small_report.events.filter(kind=EventKind.REOPENED, comment="Đơn vị xin gia hạn", actor=dfa).exists()
 
 
-def test_a_report_edited_outside_the_form_makes_the_open_form_stale(report, staff):
+def test_a_report_edited_outside_the_form_makes_the_open_form_stale(small_report, owner):
+    report = small_report
     opened_with = report.lock_version
     report.summary = "Sửa bởi quản trị"
     services.report_save_edited(report=report)
     with pytest.raises(services.StaleReport):
-        services.report_save_draft(report=report, user=staff, lock_version=opened_with, summary="Bản của đơn vị",
+        services.report_save_draft(report=report, user=owner, lock_version=opened_with, summary="Bản của đơn vị",
                                    sections={})
     report.refresh_from_db()
     assert report.summary == "Sửa bởi quản trị"
@@ -336,20 +340,21 @@ def test_a_report_edited_outside_the_form_makes_the_open_form_stale(report, staf
     (ReportStatus.ACCEPTED, False, True), (ReportStatus.DRAFT, True, True), (ReportStatus.RETURNED, True, True),
     (ReportStatus.SUBMITTED, True, False), (ReportStatus.ACCEPTED, True, True),
 ])
-def test_the_reopen_rule(report, dfa_officer, status, closed, allowed):
+def test_the_reopen_rule(small_report, dfa, status, closed, allowed):
     """Report.may_be_reopened is the rule; report_reopen refuses what it refuses, and changes nothing then."""
+    report = small_report
     report.status = status
     report.save()
     if closed:
-        services.period_close(period=report.period, user=dfa_officer)
+        services.period_close(period=report.period, user=dfa)
         report.refresh_from_db()
     assert report.may_be_reopened() is allowed
     if allowed:
-        assert (services.report_reopen(report=report, user=dfa_officer, reason="Đơn vị xin bổ sung").status
+        assert (services.report_reopen(report=report, user=dfa, reason="Đơn vị xin bổ sung").status
                 != ReportStatus.SUBMITTED)
         return
     with translation.override("en"), pytest.raises(services.ReportingError, match="cannot be reopened"):
-        services.report_reopen(report=report, user=dfa_officer, reason="Đơn vị xin bổ sung")
+        services.report_reopen(report=report, user=dfa, reason="Đơn vị xin bổ sung")
     report.refresh_from_db()
     assert (report.status == status and not report.reopened
             and not report.events.filter(kind=EventKind.REOPENED).exists())
