@@ -404,31 +404,33 @@ def test_return_without_comment_is_refused(client, small_report, owner, dfa):
     assert response.status_code == 200
 
 
-def test_the_reopen_form_shows_where_the_rule_allows_it(client, report, staff, dfa_officer, leader):
-    reopen = reverse("report_reopen", args=[report.pk])
-    fill(report)
-    services.report_submit(report=report, user=staff)
-    login(client, dfa_officer)
-    assert reopen not in client.get(reverse("report_detail", args=[report.pk])).content.decode()  # waiting for review
-    services.report_accept(report=report, user=dfa_officer)
-    assert reopen in client.get(reverse("report_detail", args=[report.pk])).content.decode()
-    login(client, leader)
-    assert reopen not in client.get(reverse("report_detail", args=[report.pk])).content.decode()
+def test_the_reopen_form_shows_where_the_rule_allows_it(client, small_report, owner, dfa, viewer):
+    reopen = reverse("report_reopen", args=[small_report.pk])
+    detail = reverse("report_detail", args=[small_report.pk])
+    fill(small_report)
+    services.report_submit(report=small_report, user=owner)
+    login(client, dfa)
+    assert reopen not in client.get(detail).content.decode()  # waiting for review
+    services.report_accept(report=small_report, user=dfa)
+    assert reopen in client.get(detail).content.decode()
+    login(client, viewer)
+    assert reopen not in client.get(detail).content.decode()
 
 
-def test_reopening_what_the_rule_refuses_says_why(client, report, staff, dfa_officer):
+def test_reopening_what_the_rule_refuses_says_why(client, small_report, owner, dfa):
     """A returned report in an open period: the agency can change it itself. A message, not a 500, nothing changed."""
-    fill(report)
-    services.report_submit(report=report, user=staff)
-    services.report_return(report=report, user=dfa_officer, comment="Bổ sung số liệu")
-    login(client, dfa_officer)
-    response = client.post(reverse("report_reopen", args=[report.pk]), {"reason": "Mở lại"}, follow=True)
-    assert response.status_code == 200 and response.redirect_chain[-1][0] == reverse("report_detail", args=[report.pk])
+    fill(small_report)
+    services.report_submit(report=small_report, user=owner)
+    services.report_return(report=small_report, user=dfa, comment="Bổ sung số liệu")
+    login(client, dfa)
+    response = client.post(reverse("report_reopen", args=[small_report.pk]), {"reason": "Mở lại"}, follow=True)
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == reverse("report_detail", args=[small_report.pk])
     errors = [m.message for m in response.context["messages"] if m.level_tag == "error"]
     assert len(errors) == 1 and errors[0].startswith("Không thể mở lại báo cáo này.")
     assert errors[0] in response.content.decode()
-    report.refresh_from_db()
-    assert report.status == ReportStatus.RETURNED and report.review_comment == "Bổ sung số liệu"
+    small_report.refresh_from_db()
+    assert small_report.status == ReportStatus.RETURNED and small_report.review_comment == "Bổ sung số liệu"
 
 
 def test_versions_of_another_agency_are_404(client, small_report, owner, outsider):
