@@ -1,5 +1,5 @@
 """What an upload really is (reporting/files.py): Office files are real OOXML packages of their kind and of a sane
-unpacked size, PDFs are PDFs and not web pages; issue 11, point 12."""
+unpacked size, PDFs are PDFs and not web pages; issue 11, point 12. Uploads go to the cast's report (conftest.py)."""
 import io
 import zipfile
 
@@ -84,14 +84,14 @@ def bomb(megabytes: int) -> bytes:
     return buffer.getvalue()
 
 
-def test_a_zip_bomb_named_docx_is_refused_with_its_own_message(report, staff, settings):
+def test_a_zip_bomb_named_docx_is_refused_with_its_own_message(small_report, owner, settings):
     settings.ATTACHMENT_MAX_UNPACKED_MB = 4
     content = bomb(6)
     assert len(content) < 100_000
     with pytest.raises(services.ReportingError, match="MB"):
-        services.attachment_add(report=report, section=None, upload=SimpleUploadedFile("bao-cao.docx", content),
-                                user=staff)
-    assert not report.attachments.exists()
+        services.attachment_add(report=small_report, section=None, upload=SimpleUploadedFile("bao-cao.docx", content),
+                                user=owner)
+    assert not small_report.attachments.exists()
 
 
 def test_an_absurd_compression_ratio_is_refused_below_the_size_cap(settings):
@@ -129,8 +129,8 @@ def test_legacy_office_files_are_judged_as_before():
     assert kind_of("cu.doc", ole2) == "doc" and kind_of("cu.xls", ole2) == "xls" and kind_of("cu.pdf", ole2) is None
 
 
-def test_the_size_cap_message_is_in_vietnamese(report, staff, settings):
+def test_the_size_cap_message_is_in_vietnamese(small_report, owner, settings):
     settings.ATTACHMENT_MAX_UNPACKED_MB = 4
     with pytest.raises(services.ReportingError, match="giải nén sẽ vượt quá 4 MB"):
-        services.attachment_add(report=report, section=None, upload=SimpleUploadedFile("bao-cao.docx", bomb(6)),
-                                user=staff)
+        services.attachment_add(report=small_report, section=None, upload=SimpleUploadedFile("bao-cao.docx", bomb(6)),
+                                user=owner)
