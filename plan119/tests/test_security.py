@@ -1,4 +1,5 @@
-"""Security: deploy checks, headers, no inline script, login throttling, sessions, CSRF."""
+"""Security: deploy checks, headers, no inline script, login throttling, sessions, CSRF; signed in as the cast's
+people on its small plan (conftest.py)."""
 import os
 import re
 import subprocess
@@ -23,8 +24,8 @@ def test_check_deploy_is_clean_with_production_settings():
     assert "no issues" in result.stdout
 
 
-def test_security_headers(client, plan119, staff):
-    client.force_login(staff)
+def test_security_headers(client, owner):
+    client.force_login(owner)
     response = client.get(reverse("plan_detail"))
     csp = response["Content-Security-Policy"]
     script_src = re.search(r"script-src ([^;]*)", csp).group(1)
@@ -61,7 +62,7 @@ def test_every_vendored_script_and_stylesheet_is_loaded_somewhere():
     assert "htmx" not in listed
 
 
-def test_login_throttling_with_a_clear_message(db, plan119):
+def test_login_throttling_with_a_clear_message(small_plan):
     from agencies.tests.factories import UserFactory
 
     UserFactory(username="lan")
@@ -78,7 +79,7 @@ def test_login_throttling_with_a_clear_message(db, plan119):
     assert "_auth_user_id" not in client.session
 
 
-def test_a_right_password_logs_in(db, plan119):
+def test_a_right_password_logs_in(small_plan):
     from agencies.tests.factories import UserFactory
 
     UserFactory(username="minh")
@@ -87,7 +88,7 @@ def test_a_right_password_logs_in(db, plan119):
     assert response.status_code == 302
 
 
-def test_passwords_are_stored_with_argon2id_and_older_hashes_upgraded_at_sign_in(db, plan119, settings):
+def test_passwords_are_stored_with_argon2id_and_older_hashes_upgraded_at_sign_in(small_plan, settings):
     from django.contrib.auth.hashers import make_password
 
     from agencies.tests.factories import UserFactory
@@ -111,7 +112,7 @@ def test_passwords_are_stored_with_argon2id_and_older_hashes_upgraded_at_sign_in
     assert Client().post(reverse("login"), {"username": "thu", "password": "wrong horse"}).status_code == 200
 
 
-def test_password_change_signs_out_other_sessions(db, plan119):
+def test_password_change_signs_out_other_sessions(small_plan):
     from agencies.tests.factories import UserFactory
 
     user = UserFactory(username="hoa")
@@ -126,8 +127,8 @@ def test_password_change_signs_out_other_sessions(db, plan119):
     assert second.get(reverse("plan_detail")).status_code == 302  # signed out
 
 
-def test_weak_password_is_refused_with_a_message(client, plan119, staff):
-    client.force_login(staff)
+def test_weak_password_is_refused_with_a_message(client, owner):
+    client.force_login(owner)
     response = client.post(reverse("password_change"), {"old_password": "correct horse battery staple",
                                                         "new_password1": "12345678", "new_password2": "12345678"})
     assert response.status_code == 200 and response.context["form"].errors
@@ -137,9 +138,9 @@ def test_sessions_expire():
     assert settings.SESSION_COOKIE_AGE <= 12 * 3600 and settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
 
 
-def test_csrf_is_required(plan119, staff):
+def test_csrf_is_required(owner):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(staff)
+    client.force_login(owner)
     assert client.post(reverse("profile"), {"first_name": "x", "email": "a@b.vn", "language": "vi"}).status_code == 403
 
 
@@ -165,7 +166,7 @@ def sign_in(xff, username, password):
     return Client(HTTP_X_FORWARDED_FOR=xff).post(reverse("login"), {"username": username, "password": password})
 
 
-def test_behind_a_proxy_a_lockout_is_for_that_client_only(db, plan119, behind_one_proxy):
+def test_behind_a_proxy_a_lockout_is_for_that_client_only(small_plan, behind_one_proxy):
     from agencies.tests.factories import UserFactory
 
     UserFactory(username="lan")
@@ -178,7 +179,7 @@ def test_behind_a_proxy_a_lockout_is_for_that_client_only(db, plan119, behind_on
     assert sign_in("203.0.113.5, 198.51.100.7", "lan", "correct horse battery staple").status_code == 302
 
 
-def test_the_lockout_page_states_the_configured_cool_off(db, plan119, settings):
+def test_the_lockout_page_states_the_configured_cool_off(small_plan, settings):
     import datetime
 
     from agencies.tests.factories import UserFactory
