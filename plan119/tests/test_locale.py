@@ -59,11 +59,12 @@ def test_the_check_finds_what_is_wrong():
     ("en", ["Difficulties and proposals", ">Lead<", "Co-operating"], ["Khó khăn, vướng mắc", "Lead (chủ trì)"]),
     ("vi", ["Khó khăn, vướng mắc, kiến nghị", "Chủ trì"], ["Difficulties and proposals", ">Lead<"]),
 ])
-def test_a_page_renders_in_each_language(client, plan119, staff, language, shown, hidden):
-    """English has almost no entries of its own: the msgids show, and its few differences too."""
-    client.force_login(staff)
+def test_a_page_renders_in_each_language(client, small_plan, owner, language, shown, hidden):
+    """English has almost no entries of its own: the msgids show, and its few differences too. The page of the cast's
+    item 1.1 (conftest.py), which has a lead and co-operating agencies."""
+    client.force_login(owner)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
-    task = plan119.tasks.get(code="3.5")
+    task = small_plan.tasks["1.1"]
     html = client.get(reverse("task_detail", args=[task.pk])).content.decode()
     for text in shown:
         assert text in html, text
