@@ -1,5 +1,5 @@
 """Reminders: offsets, overdue cadence, escalation, exactly once (twice, concurrently, after a retry), catch-up,
-digest."""
+digest. On the cast's small plan (conftest.py): its people and agencies have the factories' addresses."""
 import datetime
 import json
 import threading
@@ -11,8 +11,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
 
-from agencies.models import Role
-from agencies.tests.factories import UserFactory, staff_of
+from agencies.tests.factories import staff_of
 from plan119.testing import at, fill, local
 from reporting.cycle import services
 from reporting.delivery.reminders import deadline_stage, reminders_due, reminders_send_due, synthesis_stage
@@ -45,19 +44,16 @@ def test_offsets_are_settings():
 
 
 @pytest.fixture
-def cast(periods, agency_of):
-    """Staff of two agencies, a head contact, a DFA officer and a voluntary organisation, all with addresses."""
-    sct = agency_of("SCT")
-    sct.head_email = "giamdoc.sct@thanhhoa.gov.vn"
-    sct.contact_emails = "vanthu.sct@thanhhoa.gov.vn"
-    sct.save()
-    return {
-        "sct": staff_of(sct, email="canbo.sct@thanhhoa.gov.vn"),
-        "stc": staff_of(agency_of("STC"), email="canbo.stc@thanhhoa.gov.vn"),
-        "vcci": staff_of(agency_of("VCCI"), email="vcci@vcci.vn"),
-        "dfa": UserFactory(agency=agency_of("SNGV"), role=Role.DFA_OFFICER, email="cv.sngv@thanhhoa.gov.vn",
-                           language="en"),
-    }
+def cast(small_periods, small_plan, owner, outsider, dfa):
+    """The people reminded, each with the factories' address: staff of the lead and the co-operating departments,
+    of the requested (voluntary) organisation, and a DFA officer who reads English. Each agency also has its own
+    contact address (t-lead@example.vn …); the lead department has a head to escalate to."""
+    lead = small_plan.lead
+    lead.head_email = f"giamdoc.{lead.code.lower()}@example.vn"
+    lead.save()
+    dfa.language = "en"
+    dfa.save()
+    return {"lead": owner, "co_operating": outsider, "requested": staff_of(small_plan.requested), "dfa": dfa}
 
 
 def close_other_years(periods, user, keep=2025):
@@ -70,85 +66,87 @@ def sent_to(address):
     return [m for m in mail.outbox if address in m.to]
 
 
-def test_send_once_then_nothing(cast, periods):
-    close_other_years(periods, cast["dfa"])
+def test_send_once_then_nothing(cast, small_periods):
+    close_other_years(small_periods, cast["dfa"])
     first = reminders_send_due(today=D(2025, 10, 29))
     assert first["sent"] > 0 and first["failed"] == 0
     count = len(mail.outbox)
     second = reminders_send_due(today=D(2025, 10, 29))
     assert second["sent"] == 0 and second["skipped"] > 0
     assert len(mail.outbox) == count
-    assert len(sent_to("canbo.sct@thanhhoa.gov.vn")) == 1
-    message = sent_to("canbo.sct@thanhhoa.gov.vn")[0]
+    assert len(sent_to(cast["lead"].email)) == 1
+    message = sent_to(cast["lead"].email)[0]
     assert "05/11/2025" in message.body and "/reports/" in message.body
     assert message.alternatives[0][1] == "text/html"
 
 
-def test_one_email_per_recipient_covering_everything(cast, periods):
+def test_one_email_per_recipient_covering_everything(cast, small_periods):
     # the 2024 period is still open and overdue: one e-mail covers both years
-    close_other_years(periods, cast["dfa"], keep=2025)
-    services.period_reopen(period=periods[2024], user=cast["dfa"])
+    close_other_years(small_periods, cast["dfa"], keep=2025)
+    services.period_reopen(period=small_periods[2024], user=cast["dfa"])
     reminders_send_due(today=D(2025, 10, 29))
-    messages = sent_to("canbo.sct@thanhhoa.gov.vn")
+    messages = sent_to(cast["lead"].email)
     assert len(messages) == 1
     assert "2024" in messages[0].body and "2025" in messages[0].body
 
 
-def test_submitted_agencies_are_not_chased(cast, periods):
-    close_other_years(periods, cast["dfa"])
+def test_submitted_agencies_are_not_chased(cast, small_periods):
+    close_other_years(small_periods, cast["dfa"])
     with at(2025, 10, 20):
-        report = services.report_open(period=periods[2025], agency=cast["sct"].agency)
+        report = services.report_open(period=small_periods[2025], agency=cast["lead"].agency)
         fill(report)
-        services.report_submit(report=report, user=cast["sct"])
+        services.report_submit(report=report, user=cast["lead"])
     mail.outbox.clear()
     reminders_send_due(today=D(2025, 10, 29))
-    assert not sent_to("canbo.sct@thanhhoa.gov.vn")
-    assert sent_to("canbo.stc@thanhhoa.gov.vn")
+    assert not sent_to(cast["lead"].email)
+    assert sent_to(cast["co_operating"].email)
 
 
-def test_voluntary_organisation_gets_one_polite_notice(cast, periods):
-    close_other_years(periods, cast["dfa"])
+def test_voluntary_organisation_gets_one_polite_notice(cast, small_periods):
+    close_other_years(small_periods, cast["dfa"])
     reminders_send_due(today=D(2025, 10, 2))
     reminders_send_due(today=D(2025, 10, 29))
     reminders_send_due(today=D(2025, 11, 20))
-    notices = sent_to("vcci@vcci.vn")
+    notices = sent_to(cast["requested"].email)
     assert len(notices) == 1
     assert "voluntary" in notices[0].body.lower() or "tự nguyện" in notices[0].body.lower()
 
 
-def test_overdue_cadence_and_escalation(cast, periods):
-    close_other_years(periods, cast["dfa"])
+def test_overdue_cadence_and_escalation(cast, small_periods):
+    close_other_years(small_periods, cast["dfa"])
     days = {}
     for day in range(6, 20):
         mail.outbox.clear()
         reminders_send_due(today=D(2025, 11, day))
         days[day] = {tuple(m.to)[0] for m in mail.outbox}
-    staff = "canbo.sct@thanhhoa.gov.vn"
+    staff, head, dfa = cast["lead"].email, cast["lead"].agency.head_email, cast["dfa"].email
     assert [d for d in days if staff in days[d]] == [6, 9, 12, 15, 18]  # day after, then every 3 days
-    head = "giamdoc.sct@thanhhoa.gov.vn"
     assert [d for d in days if head in days[d]] == [12, 15, 18]  # from 7 days overdue
-    assert "cv.sngv@thanhhoa.gov.vn" in days[12]
+    assert dfa in days[12]
+    escalations = Reminder.objects.filter(kind=ReminderKind.ESCALATION, sent_at__isnull=False)
+    for address in (head, dfa):  # the officer hears of it every day anyway (digest, synthesis): the escalation too
+        assert sorted(escalations.filter(recipient=address).values_list("day__day", flat=True)) == [12, 15, 18]
 
 
-def test_catch_up_after_a_missed_day_sends_the_latest_stage_once(cast, periods):
-    close_other_years(periods, cast["dfa"])
+def test_catch_up_after_a_missed_day_sends_the_latest_stage_once(cast, small_periods):
+    close_other_years(small_periods, cast["dfa"])
     reminders_send_due(today=D(2025, 10, 6))   # 30 days before
     mail.outbox.clear()
     reminders_send_due(today=D(2025, 11, 1))   # server was down from 22/10 (14) and 29/10 (7): now 4 days left
-    assert len(sent_to("canbo.sct@thanhhoa.gov.vn")) == 1
-    stages = set(Reminder.objects.filter(recipient="canbo.sct@thanhhoa.gov.vn").values_list("offset", flat=True))
+    assert len(sent_to(cast["lead"].email)) == 1
+    stages = set(Reminder.objects.filter(recipient=cast["lead"].email).values_list("offset", flat=True))
     assert stages == {30, 7}
 
 
-def test_digest_for_the_dfa_never_empty(cast, periods, dfa_officer):
-    close_other_years(periods, cast["dfa"])
+def test_digest_for_the_dfa_never_empty(cast, small_periods):
+    close_other_years(small_periods, cast["dfa"])
     reminders_send_due(today=D(2025, 10, 19))
-    assert not sent_to("cv.sngv@thanhhoa.gov.vn")  # before 20/10
+    assert not sent_to(cast["dfa"].email)  # before 20/10
     reminders_send_due(today=D(2025, 10, 20))
-    digest = sent_to("cv.sngv@thanhhoa.gov.vn")
+    digest = sent_to(cast["dfa"].email)
     assert len(digest) == 1 and "Not started" in digest[0].body  # the officer reads English
     # every expected report accepted: nothing to say, so no digest
-    for report in periods[2025].reports.all():
+    for report in small_periods[2025].reports.all():
         report.status = "accepted"
         report.submitted_at = report.first_submitted_at = local(2025, 10, 21)
         report.save()
@@ -157,28 +155,28 @@ def test_digest_for_the_dfa_never_empty(cast, periods, dfa_officer):
     assert not any(item.kind == ReminderKind.DIGEST for batch in due.values() for item in batch.items.values())
 
 
-def test_synthesis_reminders_for_the_dfa(cast, periods):
-    close_other_years(periods, cast["dfa"])
+def test_synthesis_reminders_for_the_dfa(cast, small_periods):
+    close_other_years(small_periods, cast["dfa"])
     kinds = {}
     for day in (7, 8, 12, 14, 15, 16):
-        due = reminders_due(today=D(2025, 11, day)).get("cv.sngv@thanhhoa.gov.vn")
+        due = reminders_due(today=D(2025, 11, day)).get(cast["dfa"].email)
         kinds[day] = sorted(i.offset for i in due.items.values() if i.kind == ReminderKind.SYNTHESIS) if due else []
     assert kinds == {7: [], 8: [7], 12: [3], 14: [1], 15: [1], 16: []}
 
 
-def test_in_app_notification_with_unread_count(client, cast, periods):
-    close_other_years(periods, cast["dfa"])
+def test_in_app_notification_with_unread_count(client, cast, small_periods):
+    close_other_years(small_periods, cast["dfa"])
     reminders_send_due(today=D(2025, 10, 29))
-    assert Notification.objects.filter(user=cast["sct"], read_at__isnull=True).count() == 1
-    client.force_login(cast["sct"])
+    assert Notification.objects.filter(user=cast["lead"], read_at__isnull=True).count() == 1
+    client.force_login(cast["lead"])
     html = client.get("/notifications/").content.decode()
     assert "2025" in html
     client.post("/notifications/read/")
-    assert not Notification.objects.filter(user=cast["sct"], read_at__isnull=True).exists()
+    assert not Notification.objects.filter(user=cast["lead"], read_at__isnull=True).exists()
 
 
-def test_mail_failure_is_recorded_and_retried_once_mail_is_back(cast, periods, monkeypatch):
-    close_other_years(periods, cast["dfa"])
+def test_mail_failure_is_recorded_and_retried_once_mail_is_back(cast, small_periods, monkeypatch):
+    close_other_years(small_periods, cast["dfa"])
     from django.core.mail import EmailMultiAlternatives
 
     original = EmailMultiAlternatives.send
@@ -196,16 +194,16 @@ def test_mail_failure_is_recorded_and_retried_once_mail_is_back(cast, periods, m
     assert reminders_send_due(today=D(2025, 10, 29))["sent"] == 0
 
 
-def test_dry_run_sends_and_records_nothing(cast, periods):
-    close_other_years(periods, cast["dfa"])
+def test_dry_run_sends_and_records_nothing(cast, small_periods):
+    close_other_years(small_periods, cast["dfa"])
     out = StringIO()
     call_command("send_reminders", "--today", "2025-10-29", "--dry-run", stdout=out)
-    assert "would send to canbo.sct@thanhhoa.gov.vn" in out.getvalue()
+    assert f"would send to {cast['lead'].email}" in out.getvalue()
     assert not mail.outbox and not Reminder.objects.exists()
 
 
-def test_command_prints_one_json_line(cast, periods):
-    close_other_years(periods, cast["dfa"])
+def test_command_prints_one_json_line(cast, small_periods):
+    close_other_years(small_periods, cast["dfa"])
     out = StringIO()
     call_command("send_reminders", "--today", "2025-10-29", stdout=out)
     last = json.loads(out.getvalue().strip().splitlines()[-1])
@@ -216,14 +214,14 @@ def test_command_prints_one_json_line(cast, periods):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_runs_send_each_reminder_once(cast, periods):
+def test_concurrent_runs_send_each_reminder_once(cast, small_periods):
     from django.db import connection
 
     from conftest import require_service
 
     require_service(connection.vendor == "postgresql",
                     "concurrent claims are tested on PostgreSQL (in-memory SQLite locks whole tables)")
-    close_other_years(periods, cast["dfa"])
+    close_other_years(small_periods, cast["dfa"])
     results, errors = [], []
 
     def run():
@@ -249,10 +247,10 @@ def test_concurrent_runs_send_each_reminder_once(cast, periods):
 
 
 @pytest.mark.parametrize("chunk", [1, 2, 1000])
-def test_claims_taken_in_chunks_send_each_reminder_once(cast, periods, monkeypatch, chunk):
+def test_claims_taken_in_chunks_send_each_reminder_once(cast, small_periods, monkeypatch, chunk):
     from reporting.delivery import reminders
 
-    close_other_years(periods, cast["dfa"])
+    close_other_years(small_periods, cast["dfa"])
     monkeypatch.setattr(reminders, "CLAIM_CHUNK", chunk)
     first = reminders_send_due(today=D(2025, 10, 29))
     recipients = [m.to[0] for m in mail.outbox]
@@ -263,14 +261,14 @@ def test_claims_taken_in_chunks_send_each_reminder_once(cast, periods, monkeypat
     assert reminders_send_due(today=D(2025, 10, 29))["sent"] == 0 and len(mail.outbox) == len(recipients)
 
 
-def test_a_failed_send_leaves_only_that_recipients_claims_open(cast, periods, monkeypatch):
+def test_a_failed_send_leaves_only_that_recipients_claims_open(cast, small_periods, monkeypatch):
     from django.core.mail import EmailMultiAlternatives
 
-    close_other_years(periods, cast["dfa"])
+    close_other_years(small_periods, cast["dfa"])
     original = EmailMultiAlternatives.send
 
     def refuse_sct(self, *args, **kwargs):
-        if self.to == ["canbo.sct@thanhhoa.gov.vn"]:
+        if self.to == [cast["lead"].email]:
             raise ConnectionRefusedError("mailbox unavailable")
         return original(self, *args, **kwargs)
 
@@ -278,34 +276,34 @@ def test_a_failed_send_leaves_only_that_recipients_claims_open(cast, periods, mo
     result = reminders_send_due(today=D(2025, 10, 29))
     assert result["failed"] == 1 and result["sent"] == len(mail.outbox) > 0
     open_claims = Reminder.objects.filter(sent_at__isnull=True)
-    assert set(open_claims.values_list("recipient", flat=True)) == {"canbo.sct@thanhhoa.gov.vn"}
+    assert set(open_claims.values_list("recipient", flat=True)) == {cast["lead"].email}
     assert open_claims.filter(failed_at__isnull=False, attempts=1).count() == open_claims.count()
 
 
-def test_identical_reminders_are_rendered_once_per_language(cast, periods, monkeypatch, agency_of):
+def test_identical_reminders_are_rendered_once_per_language(cast, small_periods, monkeypatch):
     from reporting.delivery import reminders
 
-    close_other_years(periods, cast["dfa"])
-    staff_of(agency_of("SCT"), email="tonghop.sct@thanhhoa.gov.vn", language="en")
+    close_other_years(small_periods, cast["dfa"])
+    lead = cast["lead"].agency
+    english = staff_of(lead, language="en")
     calls = []
     original = reminders.render_mail
     monkeypatch.setattr(reminders, "render_mail", lambda *a, **kw: calls.append(a) or original(*a, **kw))
     reminders_send_due(today=D(2025, 10, 29))
-    vi, also_vi, en = (sent_to(a)[0] for a in
-                       ("canbo.sct@thanhhoa.gov.vn", "vanthu.sct@thanhhoa.gov.vn", "tonghop.sct@thanhhoa.gov.vn"))
+    vi, also_vi, en = (sent_to(a)[0] for a in (cast["lead"].email, lead.contact_emails, english.email))
     assert vi.body == also_vi.body and vi.subject == also_vi.subject and vi.to != also_vi.to
     assert en.body != vi.body and "report" in en.subject
     assert len(calls) < len(mail.outbox)
 
 
-def test_stale_claim_of_a_dead_run_is_taken_over(cast, periods):
+def test_stale_claim_of_a_dead_run_is_taken_over(cast, small_periods):
     from django.utils import timezone
 
-    close_other_years(periods, cast["dfa"])
-    Reminder.objects.create(period=periods[2025], recipient="canbo.sct@thanhhoa.gov.vn", kind="deadline", offset=7,
+    close_other_years(small_periods, cast["dfa"])
+    Reminder.objects.create(period=small_periods[2025], recipient=cast["lead"].email, kind="deadline", offset=7,
                             claimed_at=timezone.now() - datetime.timedelta(hours=1))
     reminders_send_due(today=D(2025, 10, 29))
-    assert len(sent_to("canbo.sct@thanhhoa.gov.vn")) == 1
+    assert len(sent_to(cast["lead"].email)) == 1
 
 
 def test_schedule_is_declared_at_eight(db):
@@ -320,50 +318,50 @@ def test_schedule_is_declared_at_eight(db):
         assert str(tasks[name].crontab.timezone) == "Asia/Ho_Chi_Minh"
 
 
-def test_a_fresh_claim_of_another_run_is_left_to_it_and_reported(cast, periods):
+def test_a_fresh_claim_of_another_run_is_left_to_it_and_reported(cast, small_periods):
     from django.utils import timezone
 
-    close_other_years(periods, cast["dfa"])
-    Reminder.objects.create(period=periods[2025], recipient="canbo.sct@thanhhoa.gov.vn", kind="deadline", offset=7,
+    close_other_years(small_periods, cast["dfa"])
+    Reminder.objects.create(period=small_periods[2025], recipient=cast["lead"].email, kind="deadline", offset=7,
                             claimed_at=timezone.now())
     result = reminders_send_due(today=D(2025, 10, 29))
-    assert result["in_flight"] == 1 and not sent_to("canbo.sct@thanhhoa.gov.vn")
+    assert result["in_flight"] == 1 and not sent_to(cast["lead"].email)
 
 
 # --- one delivery path (issue 12): claims a dead run left are swept within minutes, each e-mail once -------------
 
-def _claim_left_by_a_dead_run(period, age, **fields):
+def _claim_left_by_a_dead_run(period, recipient, age, **fields):
     from django.utils import timezone
 
-    fields = {"recipient": "canbo.sct@thanhhoa.gov.vn", "kind": "deadline", "offset": 7, "day": D(2025, 10, 29),
-              **fields}
+    fields = {"recipient": recipient, "kind": "deadline", "offset": 7, "day": D(2025, 10, 29), **fields}
     return Reminder.objects.create(period=period, claimed_at=timezone.now() - age, **fields)
 
 
-def test_the_sweep_sends_a_stale_claim_of_a_dead_run_exactly_once(cast, periods):
+def test_the_sweep_sends_a_stale_claim_of_a_dead_run_exactly_once(cast, small_periods):
     from reporting.delivery.outbox import STALE_CLAIM
     from reporting.delivery.reminders import reminders_sweep
 
-    close_other_years(periods, cast["dfa"])
-    row = _claim_left_by_a_dead_run(periods[2025], STALE_CLAIM + datetime.timedelta(seconds=30))
+    close_other_years(small_periods, cast["dfa"])
+    row = _claim_left_by_a_dead_run(small_periods[2025], cast["lead"].email,
+                                    STALE_CLAIM + datetime.timedelta(seconds=30))
     assert reminders_sweep() == {"sent": 1, "failed": 0, "dropped": 0}
-    (message,) = sent_to("canbo.sct@thanhhoa.gov.vn")
-    assert message.to == ["canbo.sct@thanhhoa.gov.vn"] and "05/11/2025" in message.body  # the reminder of its day
+    (message,) = sent_to(cast["lead"].email)
+    assert message.to == [cast["lead"].email] and "05/11/2025" in message.body  # the reminder of its day
     row.refresh_from_db()
     assert row.sent_at is not None and Reminder.objects.filter(recipient=row.recipient).count() == 1
     assert reminders_sweep() == {"sent": 0, "failed": 0, "dropped": 0}
-    assert reminders_send_due(today=D(2025, 10, 29))["sent"] > 0 and len(sent_to("canbo.sct@thanhhoa.gov.vn")) == 1
-    assert Notification.objects.filter(user=cast["sct"]).count() == 1
+    assert reminders_send_due(today=D(2025, 10, 29))["sent"] > 0 and len(sent_to(cast["lead"].email)) == 1
+    assert Notification.objects.filter(user=cast["lead"]).count() == 1
 
 
-def test_the_sweep_leaves_a_fresh_claim_alone_then_takes_it_once_stale(cast, periods):
+def test_the_sweep_leaves_a_fresh_claim_alone_then_takes_it_once_stale(cast, small_periods):
     from django.utils import timezone
 
     from reporting.delivery.outbox import STALE_CLAIM
     from reporting.delivery.reminders import reminders_sweep
 
-    close_other_years(periods, cast["dfa"])
-    row = _claim_left_by_a_dead_run(periods[2025], datetime.timedelta(seconds=5))
+    close_other_years(small_periods, cast["dfa"])
+    row = _claim_left_by_a_dead_run(small_periods[2025], cast["lead"].email, datetime.timedelta(seconds=5))
     assert reminders_send_due(today=D(2025, 10, 29))["in_flight"] == 1  # a rerun skips it, as before
     assert reminders_sweep() == {"sent": 0, "failed": 0, "dropped": 0} and not sent_to(row.recipient)
     assert Reminder.objects.get(pk=row.pk).claimed_at == row.claimed_at
@@ -372,25 +370,27 @@ def test_the_sweep_leaves_a_fresh_claim_alone_then_takes_it_once_stale(cast, per
         assert reminders_sweep()["sent"] == 0 and len(sent_to(row.recipient)) == 1
 
 
-def test_the_sweep_drops_a_claim_no_longer_owed_and_ignores_old_ones(cast, periods):
+def test_the_sweep_drops_a_claim_no_longer_owed_and_ignores_old_ones(cast, small_periods):
     from reporting.delivery.outbox import STALE_CLAIM
     from reporting.delivery.reminders import SWEEP_HORIZON, reminders_sweep
 
-    close_other_years(periods, cast["dfa"])
-    not_owed = _claim_left_by_a_dead_run(periods[2025], STALE_CLAIM * 2, offset=14)  # 29/10 owes the 7-day stage
-    too_old = _claim_left_by_a_dead_run(periods[2025], SWEEP_HORIZON * 2, recipient="canbo.stc@thanhhoa.gov.vn")
+    close_other_years(small_periods, cast["dfa"])
+    period = small_periods[2025]
+    not_owed = _claim_left_by_a_dead_run(period, cast["lead"].email, STALE_CLAIM * 2, offset=14)  # 29/10 owes 7 days
+    too_old = _claim_left_by_a_dead_run(period, cast["co_operating"].email, SWEEP_HORIZON * 2)
     assert reminders_sweep() == {"sent": 0, "failed": 0, "dropped": 1} and not mail.outbox
     assert not Reminder.objects.filter(pk=not_owed.pk).exists()
     assert Reminder.objects.filter(pk=too_old.pk, sent_at=None).exists()
 
 
-def test_the_sweep_sends_a_stale_manual_reminder_only_to_whom_it_was_claimed_for(cast, periods):
+def test_the_sweep_sends_a_stale_manual_reminder_only_to_whom_it_was_claimed_for(cast, small_periods):
     from reporting.delivery.outbox import STALE_CLAIM
     from reporting.delivery.reminders import reminders_sweep
 
-    close_other_years(periods, cast["dfa"])
-    period = periods[2025]
-    row = _claim_left_by_a_dead_run(period, STALE_CLAIM * 2, kind="manual", offset=period.days_left(D(2025, 10, 29)))
+    close_other_years(small_periods, cast["dfa"])
+    period = small_periods[2025]
+    row = _claim_left_by_a_dead_run(period, cast["lead"].email, STALE_CLAIM * 2, kind="manual",
+                                    offset=period.days_left(D(2025, 10, 29)))
     assert reminders_sweep()["sent"] == 1 and [m.to for m in mail.outbox] == [[row.recipient]]
 
 
@@ -426,24 +426,24 @@ def test_an_outbox_claim_is_taken_over_after_the_same_window(report_with_outbox_
 
 
 @pytest.fixture
-def report_with_outbox_row(report, staff, django_capture_on_commit_callbacks):
+def report_with_outbox_row(small_report, owner, django_capture_on_commit_callbacks):
     from reporting.models import OutboxMessage
 
-    fill(report)
+    fill(small_report)
     with django_capture_on_commit_callbacks(execute=False):  # the worker never got it
-        services.report_submit(report=report, user=staff)
-    return OutboxMessage.objects.get(report=report)
+        services.report_submit(report=small_report, user=owner)
+    return OutboxMessage.objects.get(report=small_report)
 
 
-def test_a_delivery_whose_claim_was_taken_over_is_not_sent(cast, periods):
+def test_a_delivery_whose_claim_was_taken_over_is_not_sent(cast, small_periods):
     import uuid
 
     from reporting.delivery.mail import build_mail
     from reporting.delivery.outbox import Delivery, deliver
 
-    row = _claim_left_by_a_dead_run(periods[2025], datetime.timedelta(0), claim=uuid.uuid4())
+    row = _claim_left_by_a_dead_run(small_periods[2025], cast["lead"].email, datetime.timedelta(0), claim=uuid.uuid4())
     mine = _claim_left_by_a_dead_run(
-        periods[2025], datetime.timedelta(0), recipient="canbo.stc@thanhhoa.gov.vn", claim=uuid.uuid4()
+        small_periods[2025], cast["co_operating"].email, datetime.timedelta(0), claim=uuid.uuid4()
     )
     lost = Delivery(build_mail("reminders", {"items": []}, to=[row.recipient]), Reminder, [row.pk], uuid.uuid4())
     kept = Delivery(build_mail("reminders", {"items": []}, to=[mine.recipient]), Reminder, [mine.pk], mine.claim)
@@ -464,9 +464,9 @@ SETTINGS_FORM = {"before_deadline": "30,14,7,3,1,0", "overdue_first": 1, "overdu
 @pytest.mark.parametrize("field,bad", [("before_deadline", "30,14,7,3,1,0,²"), ("synthesis_before", "7,３,1"),
                                        ("before_deadline", "30,-1"), ("synthesis_before", "7,400"),
                                        ("before_deadline", "1.5")])
-def test_the_admin_refuses_offsets_that_are_not_whole_days(client, admin_user, field, bad):
+def test_the_admin_refuses_offsets_that_are_not_whole_days(client, admin, field, bad):
     settings = ReminderSettings.load()
-    client.force_login(admin_user)
+    client.force_login(admin)
     response = client.post(reverse("admin:reporting_remindersettings_change", args=[settings.pk]),
                            {**SETTINGS_FORM, field: bad})
     assert response.status_code == 200 and field in response.context["adminform"].form.errors
@@ -474,9 +474,9 @@ def test_the_admin_refuses_offsets_that_are_not_whole_days(client, admin_user, f
     assert getattr(settings, field) == SETTINGS_FORM[field]
 
 
-def test_the_admin_accepts_offsets_with_spaces_and_semicolons(client, admin_user):
+def test_the_admin_accepts_offsets_with_spaces_and_semicolons(client, admin):
     settings = ReminderSettings.load()
-    client.force_login(admin_user)
+    client.force_login(admin)
     response = client.post(reverse("admin:reporting_remindersettings_change", args=[settings.pk]),
                            {**SETTINGS_FORM, "before_deadline": "366; 10, 0,", "synthesis_before": " 1 "})
     assert response.status_code == 302
@@ -484,11 +484,11 @@ def test_the_admin_accepts_offsets_with_spaces_and_semicolons(client, admin_user
     assert settings.offsets_before() == [366, 10, 0] and settings.offsets_synthesis() == [1]
 
 
-def test_a_bad_stored_offset_is_skipped_and_the_run_goes_on(cast, periods):
+def test_a_bad_stored_offset_is_skipped_and_the_run_goes_on(cast, small_periods):
     ReminderSettings.load()
     ReminderSettings.objects.update(before_deadline="30,14,7,3,1,0,²,٣, -2,99999", synthesis_before="7,3,1,²")
     settings = ReminderSettings.load()
     assert settings.offsets_before() == [30, 14, 7, 3, 1, 0] and settings.offsets_synthesis() == [7, 3, 1]
-    close_other_years(periods, cast["dfa"])
+    close_other_years(small_periods, cast["dfa"])
     assert reminders_send_due(today=D(2025, 10, 29))["sent"] > 0
-    assert sent_to("canbo.sct@thanhhoa.gov.vn")
+    assert sent_to(cast["lead"].email)

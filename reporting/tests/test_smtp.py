@@ -1,4 +1,5 @@
-"""E-mail through a real SMTP server started by the test (aiosmtpd), read back from what arrived."""
+"""E-mail through a real SMTP server started by the test (aiosmtpd), read back from what arrived; reminders to the
+cast of test_reminders.py, on the small plan (conftest.py)."""
 import datetime
 import email
 import socket
@@ -39,23 +40,23 @@ def smtp_server(settings):
     controller.stop()
 
 
-def test_reminders_arrive_over_smtp_in_the_recipients_language(smtp_server, cast, periods):  # noqa: F811
-    close_other_years(periods, cast["dfa"])
+def test_reminders_arrive_over_smtp_in_the_recipients_language(smtp_server, cast, small_periods):  # noqa: F811
+    close_other_years(small_periods, cast["dfa"])
     result = reminders_send_due(today=datetime.date(2025, 11, 12))
     assert result["failed"] == 0 and result["sent"] == len(smtp_server.messages) > 0
     by_rcpt = {tuple(r): m for r, m in smtp_server.messages}
-    staff = by_rcpt[("canbo.sct@thanhhoa.gov.vn",)]
+    staff = by_rcpt[(cast["lead"].email,)]
     assert staff.is_multipart() and {p.get_content_type() for p in staff.walk()} >= {"text/plain", "text/html"}
     text = staff.get_payload()[0].get_payload(decode=True).decode()
     assert "05/11/2025" in text
-    officer = by_rcpt[("cv.sngv@thanhhoa.gov.vn",)]
+    officer = by_rcpt[(cast["dfa"].email,)]
     assert "Overdue" in str(officer["Subject"]) or (
         "overdue" in officer.get_payload()[0].get_payload(decode=True).decode()
     )
 
 
-def test_unreachable_mail_server_is_a_failure_not_a_crash(settings, cast, periods):  # noqa: F811
-    close_other_years(periods, cast["dfa"])
+def test_unreachable_mail_server_is_a_failure_not_a_crash(settings, cast, small_periods):  # noqa: F811
+    close_other_years(small_periods, cast["dfa"])
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 2
     result = reminders_send_due(today=datetime.date(2025, 10, 29))
@@ -63,7 +64,7 @@ def test_unreachable_mail_server_is_a_failure_not_a_crash(settings, cast, period
 
 
 def test_rows_are_marked_before_the_server_accepts_and_a_lost_claim_is_never_accepted(
-    smtp_server, cast, periods, monkeypatch  # noqa: F811
+    smtp_server, cast, small_periods, monkeypatch  # noqa: F811
 ):
     import uuid
 
@@ -74,7 +75,7 @@ def test_rows_are_marked_before_the_server_accepts_and_a_lost_claim_is_never_acc
     from reporting.models import Reminder
 
     def claim(recipient):
-        return Reminder.objects.create(period=periods[2025], recipient=recipient, kind="deadline", offset=7,
+        return Reminder.objects.create(period=small_periods[2025], recipient=recipient, kind="deadline", offset=7,
                                        claimed_at=timezone.now(), claim=uuid.uuid4())
 
     seen_when_marked = []
@@ -93,10 +94,10 @@ def test_rows_are_marked_before_the_server_accepts_and_a_lost_claim_is_never_acc
 
 
 @pytest.mark.django_db(transaction=True)
-def test_reminders_over_smtp_outside_a_transaction_are_all_marked_sent(smtp_server, cast, periods):  # noqa: F811
+def test_reminders_over_smtp_outside_a_transaction_are_all_marked_sent(smtp_server, cast, small_periods):  # noqa: F811
     from reporting.models import Reminder
 
-    close_other_years(periods, cast["dfa"])
+    close_other_years(small_periods, cast["dfa"])
     result = reminders_send_due(today=datetime.date(2025, 11, 12))
     assert result["failed"] == 0 and result["sent"] == len(smtp_server.messages) > 0
     assert not Reminder.objects.filter(sent_at__isnull=True).exists()
