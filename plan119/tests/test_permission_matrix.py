@@ -1,5 +1,5 @@
 """Every URL pattern of the project × every role. A URL added without an entry here fails
-`test_every_url_is_in_the_matrix`."""
+`test_every_url_is_in_the_matrix`. On the cast's small plan (conftest.py): no URL needs Plan 119's own data."""
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -76,36 +76,35 @@ def test_every_url_is_in_the_matrix():
 
 
 @pytest.fixture
-def world(plan119, staff, other_staff, dfa_officer, leader, admin_user, django_capture_on_commit_callbacks):
-    """One of everything: a returned 2025 report of SCT with a version and an attachment, a difficulty, a built
-    synthesis."""
+def world(small_plan, small_periods, owner, outsider, dfa, viewer, admin, django_capture_on_commit_callbacks):
+    """One of everything: a returned 2025 report of the lead department with a version and an attachment, a
+    difficulty, a built synthesis."""
     from reporting.cycle import services
     from reporting.difficulties.services import difficulty_raise
     from reporting.synthesis.build import synthesis_build
 
-    periods = {p.year: p for p in services.periods_ensure(plan=plan119)}
+    periods = small_periods
     with at(2025, 10, 20):
-        report = fill(services.report_open(period=periods[2025], agency=staff.agency))
+        report = fill(services.report_open(period=periods[2025], agency=owner.agency))
         attachment = services.attachment_add(report=report, section=None,
-                                             upload=SimpleUploadedFile("a.pdf", b"%PDF-1.4\n%%EOF\n"), user=staff)
-        services.report_submit(report=report, user=staff)
-        services.report_return(report=report, user=dfa_officer, comment="Bổ sung")
-        difficulty = difficulty_raise(agency=staff.agency, task=report.sections.first().task, kind="difficulty",
-                                               title="Khó khăn", text="…", user=staff)
+                                             upload=SimpleUploadedFile("a.pdf", b"%PDF-1.4\n%%EOF\n"), user=owner)
+        services.report_submit(report=report, user=owner)
+        services.report_return(report=report, user=dfa, comment="Bổ sung")
+        difficulty = difficulty_raise(agency=owner.agency, task=report.sections.first().task, kind="difficulty",
+                                      title="Khó khăn", text="…", user=owner)
     synthesis_build(period=periods[2025])
-    task = plan119.tasks.get(code="3.5")
+    task = small_plan.tasks["1.1"]
     args = {
-        "plan_detail_pk": [plan119.pk], "task_detail": [task.pk], "report_detail": [report.pk],
+        "plan_detail_pk": [small_plan.plan.pk], "task_detail": [task.pk], "report_detail": [report.pk],
         "report_edit": [report.pk], "report_review": [report.pk], "report_reopen": [report.pk],
         "report_versions": [report.pk], "attachment_download": [attachment.pk], "period_close": [periods[2025].pk],
         "difficulty_detail": [difficulty.pk], "synthesis": [2025], "synthesis_build": [2025],
         "synthesis_status": [2025], "synthesis_finalise": [2025],
         "synthesis_download": [2025, "docx"], "dashboard_year": [2025], "dashboard_reports": [2025],
         "dashboard_sections": [2025], "dashboard_matrix": [2025], "dashboard_tasks": [2025], "dashboard_remind": [2025],
-        "calendar_feed": [staff.calendar_token],
+        "calendar_feed": [owner.calendar_token],
     }
-    users = {"anonymous": None, "owner": staff, "other": other_staff, "dfa": dfa_officer, "leader": leader,
-             "admin": admin_user}
+    users = {"anonymous": None, "owner": owner, "other": outsider, "dfa": dfa, "leader": viewer, "admin": admin}
     return args, users
 
 
