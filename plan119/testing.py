@@ -101,3 +101,17 @@ def small_plan_build() -> SmallPlan:
     AssignmentFactory(task=tasks["2.2"], agency=co_operating, role=AssignmentRole.LEAD)
     return SmallPlan(plan=plan, tasks=tasks, lead=lead, co_operating=co_operating, requested=requested, outside=outside)
 
+
+
+def another_plan_build(agency):
+    """A second plan, issued before the small one (so the small plan stays the one shown), with one item that only
+    `agency` carries and its periods for 2023–2030: for tests that one plan's pages leave out another plan."""
+    from reporting.cycle.services import periods_ensure
+    from tasks.models import DeadlineKind
+    from tasks.tests.factories import AssignmentFactory, DeadlineRuleFactory
+
+    plan = AssignmentFactory(agency=agency).task.plan
+    DeadlineRuleFactory(plan=plan, kind=DeadlineKind.AGENCY_REPORT, month=11, day=5)
+    DeadlineRuleFactory(plan=plan, kind=DeadlineKind.SYNTHESIS, month=11, day=15)
+    periods_ensure(plan=plan)
+    return plan

@@ -4,6 +4,8 @@ import pytest
 from django.urls import reverse
 from icalendar import Calendar
 
+from plan119.testing import another_plan_build
+
 pytestmark = pytest.mark.django_db
 
 
@@ -22,8 +24,10 @@ def test_agency_feed(client, small_periods, owner):
     assert len(found) == 6  # opening and deadline of each of the three years (2024–2026)
 
 
-def test_agency_feed_leaves_out_plans_that_give_the_agency_nothing(client, small_periods, periods, owner):
-    """Plan 119's periods exist too, but the cast's agency carries no task of Plan 119."""
+def test_agency_feed_leaves_out_plans_that_give_the_agency_nothing(client, small_periods, small_plan, owner):
+    """Another plan's periods exist too, but the owner's agency carries no task of it."""
+    other = another_plan_build(small_plan.outside)
+    assert other.periods.count() == 8
     assert len(events(client.get(reverse("calendar_feed", args=[owner.calendar_token])))) == 6
 
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from agencies.models import Agency, AgencyKind
 from agencies.tests.factories import AgencyFactory, staff_of
-from plan119.testing import at, fill
+from plan119.testing import another_plan_build, at, fill
 from reporting.cycle import services
 from reporting.dashboards.selectors import progress_by_year
 from reporting.difficulties import services as difficulty_services
@@ -125,8 +125,9 @@ def test_filters(client, season, dfa):
     assert districts == len(DISTRICTS)
 
 
-def test_lead_of_offers_the_tasks_of_the_plan_shown(client, season, dfa, plan119):
-    """Plan 119 is loaded too; the small plan's dashboard offers only its own tasks."""
+def test_lead_of_offers_the_tasks_of_the_plan_shown(client, season, dfa, small_plan):
+    """Another plan has a task led by the same department; the small plan's dashboard offers only its own tasks."""
+    another_plan_build(small_plan.lead)
     client.force_login(dfa)
     field = client.get(reverse("dashboard_year", args=[2025])).context["table"].form.fields["lead_of"]
     assert set(field.queryset.values_list("plan", flat=True)) == {season.plan.pk}
