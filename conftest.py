@@ -1,4 +1,5 @@
-"""Project-wide test set-up: the strict-services switch and the cast of users every view test uses."""
+"""Project-wide test set-up: the strict-services switch, Plan 119 loaded for the tests of its fidelity and the cast (a
+small plan of its own, plan119/testing.py) for the tests of mechanics."""
 import os
 
 import pytest
@@ -94,6 +95,10 @@ def empty_db(db):
         model.history.all().delete()
 
 
+# --- Plan 119's own people, for the tests of the plan's fidelity only: test_metrics.py (the issue on the demo's real
+# agencies), test_journeys.py (whole journeys through Plan 119 in a browser), tasks' test_admin, test_services (the
+# loader keeps what an admin changed) and test_views (the members of an item for all agencies) ---
+
 @pytest.fixture
 def agency_of(plan119):
     from agencies.models import Agency
@@ -126,19 +131,13 @@ def dfa_officer(agency_of):
 
 
 @pytest.fixture
-def leader(plan119):
-    from agencies.models import Role
-    from agencies.tests.factories import UserFactory
-
-    return UserFactory(role=Role.LEADERSHIP, username="leader")
-
-
-@pytest.fixture
 def admin_user(db):
     from agencies.tests.factories import UserFactory
 
     return UserFactory(username="root", is_staff=True, is_superuser=True)
 
+
+# --- The clock the cast's report is opened at ---
 
 @pytest.fixture
 def in_october_2025():

@@ -1,4 +1,5 @@
-"""Smoke test in a real browser: the login page and the plan page render in Chromium (Playwright)."""
+"""Smoke test in a real browser: the login page and the plan page render in Chromium (Playwright), on the real Plan 119
+(its page, its eight years and item 4.3 in the charts)."""
 import os
 
 import pytest

@@ -1,4 +1,5 @@
-"""End-to-end journeys in a real browser (Chromium through Playwright) against the live server.
+"""End-to-end journeys in a real browser (Chromium through Playwright) against the live server, on the real Plan 119
+and its agencies (plan-fidelity: what its people do, with its items and names).
 
 Each journey logs in through the real login form, as people do, and ends with a screenshot in
 var/screenshots/<journey>.png. Dates are today's real ones: the 2026 period is open and its agency deadline
