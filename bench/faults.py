@@ -41,14 +41,12 @@ import subprocess
 import sys
 import threading
 import time
-import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import psycopg2  # noqa: E402  (the app's own driver, from the venv)
-
 from bench_dashboards import (  # noqa: E402
     BENCH_PASSWORD,
     DB_PREFIX,

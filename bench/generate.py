@@ -176,8 +176,7 @@ def reset() -> dict:
     """Delete everything the generator made: reports (and their sections, versions, events), reminders to bench
     addresses, syntheses that mention bench agencies, assignments, users and the BENCH- agencies."""
     setup_django()
-    from django.db import transaction
-    from django.db import models
+    from django.db import models, transaction
     from django.db.models import Q
 
     from agencies.models import Agency, User
@@ -446,8 +445,8 @@ def generate(agencies: int, years: int, seed: int = 1, co_tasks: tuple[int, int]
     from django.db import transaction
 
     from agencies.models import ORDERED_KINDS, Agency, User
-    from reporting.models import Report, ReportSection
     from reporting.cycle.services import periods_ensure
+    from reporting.models import Report, ReportSection
     from tasks.models import Task
 
     started = time.monotonic()

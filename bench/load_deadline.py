@@ -36,7 +36,6 @@ import re
 import shutil
 import subprocess
 import sys
-import threading
 import time
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
