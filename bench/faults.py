@@ -348,6 +348,34 @@ def _drained(env: dict, after_id: int, maildir: Path, timeout: float = 420) -> d
             "missing": [a for a in state["recipients"] if counts.get(a, 0) == 0]}
 
 
+def _kill_worker_mid_build(conn, env: dict, worker: Proc, period: int):
+    """Start build_synthesis(period) and SIGKILL the worker while it runs (up to 5 tries, when a build finishes
+    first); returns the (state, progress) row seen at the kill, or None."""
+    killed_at = None
+    for attempt in range(1, 6):
+        with conn.cursor() as cur:
+            cur.execute("DELETE FROM reporting_synthesis WHERE period_id = %s", [period])
+        manage(env, "shell", "-c",
+               f"from reporting.delivery.tasks import build_synthesis; build_synthesis.delay({period})")
+        end = time.monotonic() + 120
+        row = None
+        while time.monotonic() < end:
+            with conn.cursor() as cur:
+                cur.execute("SELECT state, progress FROM reporting_synthesis WHERE period_id = %s", [period])
+                row = cur.fetchone()
+            if row and row[0] == "running" and 1 <= row[1] < 100:
+                worker.kill()
+                killed_at = row
+                break
+            if row and row[0] == "idle" and row[1] == 100:
+                break
+            time.sleep(0.005)
+        if killed_at:
+            break
+        log(f"b. the build finished before the kill (attempt {attempt}); trying again")
+    return killed_at
+
+
 def scenario_worker(args) -> None:
     db, name = f"{DB_PREFIX}fault_worker", "worker"
     work = scratch(name)
@@ -420,27 +448,7 @@ print(json.dumps({{"recipients": dry["sent"], "period_2025": ReportingPeriod.obj
         # --- synthesis ---
         period = expected["period_2025"]
         log("b. build_synthesis(2025) through the broker; SIGKILL the worker mid-build")
-        killed_at = None
-        for attempt in range(1, 6):
-            with conn.cursor() as cur:
-                cur.execute("DELETE FROM reporting_synthesis WHERE period_id = %s", [period])
-            manage(env, "shell", "-c", f"from reporting.delivery.tasks import build_synthesis; build_synthesis.delay({period})")
-            end = time.monotonic() + 120
-            row = None
-            while time.monotonic() < end:
-                with conn.cursor() as cur:
-                    cur.execute("SELECT state, progress FROM reporting_synthesis WHERE period_id = %s", [period])
-                    row = cur.fetchone()
-                if row and row[0] == "running" and 1 <= row[1] < 100:
-                    procs["worker"].kill()
-                    killed_at = row
-                    break
-                if row and row[0] == "idle" and row[1] == 100:
-                    break
-                time.sleep(0.005)
-            if killed_at:
-                break
-            log(f"b. the build finished before the kill (attempt {attempt}); trying again")
+        killed_at = _kill_worker_mid_build(conn, env, procs["worker"], period)
         time.sleep(1)
         with conn.cursor() as cur:
             cur.execute("SELECT state, progress, built_at IS NOT NULL, content::text FROM reporting_synthesis WHERE period_id = %s",
@@ -511,6 +519,46 @@ print(json.dumps({{"recipients": dry["sent"], "period_2025": ReportingPeriod.obj
 
 # --- c. PostgreSQL connections cut under load ------------------------------------------------------------------
 
+def _pg_login(client: Client, user: dict, attempt):
+    """One try at logging in: the answer, or None to try again."""
+    page = attempt(lambda: client.get("/accounts/login/"), "login_page")
+    if page is None or page.status != 200:
+        return None
+    answer = attempt(lambda: client.post("/accounts/login/", {"csrfmiddlewaretoken": csrf_token(page.text),
+                                                              "username": user["username"], "password": BENCH_PASSWORD,
+                                                              "next": "/"}), "login_post")
+    return answer if answer is not None and logged_in(answer) else None
+
+
+def _pg_submit(client: Client, user: dict, record: dict, attempt):
+    """One try at submitting the report: "submitted", "already" (an earlier try went through) or None to try again."""
+    edit = f"/reports/{user['report']}/edit/"
+    detail = f"/reports/{user['report']}/"
+    form = attempt(lambda: client.get(edit), "edit_form")
+    if form is None:
+        return None
+    if form.status == 302 and form.location.endswith(detail):
+        return "already"  # an earlier attempt went through: the report is no longer editable
+    if form.status != 200:
+        return None
+    section_ids = sorted({int(s) for s in re.findall(r'name="s(\d+)-results"', form.text)})
+    fields = {"csrfmiddlewaretoken": csrf_token(form.text), "action": "submit", "anchor": "",
+              "summary": f"Tổng hợp năm {YEAR} của {user['agency']}.",
+              "lock_version": re.search(r'name="lock_version" value="(\d+)"', form.text).group(1)}
+    sent = {"summary": fields["summary"], "sections": {}}
+    for i, sid in enumerate(section_ids):
+        values = texts_for(user["agency"], sid, i, decompose=False)
+        sent["sections"][str(sid)] = values
+        fields.update({f"s{sid}-{k}": v for k, v in values.items()})
+        fields.update({f"s{sid}-fig-TOTAL_FORMS": "0", f"s{sid}-fig-INITIAL_FORMS": "0",
+                       f"s{sid}-fig-MIN_NUM_FORMS": "0", f"s{sid}-fig-MAX_NUM_FORMS": "30"})
+    record["sent"] = sent
+    answer = attempt(lambda: client.post(edit, fields, client.base + edit), "submit")
+    if answer is not None and answer.status == 302 and answer.location.endswith(detail):
+        return "submitted"
+    return None
+
+
 def pg_user(base: str, user: dict, start_at: float, index: int, timeout: float, stop: threading.Event) -> dict:
     """Log in and submit, retrying a failed step (a reload, as a person would) up to 8 times."""
     record = {"report": user["report"], "agency": user["agency"], "responses": [], "hangs": 0, "outcome": None,
@@ -539,45 +587,8 @@ def pg_user(base: str, user: dict, start_at: float, index: int, timeout: float, 
         raise RuntimeError(f"{what} failed 8 times")
 
     try:
-        def login():
-            page = attempt(lambda: client.get("/accounts/login/"), "login_page")
-            if page is None or page.status != 200:
-                return None
-            answer = attempt(lambda: client.post("/accounts/login/", {"csrfmiddlewaretoken": csrf_token(page.text),
-                                                                      "username": user["username"], "password": BENCH_PASSWORD,
-                                                                      "next": "/"}), "login_post")
-            return answer if answer is not None and logged_in(answer) else None
-
-        retrying("login", login)
-        edit = f"/reports/{user['report']}/edit/"
-        detail = f"/reports/{user['report']}/"
-
-        def submit():
-            form = attempt(lambda: client.get(edit), "edit_form")
-            if form is None:
-                return None
-            if form.status == 302 and form.location.endswith(detail):
-                return "already"  # an earlier attempt went through: the report is no longer editable
-            if form.status != 200:
-                return None
-            section_ids = sorted({int(s) for s in re.findall(r'name="s(\d+)-results"', form.text)})
-            fields = {"csrfmiddlewaretoken": csrf_token(form.text), "action": "submit", "anchor": "",
-                      "summary": f"Tổng hợp năm {YEAR} của {user['agency']}.",
-                      "lock_version": re.search(r'name="lock_version" value="(\d+)"', form.text).group(1)}
-            sent = {"summary": fields["summary"], "sections": {}}
-            for i, sid in enumerate(section_ids):
-                values = texts_for(user["agency"], sid, i, decompose=False)
-                sent["sections"][str(sid)] = values
-                fields.update({f"s{sid}-{k}": v for k, v in values.items()})
-                fields.update({f"s{sid}-fig-TOTAL_FORMS": "0", f"s{sid}-fig-INITIAL_FORMS": "0",
-                               f"s{sid}-fig-MIN_NUM_FORMS": "0", f"s{sid}-fig-MAX_NUM_FORMS": "30"})
-            record["sent"] = sent
-            answer = attempt(lambda: client.post(edit, fields, client.base + edit), "submit")
-            if answer is not None and answer.status == 302 and answer.location.endswith(detail):
-                return "submitted"
-            return None
-
-        record["outcome"] = retrying("submit", submit)
+        retrying("login", lambda: _pg_login(client, user, attempt))
+        record["outcome"] = retrying("submit", lambda: _pg_submit(client, user, record, attempt))
     except Exception as error:  # noqa: BLE001
         record["outcome"] = f"gave up: {error}"
     return record
@@ -623,6 +634,49 @@ print(json.dumps(out))
 """
 
 
+def _terminator(args, db: str, stop: threading.Event, kills: dict) -> None:
+    """Every `pg_every` s a simulated restart of `pg_down` s: new connections refused, live ones terminated."""
+    conn = psycopg2.connect(host="127.0.0.1", user="postgres", dbname="postgres")
+    conn.autocommit = True
+    try:
+        while not stop.wait(args.pg_every):
+            try:
+                with conn.cursor() as cur:
+                    cur.execute(f'ALTER DATABASE "{db}" ALLOW_CONNECTIONS false')
+                    end = time.monotonic() + args.pg_down
+                    while time.monotonic() < end:
+                        cur.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                    "WHERE datname = %s AND pid <> pg_backend_pid()", [db])
+                        kills["backends"] += cur.fetchone()[0]
+                        time.sleep(0.1)
+                    cur.execute(f'ALTER DATABASE "{db}" ALLOW_CONNECTIONS true')
+                kills["rounds"] += 1
+            except psycopg2.Error:
+                kills["errors"] += 1
+    finally:
+        with conn.cursor() as cur:
+            cur.execute(f'ALTER DATABASE "{db}" ALLOW_CONNECTIONS true')
+        conn.close()
+
+
+def _restarter(args, stop: threading.Event, kills: dict) -> None:
+    """--pg-real-restart: every `pg_every` s the PostgreSQL server itself is stopped (fast shutdown: every client
+    is disconnected), kept down for `pg_down` s and started again. Only where the cluster is this project's own."""
+    version = sorted(os.listdir("/etc/postgresql"))[-1]
+    control = ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main"]
+    while not stop.wait(args.pg_every):
+        down = subprocess.run(control + ["stop", "-m", "fast"], capture_output=True, text=True)
+        time.sleep(args.pg_down)
+        up = subprocess.run(control + ["start"], capture_output=True, text=True)
+        ready = subprocess.run(["pg_isready", "-h", "127.0.0.1", "-t", "30"], capture_output=True)
+        if down.returncode == up.returncode == ready.returncode == 0:
+            kills["rounds"] += 1
+        else:
+            kills["errors"] += 1
+            log(f"restart failed: {down.stderr.strip()} {up.stderr.strip()}")
+    subprocess.run(control + ["start"], capture_output=True)  # whatever happened, leave it running
+
+
 def scenario_postgres(args) -> None:
     db, name = f"{DB_PREFIX}fault_pg", "postgres"
     work = scratch(name)
@@ -635,51 +689,13 @@ def scenario_postgres(args) -> None:
     stop = threading.Event()
     kills = {"rounds": 0, "backends": 0, "errors": 0}
 
-    def terminator():
-        """Every `pg_every` s a simulated restart of `pg_down` s: new connections refused, live ones terminated."""
-        conn = psycopg2.connect(host="127.0.0.1", user="postgres", dbname="postgres")
-        conn.autocommit = True
-        try:
-            while not stop.wait(args.pg_every):
-                try:
-                    with conn.cursor() as cur:
-                        cur.execute(f'ALTER DATABASE "{db}" ALLOW_CONNECTIONS false')
-                        end = time.monotonic() + args.pg_down
-                        while time.monotonic() < end:
-                            cur.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                                        "WHERE datname = %s AND pid <> pg_backend_pid()", [db])
-                            kills["backends"] += cur.fetchone()[0]
-                            time.sleep(0.1)
-                        cur.execute(f'ALTER DATABASE "{db}" ALLOW_CONNECTIONS true')
-                    kills["rounds"] += 1
-                except psycopg2.Error:
-                    kills["errors"] += 1
-        finally:
-            with conn.cursor() as cur:
-                cur.execute(f'ALTER DATABASE "{db}" ALLOW_CONNECTIONS true')
-            conn.close()
-
-    def restarter():
-        """--pg-real-restart: every `pg_every` s the PostgreSQL server itself is stopped (fast shutdown: every client
-        is disconnected), kept down for `pg_down` s and started again. Only where the cluster is this project's own."""
-        version = sorted(os.listdir("/etc/postgresql"))[-1]
-        control = ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main"]
-        while not stop.wait(args.pg_every):
-            down = subprocess.run(control + ["stop", "-m", "fast"], capture_output=True, text=True)
-            time.sleep(args.pg_down)
-            up = subprocess.run(control + ["start"], capture_output=True, text=True)
-            ready = subprocess.run(["pg_isready", "-h", "127.0.0.1", "-t", "30"], capture_output=True)
-            if down.returncode == up.returncode == ready.returncode == 0:
-                kills["rounds"] += 1
-            else:
-                kills["errors"] += 1
-                log(f"restart failed: {down.stderr.strip()} {up.stderr.strip()}")
-        subprocess.run(control + ["start"], capture_output=True)  # whatever happened, leave it running
-
     try:
         procs["web"] = start_gunicorn(env, work, web_port, workers=3, threads=1, timeout=60)
         base = f"http://127.0.0.1:{web_port}"
-        killer = threading.Thread(target=restarter if args.pg_real_restart else terminator, daemon=True)
+        if args.pg_real_restart:
+            killer = threading.Thread(target=_restarter, args=(args, stop, kills), daemon=True)
+        else:
+            killer = threading.Thread(target=_terminator, args=(args, db, stop, kills), daemon=True)
         log(f"c. {len(users)} users over {args.pg_stagger:g}s; a {args.pg_down:g}-s 'restart' every {args.pg_every:g}s")
         started = time.monotonic()
         killer.start()
