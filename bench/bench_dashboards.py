@@ -17,8 +17,9 @@ Figures (one JSON line each, on stdout; progress on stderr): ``data`` per scale;
 ``floor_p95_ms`` for the trivial logged-in pages (/profile/, the floor, and /notifications/); ``dashboard_p50_ms``
 and ``dashboard_p95_ms`` per dashboard page, with the floor and the target. The across-years page keeps its
 counts per year in the cache until that year's reports change, so it is measured three ways: as is, and with a
-``variant`` after a write to one year's reports or to every year's (``years_variants``). Targets: provincial, every dashboard
-p50 ≤ 3 × the floor p50; large, p50 ≤ 300 ms and p95 ≤ 600 ms. Exit status 1 when a target is missed.
+``variant`` after a write to one year's reports or to every year's (``years_variants``). Targets: provincial,
+every dashboard p50 ≤ 3 × the floor p50; large, p50 ≤ 300 ms and p95 ≤ 600 ms. Exit status 1 when a target is
+missed.
 
 ``--profile`` then renders each dashboard page in-process (Django test client, same database) and prints a
 ``page_profile`` line per page: SQL query count, SQL time, total time and the slowest statement.
@@ -39,7 +40,6 @@ import secrets
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -59,7 +59,7 @@ DB_PREFIX = "plan119_bench2_"
 SHARED_REDIS = "redis://127.0.0.1:6379/12"
 SCRATCH = Path(tempfile.gettempdir()) / "plan119_bench2"
 STATIC_ROOT = SCRATCH / "static"  # collected once, shared by every run (the manifest is what gunicorn needs)
-BENCH_PASSWORD = "bench-password"  # bench/generate.py's password for every user it makes
+BENCH_PASSWORD = "bench-password"  # noqa: S105 - bench/generate.py's password for every user it makes
 DFA_USER, DFA_PASSWORD = "bench2.dfa", "Bench2-DFA-mật-khẩu"
 
 PROG = Path(sys.argv[0]).stem
@@ -105,29 +105,36 @@ def free_port() -> int:
 
 
 def _pg(*args, check=True, capture=True):
-    return subprocess.run([*args, "-h", "127.0.0.1", "-U", "postgres"], check=check, capture_output=capture, text=True, timeout=120)
+    return subprocess.run([*args, "-h", "127.0.0.1", "-U", "postgres"], check=check, capture_output=capture, text=True,
+                          timeout=120)
 
 
 def db_exists(name: str) -> bool:
-    out = subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-Atc",
-                          f"SELECT 1 FROM pg_database WHERE datname = '{name}'"], capture_output=True, text=True, timeout=60)  # nosec B608: the name is this script's own scratch-database constant
+    # the name is this script's own scratch-database name (DB_PREFIX and a scale of SCALES)
+    query = f"SELECT 1 FROM pg_database WHERE datname = '{name}'"  # noqa: S608  # nosec B608
+    out = subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-Atc", query],
+                         capture_output=True, text=True, timeout=60)
     return out.stdout.strip() == "1"
 
 
 def db_drop(name: str) -> None:
-    assert name.startswith(DB_PREFIX), name
+    if not name.startswith(DB_PREFIX):  # only ever a scratch database (an assert would go with python -O)
+        raise AssertionError(name)
     subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", "--force", name],
                    check=True, capture_output=True, timeout=120)
 
 
 def db_create(name: str) -> None:
-    assert name.startswith(DB_PREFIX), name
+    if not name.startswith(DB_PREFIX):
+        raise AssertionError(name)
     db_drop(name)
-    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], check=True, capture_output=True, timeout=120)
+    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], check=True, capture_output=True,
+                   timeout=120)
 
 
 def psql(db: str, sql: str, timeout=60) -> str:
-    assert db.startswith(DB_PREFIX), db
+    if not db.startswith(DB_PREFIX):
+        raise AssertionError(db)
     out = subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", db, "-v", "ON_ERROR_STOP=1", "-Atqc", sql],
                          capture_output=True, text=True, timeout=timeout, check=True)
     return out.stdout.strip()
@@ -176,7 +183,8 @@ django.setup()
 
 def django_run(env: dict, code: str, timeout=900):
     """Run `code` in a fresh Django process on env's database; its last stdout line is parsed as JSON."""
-    done = subprocess.run([PY, "-c", _PREAMBLE + code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    done = subprocess.run([PY, "-c", _PREAMBLE + code], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=timeout)
     if done.returncode:
         raise RuntimeError(f"django_run failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
     lines = [line for line in done.stdout.splitlines() if line.strip()]
@@ -201,8 +209,8 @@ def prepare_database(db: str, env: dict) -> None:
 def generate_data(env: dict, agencies: int, years: int, co_tasks: str = "1-3", seed: int = 1, timeout=1800) -> dict:
     """bench/generate.py (owned by another helper; used as is) in a subprocess on env's database."""
     done = subprocess.run([PY, str(HERE / "generate.py"), "--agencies", str(agencies), "--years", str(years),
-                           "--co-tasks", co_tasks, "--seed", str(seed)], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=timeout)
+                           "--co-tasks", co_tasks, "--seed", str(seed)], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=timeout)
     if done.returncode:
         raise RuntimeError(f"generate.py failed:\n{done.stderr[-4000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -390,7 +398,8 @@ class Client:
         with self.opener.open(request, timeout=self.timeout) as response:
             body = response.read()
             seconds = time.perf_counter() - started
-            return Response(response.status, response.headers.get("Location") or "", body.decode("utf-8", "replace"), seconds)
+            return Response(response.status, response.headers.get("Location") or "", body.decode("utf-8", "replace"),
+                            seconds)
 
     def get(self, path: str) -> Response:
         return self.request(path)
@@ -443,7 +452,11 @@ def years_variants(year: int) -> dict[str, str]:
     counted again), and one report of every year changed (as after a restart: every year counted again)."""
     bump = "UPDATE reporting_report SET lock_version = lock_version + 1 WHERE id IN ({})"
     # only an integer goes into this SQL (the --year option)
-    one_year = f"SELECT min(r.id) FROM reporting_report r JOIN reporting_reportingperiod p ON p.id = r.period_id WHERE p.year = {int(year)}"  # nosec B608
+    one_year = (
+        "SELECT min(r.id) FROM reporting_report r "  # noqa: S608  # nosec B608
+        "JOIN reporting_reportingperiod p ON p.id = r.period_id "
+        f"WHERE p.year = {int(year)}"
+    )
     return {
         "years_after_a_save": bump.format(one_year),
         "years_every_year_changed": bump.format("SELECT min(id) FROM reporting_report GROUP BY period_id"),
@@ -493,15 +506,9 @@ print(json.dumps(out))
         emit(figure="page_profile", scale=scale, **row)
 
 
-def bench_scale(scale: str, args) -> list[dict]:
+def _prepare_scale(scale: str, db: str, env: dict, args) -> dict:
+    """The scale's database (fresh, or reused with --reuse-db), the DFA officer, VACUUM ANALYZE; the ``data`` figure."""
     spec = SCALES[scale]
-    db = f"{DB_PREFIX}dash_{scale}"
-    work = SCRATCH / f"dash-{scale}-{os.getpid()}"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    port = free_port()
-    env = make_env(db, work, port=port)
-    figures: list[dict] = []
     reuse = args.reuse_db and db_exists(db)
     started = time.monotonic()
     if reuse:
@@ -515,80 +522,116 @@ def bench_scale(scale: str, args) -> list[dict]:
     create_dfa_officer(env)
     counts = _data_counts(env)
     psql(db, "VACUUM ANALYZE", timeout=600)  # as autovacuum would have done on a database that has lived a while
-    figures.append(emit(figure="data", scale=scale, database=db, **counts,
-                        generate_seconds=generated.get("seconds"), setup_seconds=round(time.monotonic() - started, 1)))
+    return emit(figure="data", scale=scale, database=db, **counts,
+                generate_seconds=generated.get("seconds"), setup_seconds=round(time.monotonic() - started, 1))
+
+
+def _signed_in_client(base: str, pages: list[tuple[str, str]], args) -> Client:
+    """The DFA officer logged in, every page requested --warmup times."""
+    client = Client(base, timeout=60)
+    _, answer = client.login(DFA_USER, DFA_PASSWORD)
+    if not logged_in(answer):
+        raise RuntimeError(f"DFA login failed: HTTP {answer.status} → {answer.location}")
+    for _ in range(args.warmup):  # both gunicorn workers load templates, translations and their connection
+        for _, path in pages:
+            response = client.get(path)
+            if response.status != 200:
+                raise RuntimeError(f"{path}: HTTP {response.status} during warm-up")
+    return client
+
+
+def _sample(client: Client, scale: str, db: str, pages, variants: dict[str, str], args) -> dict:
+    """The rounds of requests (every page once per round), then each variant of the across-years page; returns the
+    latencies, error counts and body sizes per page, the number of rounds and the load averages."""
+    samples = {name: [] for name in [name for name, _ in pages] + list(variants)}
+    errors = dict.fromkeys(samples, 0)
+    sizes = {}
+
+    def measure(name, path):
+        try:
+            response = client.get(path)
+        except OSError:
+            errors[name] += 1
+            return
+        if response.status != 200:
+            errors[name] += 1
+            return
+        samples[name].append(response.seconds)
+        sizes[name] = len(response.text.encode())
+
+    load_before = loadavg()
+    deadline = time.monotonic() + args.max_seconds
+    rounds = 0
+    for rounds in range(1, args.requests + 1):
+        for name, path in pages:
+            measure(name, path)
+        if time.monotonic() > deadline:
+            log(f"{scale}: time budget reached after {rounds} rounds")
+            break
+    # then each variant in a run of its own, so that one variant's writes do not land on another's figures
+    for name, sql in variants.items():
+        for _ in range(2 * args.workers):
+            client.get("/dashboard/years/")  # every worker has the counts of the unchanged years again
+        for _ in range(rounds):
+            psql(db, sql)
+            measure(name, "/dashboard/years/")
+    load_after = loadavg()
+    return {"samples": samples, "errors": errors, "sizes": sizes, "rounds": rounds,
+            "load_before": load_before, "load_after": load_after}
+
+
+def _page_figures(scale: str, args, measured: dict, variants: dict[str, str]) -> list[dict]:
+    """The floor and dashboard figures, with their targets."""
+    samples, errors, sizes = measured["samples"], measured["errors"], measured["sizes"]
+    figures = []
+    floor_p50 = percentile(samples["profile"], 0.5)
+    common = {"scale": scale, "requests": measured["rounds"], "loadavg_before": measured["load_before"],
+              "loadavg_after": measured["load_after"]}
+    for name, path in FLOOR_PAGES:
+        values = samples[name]
+        figures.append(emit(figure="floor_p50_ms", page=path, value=ms(percentile(values, 0.5)),
+                            errors=errors[name], role="floor" if path == "/profile/" else "second trivial page",
+                            **common))
+        figures.append(emit(figure="floor_p95_ms", page=path, value=ms(percentile(values, 0.95)),
+                            errors=errors[name], **common))
+    for name, path in dashboard_pages(args.year) + [(name, "/dashboard/years/") for name in variants]:
+        values = samples[name]
+        p50, p95 = percentile(values, 0.5), percentile(values, 0.95)
+        ratio = round(p50 / floor_p50, 2) if p50 is not None and floor_p50 else None
+        if scale == "provincial":
+            t50, ok50 = "<= 3 x floor p50", ratio is not None and ratio <= 3 and not errors[name]
+            t95, ok95 = None, None
+        else:
+            t50, ok50 = "<= 300 ms", p50 is not None and p50 <= 0.300 and not errors[name]
+            t95, ok95 = "<= 600 ms", p95 is not None and p95 <= 0.600 and not errors[name]
+        variant = {"variant": name} if name in variants else {}
+        figures.append(emit(figure="dashboard_p50_ms", page=path, value=ms(p50), **variant,
+                            floor_p50_ms=ms(floor_p50), x_floor=ratio, target=t50, ok=ok50, errors=errors[name],
+                            bytes=sizes.get(name), **common))
+        figures.append(emit(figure="dashboard_p95_ms", page=path, value=ms(p95), **variant,
+                            floor_p50_ms=ms(floor_p50), target=t95, ok=ok95, errors=errors[name],
+                            max_ms=ms(max(values) if values else None), **common))
+    return figures
+
+
+def bench_scale(scale: str, args) -> list[dict]:
+    db = f"{DB_PREFIX}dash_{scale}"
+    work = SCRATCH / f"dash-{scale}-{os.getpid()}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    port = free_port()
+    env = make_env(db, work, port=port)
+    figures: list[dict] = [_prepare_scale(scale, db, env, args)]
 
     server = None
     try:
         log(f"{scale}: gunicorn --workers {args.workers} on 127.0.0.1:{port}")
         server = start_gunicorn(env, work, port, workers=args.workers)
-        base = f"http://127.0.0.1:{port}"
-        client = Client(base, timeout=60)
-        _, answer = client.login(DFA_USER, DFA_PASSWORD)
-        if not logged_in(answer):
-            raise RuntimeError(f"DFA login failed: HTTP {answer.status} → {answer.location}")
         pages = FLOOR_PAGES + dashboard_pages(args.year)
-        for _ in range(args.warmup):  # both gunicorn workers load templates, translations and their connection
-            for _, path in pages:
-                response = client.get(path)
-                if response.status != 200:
-                    raise RuntimeError(f"{path}: HTTP {response.status} during warm-up")
+        client = _signed_in_client(f"http://127.0.0.1:{port}", pages, args)
         variants = years_variants(args.year)
-        samples = {name: [] for name in [name for name, _ in pages] + list(variants)}
-        errors = dict.fromkeys(samples, 0)
-        sizes = {}
-
-        def measure(name, path):
-            try:
-                response = client.get(path)
-            except OSError:
-                errors[name] += 1
-                return
-            if response.status != 200:
-                errors[name] += 1
-                return
-            samples[name].append(response.seconds)
-            sizes[name] = len(response.text.encode())
-
-        load_before = loadavg()
-        deadline = time.monotonic() + args.max_seconds
-        rounds = 0
-        for rounds in range(1, args.requests + 1):
-            for name, path in pages:
-                measure(name, path)
-            if time.monotonic() > deadline:
-                log(f"{scale}: time budget reached after {rounds} rounds")
-                break
-        # then each variant in a run of its own, so that one variant's writes do not land on another's figures
-        for name, sql in variants.items():
-            for _ in range(2 * args.workers):
-                client.get("/dashboard/years/")  # every worker has the counts of the unchanged years again
-            for _ in range(rounds):
-                psql(db, sql)
-                measure(name, "/dashboard/years/")
-        load_after = loadavg()
-        floor_p50 = percentile(samples["profile"], 0.5)
-        common = {"scale": scale, "requests": rounds, "loadavg_before": load_before, "loadavg_after": load_after}
-        for name, path in FLOOR_PAGES:
-            values = samples[name]
-            figures.append(emit(figure="floor_p50_ms", page=path, value=ms(percentile(values, 0.5)), errors=errors[name],
-                                role="floor" if path == "/profile/" else "second trivial page", **common))
-            figures.append(emit(figure="floor_p95_ms", page=path, value=ms(percentile(values, 0.95)), errors=errors[name], **common))
-        for name, path in dashboard_pages(args.year) + [(name, "/dashboard/years/") for name in variants]:
-            values = samples[name]
-            p50, p95 = percentile(values, 0.5), percentile(values, 0.95)
-            ratio = round(p50 / floor_p50, 2) if p50 is not None and floor_p50 else None
-            if scale == "provincial":
-                t50, ok50 = "<= 3 x floor p50", ratio is not None and ratio <= 3 and not errors[name]
-                t95, ok95 = None, None
-            else:
-                t50, ok50 = "<= 300 ms", p50 is not None and p50 <= 0.300 and not errors[name]
-                t95, ok95 = "<= 600 ms", p95 is not None and p95 <= 0.600 and not errors[name]
-            variant = {"variant": name} if name in variants else {}
-            figures.append(emit(figure="dashboard_p50_ms", page=path, value=ms(p50), **variant, floor_p50_ms=ms(floor_p50),
-                                x_floor=ratio, target=t50, ok=ok50, errors=errors[name], bytes=sizes.get(name), **common))
-            figures.append(emit(figure="dashboard_p95_ms", page=path, value=ms(p95), **variant, floor_p50_ms=ms(floor_p50),
-                                target=t95, ok=ok95, errors=errors[name], max_ms=ms(max(values) if values else None), **common))
+        measured = _sample(client, scale, db, pages, variants, args)
+        figures += _page_figures(scale, args, measured, variants)
     finally:
         if server is not None:
             server.stop()

@@ -58,7 +58,8 @@ def peak_mb() -> float:
 
 def figure(name: str, value, unit: str, target_key: str | None = None, **extra) -> dict:
     target, check = TARGETS[target_key or name] if (target_key or name) in TARGETS else (None, None)
-    line = {"figure": name, "value": value, "unit": unit, "target": target, "ok": check(value) if check else None, **extra}
+    line = {"figure": name, "value": value, "unit": unit, "target": target, "ok": check(value) if check else None,
+            **extra}
     print(json.dumps(line, ensure_ascii=False), flush=True)
     return line
 
@@ -162,7 +163,8 @@ def child(args) -> int:
         out["result"] = _profiled(lambda: reminders_send_due(today=day), profile_to)
         out["seconds"], out["cpu_seconds"] = time.perf_counter() - started, cpu_seconds() - cpu
         if timers is not None:
-            out["breakdown"] = {name: {"calls": calls, "seconds": round(spent, 2)} for name, (calls, spent) in timers.items()}
+            out["breakdown"] = {name: {"calls": calls, "seconds": round(spent, 2)}
+                                for name, (calls, spent) in timers.items()}
 
     elif args.child == "synthesis":
         from reporting.synthesis.build import synthesis_build
@@ -186,7 +188,8 @@ def child(args) -> int:
         signed_on = timezone.localtime(synthesis.finalised_at or synthesis.built_at).date()
         out["before_mb"] = peak_mb()
         cpu, started = cpu_seconds(), time.perf_counter()
-        body = _profiled(lambda: synthesis_docx(content, narrative, doc_number=synthesis.doc_number, signed_on=signed_on),
+        body = _profiled(lambda: synthesis_docx(content, narrative, doc_number=synthesis.doc_number,
+                                                signed_on=signed_on),
                          profile_to)
         out["seconds"], out["cpu_seconds"] = time.perf_counter() - started, cpu_seconds() - cpu
         out["bytes"] = len(body)
@@ -198,7 +201,8 @@ def child(args) -> int:
 
 
 def run_child(name: str, args, **extra) -> dict:
-    command = [sys.executable, str(Path(__file__).resolve()), "--child", name, "--year", str(args.year), "--day", args.day]
+    command = [sys.executable, str(Path(__file__).resolve()), "--child", name, "--year", str(args.year),
+               "--day", args.day]
     for key, value in extra.items():
         command += [f"--{key.replace('_', '-')}", str(value)]
     if args.profile:
@@ -269,16 +273,117 @@ def _median(values):
     return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
+def _load() -> float:
+    return round(os.getloadavg()[0], 2)
+
+
+def _generate(args) -> None:
+    log(f"generating {args.agencies} agencies × {args.years} years …")
+    command = [sys.executable, str(HERE / "generate.py"), "--agencies", str(args.agencies),
+               "--years", str(args.years), "--seed", str(args.seed)] + (["--allow-sqlite"] if args.allow_sqlite else [])
+    proc = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    if proc.returncode != 0:
+        raise SystemExit("generation failed")
+    log(f"generated: {proc.stdout.strip()}")
+
+
+def _measure_reminders(args, handler, port: int, before_reminder: int, clean_up, common: dict) -> list[dict]:
+    """(a): the reminder run, then the same day again (must send nothing), --repeat times; returns the figures."""
+    from reporting.models import Reminder
+
+    results = []
+    runs = []
+    for attempt in range(1, args.repeat + 1):
+        log(f"(a) reminders for {args.day}, SMTP sink on 127.0.0.1:{port}, run {attempt}/{args.repeat} …")
+        messages_0, recipients_0 = handler.snapshot()
+        load_before = _load()
+        first = run_child("reminders", args, smtp_port=port)
+        messages_1, recipients_1 = handler.snapshot()
+        new_recipients = recipients_1 - recipients_0
+        log(f"    first run: {first['result']} in {first['seconds']:.2f}s (CPU of this process "
+            f"{first['cpu_seconds']:.2f}s, load {load_before}), sink got {messages_1 - messages_0} messages")
+        for name, entry in (first.get("breakdown") or {}).items():
+            log(f"      {name:<36} {entry['calls']:>6} calls {entry['seconds']:>8.2f} s")
+        second = run_child("reminders", args, smtp_port=port)
+        messages_2, _ = handler.snapshot()
+        log(f"    second run: {second['result']} in {second['seconds']:.2f}s, sink got {messages_2 - messages_1} more")
+        rows = Reminder.objects.filter(pk__gt=before_reminder)
+        sent = first["result"]["sent"]
+        exactly_once = (
+            sent > 0
+            and first["result"]["failed"] == 0
+            and messages_1 - messages_0 == sent
+            and max(new_recipients.values(), default=0) == 1  # nobody got two messages
+            and second["result"]["sent"] == 0
+            and second["result"]["failed"] == 0
+            and messages_2 == messages_1
+            and not rows.filter(sent_at__isnull=True).exists()
+        )
+        runs.append({"first": first, "second": second, "sent": sent, "recipients": len(new_recipients),
+                     "exactly_once": exactly_once, "sink_new": messages_2 - messages_1,
+                     "reminder_rows": rows.count(), "rate": sent / first["seconds"], "load": load_before})
+        clean_up()  # so that the next repetition (or the next benchmark) sends again
+    best = max(runs, key=lambda r: r["rate"])
+    results.append(figure(
+        "reminders_per_second", round(best["rate"], 1), "emails/s", recipients=best["recipients"],
+        sent=best["sent"], seconds=round(best["first"]["seconds"], 2),
+        cpu_seconds=round(best["first"]["cpu_seconds"], 2), day=args.day,
+        runs=[round(r["rate"], 1) for r in runs], median=round(_median([r["rate"] for r in runs]), 1),
+        load=[r["load"] for r in runs], **common))
+    results.append(figure(
+        "reminders_exactly_once", all(r["exactly_once"] for r in runs), "bool",
+        second_run=best["second"]["result"], second_run_seconds=round(best["second"]["seconds"], 2),
+        sink_new_messages=sum(r["sink_new"] for r in runs), reminder_rows=best["reminder_rows"],
+        runs=len(runs), **common))
+    results.append(figure(
+        "reminders_peak_mb", max(r["first"]["peak_mb"] for r in runs), "MB", "peak_mb",
+        baseline_mb=best["first"]["baseline_mb"], second_run_peak_mb=max(r["second"]["peak_mb"] for r in runs),
+        **common))
+    return results
+
+
+def _measure_synthesis(args, common: dict) -> list[dict]:
+    """(b): synthesis_build, --repeat times; returns the figures."""
+    results = []
+    runs = []
+    for attempt in range(1, args.repeat + 1):
+        log(f"(b) synthesis_build for {args.year}, run {attempt}/{args.repeat} …")
+        load_before = _load()
+        runs.append({**run_child("synthesis", args), "load": load_before})
+    best = min(runs, key=lambda r: r["seconds"])
+    results.append(figure(
+        "synthesis_build_seconds", round(best["seconds"], 2), "s", cpu_seconds=round(best["cpu_seconds"], 2),
+        reports=best["agencies"], entries=best["entries"], reporting_rate=best["reporting_rate"],
+        content_bytes=best["content_bytes"], runs=[round(r["seconds"], 2) for r in runs],
+        median=round(_median([r["seconds"] for r in runs]), 2), load=[r["load"] for r in runs], **common))
+    results.append(figure("synthesis_build_peak_mb", max(r["peak_mb"] for r in runs), "MB", "peak_mb",
+                          baseline_mb=best["baseline_mb"], **common))
+    return results
+
+
+def _measure_docx(args, common: dict) -> list[dict]:
+    """(c): synthesis_docx, --repeat times; returns the figures."""
+    results = []
+    runs = []
+    for attempt in range(1, args.repeat + 1):
+        log(f"(c) synthesis_docx for {args.year}, run {attempt}/{args.repeat} …")
+        load_before = _load()
+        runs.append({**run_child("docx", args), "load": load_before})
+    best = min(runs, key=lambda r: r["seconds"])
+    results.append(figure(
+        "docx_export_seconds", round(best["seconds"], 2), "s", cpu_seconds=round(best["cpu_seconds"], 2),
+        bytes=best["bytes"], runs=[round(r["seconds"], 2) for r in runs],
+        median=round(_median([r["seconds"] for r in runs]), 2), load=[r["load"] for r in runs], **common))
+    results.append(figure("docx_export_peak_mb", max(r["peak_mb"] for r in runs), "MB", "peak_mb",
+                          baseline_mb=best["baseline_mb"], before_export_mb=best["before_mb"], **common))
+    results.append(figure("docx_export_bytes", best["bytes"], "bytes", **common))
+    return results
+
+
 def orchestrate(args) -> int:
     check_database(args.allow_sqlite)
     if not args.skip_generate:
-        log(f"generating {args.agencies} agencies × {args.years} years …")
-        command = [sys.executable, str(HERE / "generate.py"), "--agencies", str(args.agencies), "--years", str(args.years),
-                   "--seed", str(args.seed)] + (["--allow-sqlite"] if args.allow_sqlite else [])
-        proc = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
-        if proc.returncode != 0:
-            raise SystemExit("generation failed")
-        log(f"generated: {proc.stdout.strip()}")
+        _generate(args)
 
     setup_django()
     import logging
@@ -308,9 +413,6 @@ def orchestrate(args) -> int:
         return (Reminder.objects.filter(pk__gt=before_reminder).delete()[0],
                 Notification.objects.filter(pk__gt=before_notification).delete()[0])
 
-    def load() -> float:
-        return round(os.getloadavg()[0], 2)
-
     results = []
     try:
         # Only the measured period open, as once earlier syntheses are final; no leftovers of an aborted run.
@@ -319,87 +421,16 @@ def orchestrate(args) -> int:
         Reminder.objects.filter(period=period, recipient__endswith=BENCH_DOMAIN).delete()
 
         if "reminders" in args.only:
-            runs = []
-            for attempt in range(1, args.repeat + 1):
-                log(f"(a) reminders for {args.day}, SMTP sink on 127.0.0.1:{port}, run {attempt}/{args.repeat} …")
-                messages_0, recipients_0 = handler.snapshot()
-                load_before = load()
-                first = run_child("reminders", args, smtp_port=port)
-                messages_1, recipients_1 = handler.snapshot()
-                new_recipients = recipients_1 - recipients_0
-                log(f"    first run: {first['result']} in {first['seconds']:.2f}s (CPU of this process "
-                    f"{first['cpu_seconds']:.2f}s, load {load_before}), sink got {messages_1 - messages_0} messages")
-                for name, entry in (first.get("breakdown") or {}).items():
-                    log(f"      {name:<36} {entry['calls']:>6} calls {entry['seconds']:>8.2f} s")
-                second = run_child("reminders", args, smtp_port=port)
-                messages_2, _ = handler.snapshot()
-                log(f"    second run: {second['result']} in {second['seconds']:.2f}s, sink got {messages_2 - messages_1} more")
-                rows = Reminder.objects.filter(pk__gt=before_reminder)
-                sent = first["result"]["sent"]
-                exactly_once = (
-                    sent > 0
-                    and first["result"]["failed"] == 0
-                    and messages_1 - messages_0 == sent
-                    and max(new_recipients.values(), default=0) == 1  # nobody got two messages
-                    and second["result"]["sent"] == 0
-                    and second["result"]["failed"] == 0
-                    and messages_2 == messages_1
-                    and not rows.filter(sent_at__isnull=True).exists()
-                )
-                runs.append({"first": first, "second": second, "sent": sent, "recipients": len(new_recipients),
-                             "exactly_once": exactly_once, "sink_new": messages_2 - messages_1,
-                             "reminder_rows": rows.count(), "rate": sent / first["seconds"], "load": load_before})
-                clean_up()  # so that the next repetition (or the next benchmark) sends again
-            best = max(runs, key=lambda r: r["rate"])
-            results.append(figure(
-                "reminders_per_second", round(best["rate"], 1), "emails/s", recipients=best["recipients"],
-                sent=best["sent"], seconds=round(best["first"]["seconds"], 2),
-                cpu_seconds=round(best["first"]["cpu_seconds"], 2), day=args.day,
-                runs=[round(r["rate"], 1) for r in runs], median=round(_median([r["rate"] for r in runs]), 1),
-                load=[r["load"] for r in runs], **common))
-            results.append(figure(
-                "reminders_exactly_once", all(r["exactly_once"] for r in runs), "bool",
-                second_run=best["second"]["result"], second_run_seconds=round(best["second"]["seconds"], 2),
-                sink_new_messages=sum(r["sink_new"] for r in runs), reminder_rows=best["reminder_rows"],
-                runs=len(runs), **common))
-            results.append(figure(
-                "reminders_peak_mb", max(r["first"]["peak_mb"] for r in runs), "MB", "peak_mb",
-                baseline_mb=best["first"]["baseline_mb"], second_run_peak_mb=max(r["second"]["peak_mb"] for r in runs),
-                **common))
-
+            results += _measure_reminders(args, handler, port, before_reminder, clean_up, common)
         if "synthesis" in args.only:
-            runs = []
-            for attempt in range(1, args.repeat + 1):
-                log(f"(b) synthesis_build for {args.year}, run {attempt}/{args.repeat} …")
-                load_before = load()
-                runs.append({**run_child("synthesis", args), "load": load_before})
-            best = min(runs, key=lambda r: r["seconds"])
-            results.append(figure(
-                "synthesis_build_seconds", round(best["seconds"], 2), "s", cpu_seconds=round(best["cpu_seconds"], 2),
-                reports=best["agencies"], entries=best["entries"], reporting_rate=best["reporting_rate"],
-                content_bytes=best["content_bytes"], runs=[round(r["seconds"], 2) for r in runs],
-                median=round(_median([r["seconds"] for r in runs]), 2), load=[r["load"] for r in runs], **common))
-            results.append(figure("synthesis_build_peak_mb", max(r["peak_mb"] for r in runs), "MB", "peak_mb",
-                                  baseline_mb=best["baseline_mb"], **common))
-
+            results += _measure_synthesis(args, common)
         if "docx" in args.only:
-            runs = []
-            for attempt in range(1, args.repeat + 1):
-                log(f"(c) synthesis_docx for {args.year}, run {attempt}/{args.repeat} …")
-                load_before = load()
-                runs.append({**run_child("docx", args), "load": load_before})
-            best = min(runs, key=lambda r: r["seconds"])
-            results.append(figure(
-                "docx_export_seconds", round(best["seconds"], 2), "s", cpu_seconds=round(best["cpu_seconds"], 2),
-                bytes=best["bytes"], runs=[round(r["seconds"], 2) for r in runs],
-                median=round(_median([r["seconds"] for r in runs]), 2), load=[r["load"] for r in runs], **common))
-            results.append(figure("docx_export_peak_mb", max(r["peak_mb"] for r in runs), "MB", "peak_mb",
-                                  baseline_mb=best["baseline_mb"], before_export_mb=best["before_mb"], **common))
-            results.append(figure("docx_export_bytes", best["bytes"], "bytes", **common))
+            results += _measure_docx(args, common)
     finally:
         controller.stop()
         for status in set(statuses.values()):
-            ReportingPeriod.objects.filter(pk__in=[pk for pk, s in statuses.items() if s == status]).update(status=status)
+            ReportingPeriod.objects.filter(pk__in=[pk for pk, s in statuses.items() if s == status]).update(
+                status=status)
         cleaned, cleaned_n = clean_up()
         log(f"restored period statuses; deleted {cleaned} reminder rows and {cleaned_n} notifications left by the run")
     failed = [r["figure"] for r in results if r["ok"] is False]
@@ -418,7 +449,8 @@ def main(argv=None) -> int:
     parser.add_argument("--year", type=int, default=2025, help="period measured (default 2025)")
     parser.add_argument("--day", default="2025-10-29", help="day of the reminder run (default 2025-10-29)")
     parser.add_argument("--repeat", type=int, default=1,
-                        help="run each measurement N times; the figure is the best run, all runs and the median are listed")
+                        help="run each measurement N times; the figure is the best run, "
+                             "all runs and the median are listed")
     parser.add_argument("--only", default="reminders,synthesis,docx", help="comma-separated subset of the measurements")
     parser.add_argument("--profile", metavar="DIR", help="run each measurement under cProfile, stats to DIR (slower)")
     parser.add_argument("--breakdown", action="store_true",

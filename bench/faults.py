@@ -23,9 +23,10 @@ postgres  PostgreSQL "restarted" under load: while 40 agency users log in and su
           back. This stands in for a server restart where the PostgreSQL cluster on 127.0.0.1:5432 is shared with
           other work; the app sees the same thing (its connections die, new ones fail for a while, then succeed).
           With --pg-real-restart the server itself is stopped (fast shutdown) and started again instead
-          (pg_ctlcluster, as root; only where nothing else uses the cluster). Users reload a failed step like a person would (up to 8 times).
-          Every response must be a success or a clean 4xx/5xx within the client timeout, and every report either
-          fully submitted (status, version, ReportVersion, event, outbox row, sections) or a consistent draft.
+          (pg_ctlcluster, as root; only where nothing else uses the cluster). Users reload a failed step like a
+          person would (up to 8 times). Every response must be a success or a clean 4xx/5xx within the client
+          timeout, and every report either fully submitted (status, version, ReportVersion, event, outbox row,
+          sections) or a consistent draft.
 
 Exit status 1 when a check fails.
 """
@@ -41,14 +42,12 @@ import subprocess
 import sys
 import threading
 import time
-import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import psycopg2  # noqa: E402  (the app's own driver, from the venv)
-
 from bench_dashboards import (  # noqa: E402
     BENCH_PASSWORD,
     DB_PREFIX,
@@ -115,7 +114,8 @@ from reporting.models import Report
 from reporting.delivery.notifications import _agency_recipients
 out = {{}}
 for report in Report.objects.filter(pk__in={report_ids!r}).select_related("agency"):
-    out[report.agency.code] = [sorted(a.lower() for a in group) for group in _agency_recipients(report).values() if group]
+    out[report.agency.code] = [sorted(a.lower() for a in group)
+                               for group in _agency_recipients(report).values() if group]
 print(json.dumps(out))
 """)
     counts: dict[str, int] = {}
@@ -166,7 +166,8 @@ def scenario_redis(args) -> None:
         ok_submissions = sum(r["submitted"] and r["error"] is None for r in records)
         check(figure="redis_down_submissions_ok", scenario="redis", value=ok_submissions, of=len(users),
               ok=ok_submissions == len(users), errors=[r["error"] for r in records if r["error"]][:3],
-              submit_p50_ms=ms(percentile(submit_times, 0.5)), submit_max_ms=ms(max(submit_times) if submit_times else None),
+              submit_p50_ms=ms(percentile(submit_times, 0.5)),
+              submit_max_ms=ms(max(submit_times) if submit_times else None),
               note="HTTP 302 to the report page, with Redis stopped")
         pending = django_run(env, f"""
 from reporting.models import OutboxMessage, Report
@@ -186,8 +187,8 @@ print(json.dumps({{"pending": OutboxMessage.objects.filter(report_id__in=ids, se
                  .stdout.strip() == "PONG", "the private redis-server", 20)
         recovered = True
         try:
-            wait_for(lambda: "worker" in manage(env, "check_worker", "--timeout", "5", timeout=60), "the worker to reconnect",
-                     60, interval=2)
+            wait_for(lambda: "worker" in manage(env, "check_worker", "--timeout", "5", timeout=60),
+                     "the worker to reconnect", 60, interval=2)
         except TimeoutError:
             recovered = False
             log("a. the worker did not recover by itself: restarting it")
@@ -199,25 +200,31 @@ print(json.dumps({{"pending": OutboxMessage.objects.filter(report_id__in=ids, se
         # Redis is back: do the web processes enqueue again (the confirmation goes out at once, without the outbox job)?
         sink_before = sink_count(maildir)
         later_records = [one_user(base, user, time.monotonic(), 100 + i, 110) for i, user in enumerate(later)]
-        later_submit = [s["seconds"] for r in later_records for s in r["steps"] if s["step"] == "submit" and s["seconds"]]
+        later_submit = [s["seconds"] for r in later_records for s in r["steps"]
+                        if s["step"] == "submit" and s["seconds"]]
         direct = None
         try:
             wait_for(lambda: django_run(env, f"from reporting.models import OutboxMessage\n"
-                                              f"print(OutboxMessage.objects.filter(report_id__in={[u['report'] for u in later]!r}, "
-                                              f"sent_at__isnull=True).count())") == 0, "the new confirmations", 30, interval=2)
+                                              f"print(OutboxMessage.objects.filter("
+                                              f"report_id__in={[u['report'] for u in later]!r}, "
+                                              f"sent_at__isnull=True).count())") == 0,
+                     "the new confirmations", 30, interval=2)
             direct = True
         except TimeoutError:
             direct = False
         check(figure="redis_back_new_submissions_enqueued", scenario="redis", value=direct, ok=direct is True,
               submitted=sum(r["submitted"] for r in later_records), of=len(later),
               submit_ms=[ms(x) for x in later_submit], new_mails=sink_count(maildir) - sink_before,
-              note="after Redis returns, a submission's e-mail should go through the broker at once, not wait for the outbox job")
+              note="after Redis returns, a submission's e-mail should go through the broker at once, "
+                   "not wait for the outbox job")
 
         # the backlog: flush_outbox (what beat runs every few minutes) only takes rows older than 30 s
         def youngest_pending_age():
             return django_run(env, "from django.utils import timezone\nfrom reporting.models import OutboxMessage\n"
-                                   "row = OutboxMessage.objects.filter(sent_at__isnull=True).order_by('-created_at').first()\n"
-                                   "print(json.dumps(None if row is None else (timezone.now() - row.created_at).total_seconds()))")
+                                   "row = OutboxMessage.objects.filter(sent_at__isnull=True)"
+                                   ".order_by('-created_at').first()\n"
+                                   "print(json.dumps(None if row is None else "
+                                   "(timezone.now() - row.created_at).total_seconds()))")
         age = youngest_pending_age()
         if age is not None and age < 32:
             time.sleep(32 - age)
@@ -235,7 +242,8 @@ print(json.dumps({{"pending": OutboxMessage.objects.filter(report_id__in=ids, se
                                   "print(json.dumps(outbox_flush(older_than=datetime.timedelta(0))))").strip().splitlines()[-1])
         time.sleep(3)
         mail = confirmations_by_recipient(env, [u["report"] for u in everyone], maildir)
-        ok = (mail["messages"] == mail["expected_messages"] and mail["recipients_exactly_once"] == mail["recipients_expected"])
+        ok = (mail["messages"] == mail["expected_messages"]
+              and mail["recipients_exactly_once"] == mail["recipients_expected"])
         check(figure="redis_back_confirmations_exactly_once", scenario="redis", value=ok, ok=ok, first_flush=flushed,
               second_flush=again, **mail)
     finally:
@@ -265,7 +273,8 @@ def _reminder_mail(maildir: Path) -> dict:
 
 
 def _run_task(env: dict, call: str, timeout: int = 600):
-    out = manage(env, "shell", "-c", f"import json; from reporting.delivery.tasks import *\nprint(json.dumps({call}))", timeout=timeout + 60)
+    out = manage(env, "shell", "-c", f"import json; from reporting.delivery.tasks import *\nprint(json.dumps({call}))",
+                 timeout=timeout + 60)
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -295,8 +304,9 @@ period = ReportingPeriod.objects.get(pk={period})
 stored = Synthesis.objects.get(period=period)
 content, built_from = synthesis_content(period=period)
 normal = lambda value: json.loads(json.dumps(value, sort_keys=True, default=str))
-print(json.dumps({{"content_equal": normal(stored.content) == normal(content), "built_from_equal": stored.built_from == built_from,
-                  "state": stored.state, "progress": stored.progress, "groups": len(content["groups"]),
+print(json.dumps({{"content_equal": normal(stored.content) == normal(content),
+                  "built_from_equal": stored.built_from == built_from, "state": stored.state,
+                  "progress": stored.progress, "groups": len(content["groups"]),
                   "agencies": len(content["agencies"]), "bytes": len(json.dumps(content))}}))
 """)
 
@@ -350,6 +360,34 @@ def _drained(env: dict, after_id: int, maildir: Path, timeout: float = 420) -> d
             "missing": [a for a in state["recipients"] if counts.get(a, 0) == 0]}
 
 
+def _kill_worker_mid_build(conn, env: dict, worker: Proc, period: int):
+    """Start build_synthesis(period) and SIGKILL the worker while it runs (up to 5 tries, when a build finishes
+    first); returns the (state, progress) row seen at the kill, or None."""
+    killed_at = None
+    for attempt in range(1, 6):
+        with conn.cursor() as cur:
+            cur.execute("DELETE FROM reporting_synthesis WHERE period_id = %s", [period])
+        manage(env, "shell", "-c",
+               f"from reporting.delivery.tasks import build_synthesis; build_synthesis.delay({period})")
+        end = time.monotonic() + 120
+        row = None
+        while time.monotonic() < end:
+            with conn.cursor() as cur:
+                cur.execute("SELECT state, progress FROM reporting_synthesis WHERE period_id = %s", [period])
+                row = cur.fetchone()
+            if row and row[0] == "running" and 1 <= row[1] < 100:
+                worker.kill()
+                killed_at = row
+                break
+            if row and row[0] == "idle" and row[1] == 100:
+                break
+            time.sleep(0.005)
+        if killed_at:
+            break
+        log(f"b. the build finished before the kill (attempt {attempt}); trying again")
+    return killed_at
+
+
 def scenario_worker(args) -> None:
     db, name = f"{DB_PREFIX}fault_worker", "worker"
     work = scratch(name)
@@ -377,8 +415,10 @@ print(json.dumps({{"recipients": dry["sent"], "period_2025": ReportingPeriod.obj
         procs["beat"] = start_beat(env, work)
 
         # --- reminders ---
-        log(f"b. send_reminders({TODAY}) through the broker: {expected['recipients']} e-mails owed; SIGKILL the worker mid-run")
-        manage(env, "shell", "-c", f"from reporting.delivery.tasks import send_reminders; send_reminders.delay({TODAY!r})")
+        log(f"b. send_reminders({TODAY}) through the broker: {expected['recipients']} e-mails owed; "
+            "SIGKILL the worker mid-run")
+        manage(env, "shell", "-c",
+               f"from reporting.delivery.tasks import send_reminders; send_reminders.delay({TODAY!r})")
         threshold = max(5, int(expected["recipients"] * args.kill_at))
         try:
             wait_for(lambda: sink_count(maildir) >= threshold, f"{threshold} e-mails in the sink", 300, interval=0.05)
@@ -403,9 +443,9 @@ print(json.dumps({{"recipients": dry["sent"], "period_2025": ReportingPeriod.obj
         state2 = django_run(env, "AFTER_ID = 0\n" + REMINDER_STATE)
         counts = _reminder_mail(maildir)
         dupes = sum(1 for c in counts.values() if c > 1)
-        check(figure="reminders_rerun_immediately", scenario="worker", value=dupes, target="0 duplicates", ok=dupes == 0,
-              rerun=rerun, mails=sum(counts.values()), recipients_mailed=len(counts), of=expected["recipients"],
-              claimed_unsent_left=state2["claimed_unsent"],
+        check(figure="reminders_rerun_immediately", scenario="worker", value=dupes, target="0 duplicates",
+              ok=dupes == 0, rerun=rerun, mails=sum(counts.values()), recipients_mailed=len(counts),
+              of=expected["recipients"], claimed_unsent_left=state2["claimed_unsent"],
               note="the dead run's claims are younger than STALE_CLAIM and skipped: the sweep sends them")
 
         # no back-dating: beat's sweep (every minute) takes the claims over once they are STALE_CLAIM old
@@ -415,44 +455,26 @@ print(json.dumps({{"recipients": dry["sent"], "period_2025": ReportingPeriod.obj
         check(figure="reminders_swept_after_worker_death", scenario="worker", value=len(drained["dupes"]),
               target="0 duplicates, 0 missing", ok=ok, drained_s_after_worker_back=round(time.monotonic() - back_at, 1),
               claims_held_by_the_dead_run=state1["claimed_unsent"], mails=sum(drained["counts"].values()),
-              recipients_mailed=len(drained["counts"]), of=expected["recipients"], recipients_missing=len(drained["missing"]),
+              recipients_mailed=len(drained["counts"]), of=expected["recipients"],
+              recipients_missing=len(drained["missing"]),
               duplicate_examples=drained["dupes"][:5], claimed_unsent_left=drained["state"]["claimed_unsent"],
               note="sent by reporting.tasks.sweep_reminders (celery beat, every minute) once older than STALE_CLAIM")
 
         # --- synthesis ---
         period = expected["period_2025"]
         log("b. build_synthesis(2025) through the broker; SIGKILL the worker mid-build")
-        killed_at = None
-        for attempt in range(1, 6):
-            with conn.cursor() as cur:
-                cur.execute("DELETE FROM reporting_synthesis WHERE period_id = %s", [period])
-            manage(env, "shell", "-c", f"from reporting.delivery.tasks import build_synthesis; build_synthesis.delay({period})")
-            end = time.monotonic() + 120
-            row = None
-            while time.monotonic() < end:
-                with conn.cursor() as cur:
-                    cur.execute("SELECT state, progress FROM reporting_synthesis WHERE period_id = %s", [period])
-                    row = cur.fetchone()
-                if row and row[0] == "running" and 1 <= row[1] < 100:
-                    procs["worker"].kill()
-                    killed_at = row
-                    break
-                if row and row[0] == "idle" and row[1] == 100:
-                    break
-                time.sleep(0.005)
-            if killed_at:
-                break
-            log(f"b. the build finished before the kill (attempt {attempt}); trying again")
+        killed_at = _kill_worker_mid_build(conn, env, procs["worker"], period)
         time.sleep(1)
         with conn.cursor() as cur:
-            cur.execute("SELECT state, progress, built_at IS NOT NULL, content::text FROM reporting_synthesis WHERE period_id = %s",
-                        [period])
+            cur.execute("SELECT state, progress, built_at IS NOT NULL, content::text FROM reporting_synthesis "
+                        "WHERE period_id = %s", [period])
             state, progress, built, content = cur.fetchone()
         emit(figure="worker_killed_mid_synthesis", scenario="worker", value=killed_at is not None,
              progress_at_kill=killed_at[1] if killed_at else None, stored_state_after_kill=state,
              stored_progress_after_kill=progress, content_stored=built or content not in ("{}", None),
              note="the row stays in state 'running' until a rebuild; the page keeps showing 'Building'")
-        if procs["worker"].alive():  # the build finished before the kill: stop it, or it lives on, orphaned, on the queue
+        # the build finished before the kill: stop it, or it lives on, orphaned, on the queue
+        if procs["worker"].alive():
             procs["worker"].stop()
         procs["worker"] = start_worker(env, work, concurrency=1, name="worker-3")
         rebuilt = _run_task(env, f"build_synthesis.delay({period}).get(timeout=600)")
@@ -466,17 +488,20 @@ print(json.dumps({{"recipients": dry["sent"], "period_2025": ReportingPeriod.obj
         log("b. pool process killed mid-build (main process alive): automatic redelivery?")
         with conn.cursor() as cur:
             cur.execute("DELETE FROM reporting_synthesis WHERE period_id = %s", [period])
-        manage(env, "shell", "-c", f"from reporting.delivery.tasks import build_synthesis; build_synthesis.delay({period})")
+        manage(env, "shell", "-c",
+               f"from reporting.delivery.tasks import build_synthesis; build_synthesis.delay({period})")
         child_kill = _kill_pool_child_when(procs["worker"], lambda: _synthesis_running(conn, period), 120)
         recovered = True
         try:
-            wait_for(lambda: _synthesis_row(conn, period) == ("idle", 100), "the requeued build to finish", 180, interval=0.5)
+            wait_for(lambda: _synthesis_row(conn, period) == ("idle", 100), "the requeued build to finish", 180,
+                     interval=0.5)
         except TimeoutError:
             recovered = False
         same = _synthesis_same(env, period) if recovered else {}
         ok = recovered and child_kill is not None and same.get("content_equal") and same.get("built_from_equal")
         check(figure="synthesis_pool_kill_requeued_and_equal", scenario="worker", value=bool(recovered), ok=bool(ok),
-              killed_at=child_kill, finished_by_itself=recovered, **{k: same.get(k) for k in ("content_equal", "built_from_equal")})
+              killed_at=child_kill, finished_by_itself=recovered,
+              **{k: same.get(k) for k in ("content_equal", "built_from_equal")})
 
         # --- a reminder run whose pool process is killed: another day (a new overdue stage), a new sink ---
         day2 = (datetime.date.fromisoformat(TODAY) + datetime.timedelta(days=3)).isoformat()
@@ -489,13 +514,15 @@ print(json.dumps({{"recipients": dry["sent"], "period_2025": ReportingPeriod.obj
             cur.execute("SELECT coalesce(max(id), 0) FROM reporting_reminder")
             before_id = cur.fetchone()[0]
         log(f"b. send_reminders({day2}); SIGKILL of the pool process only, mid-run")
-        manage(env2, "shell", "-c", f"from reporting.delivery.tasks import send_reminders; send_reminders.delay({day2!r})")
+        manage(env2, "shell", "-c",
+               f"from reporting.delivery.tasks import send_reminders; send_reminders.delay({day2!r})")
         child_kill = _kill_pool_child_when(procs["worker"], lambda: sink_count(maildir2) >= threshold, 300)
         killed_at, at_kill = time.monotonic(), sink_count(maildir2)
         time.sleep(5)  # the requeued task reruns at once by itself
         drained = _drained(env, before_id, maildir2)
         state4 = drained["state"]
-        ok = not drained["dupes"] and not drained["missing"] and state4["claimed_unsent"] == 0 and child_kill is not None
+        ok = (not drained["dupes"] and not drained["missing"] and state4["claimed_unsent"] == 0
+              and child_kill is not None)
         check(figure="reminders_pool_kill_requeued", scenario="worker", value=len(drained["dupes"]),
               target="0 duplicates, 0 missing", ok=ok, killed_at_mails=at_kill, pool_killed=child_kill is not None,
               drained_s_after_kill=round(time.monotonic() - killed_at, 1), mails=sum(drained["counts"].values()),
@@ -512,6 +539,46 @@ print(json.dumps({{"recipients": dry["sent"], "period_2025": ReportingPeriod.obj
 
 
 # --- c. PostgreSQL connections cut under load ------------------------------------------------------------------
+
+def _pg_login(client: Client, user: dict, attempt):
+    """One try at logging in: the answer, or None to try again."""
+    page = attempt(lambda: client.get("/accounts/login/"), "login_page")
+    if page is None or page.status != 200:
+        return None
+    answer = attempt(lambda: client.post("/accounts/login/", {"csrfmiddlewaretoken": csrf_token(page.text),
+                                                              "username": user["username"], "password": BENCH_PASSWORD,
+                                                              "next": "/"}), "login_post")
+    return answer if answer is not None and logged_in(answer) else None
+
+
+def _pg_submit(client: Client, user: dict, record: dict, attempt):
+    """One try at submitting the report: "submitted", "already" (an earlier try went through) or None to try again."""
+    edit = f"/reports/{user['report']}/edit/"
+    detail = f"/reports/{user['report']}/"
+    form = attempt(lambda: client.get(edit), "edit_form")
+    if form is None:
+        return None
+    if form.status == 302 and form.location.endswith(detail):
+        return "already"  # an earlier attempt went through: the report is no longer editable
+    if form.status != 200:
+        return None
+    section_ids = sorted({int(s) for s in re.findall(r'name="s(\d+)-results"', form.text)})
+    fields = {"csrfmiddlewaretoken": csrf_token(form.text), "action": "submit", "anchor": "",
+              "summary": f"Tổng hợp năm {YEAR} của {user['agency']}.",
+              "lock_version": re.search(r'name="lock_version" value="(\d+)"', form.text).group(1)}
+    sent = {"summary": fields["summary"], "sections": {}}
+    for i, sid in enumerate(section_ids):
+        values = texts_for(user["agency"], sid, i, decompose=False)
+        sent["sections"][str(sid)] = values
+        fields.update({f"s{sid}-{k}": v for k, v in values.items()})
+        fields.update({f"s{sid}-fig-TOTAL_FORMS": "0", f"s{sid}-fig-INITIAL_FORMS": "0",
+                       f"s{sid}-fig-MIN_NUM_FORMS": "0", f"s{sid}-fig-MAX_NUM_FORMS": "30"})
+    record["sent"] = sent
+    answer = attempt(lambda: client.post(edit, fields, client.base + edit), "submit")
+    if answer is not None and answer.status == 302 and answer.location.endswith(detail):
+        return "submitted"
+    return None
+
 
 def pg_user(base: str, user: dict, start_at: float, index: int, timeout: float, stop: threading.Event) -> dict:
     """Log in and submit, retrying a failed step (a reload, as a person would) up to 8 times."""
@@ -541,45 +608,8 @@ def pg_user(base: str, user: dict, start_at: float, index: int, timeout: float, 
         raise RuntimeError(f"{what} failed 8 times")
 
     try:
-        def login():
-            page = attempt(lambda: client.get("/accounts/login/"), "login_page")
-            if page is None or page.status != 200:
-                return None
-            answer = attempt(lambda: client.post("/accounts/login/", {"csrfmiddlewaretoken": csrf_token(page.text),
-                                                                      "username": user["username"], "password": BENCH_PASSWORD,
-                                                                      "next": "/"}), "login_post")
-            return answer if answer is not None and logged_in(answer) else None
-
-        retrying("login", login)
-        edit = f"/reports/{user['report']}/edit/"
-        detail = f"/reports/{user['report']}/"
-
-        def submit():
-            form = attempt(lambda: client.get(edit), "edit_form")
-            if form is None:
-                return None
-            if form.status == 302 and form.location.endswith(detail):
-                return "already"  # an earlier attempt went through: the report is no longer editable
-            if form.status != 200:
-                return None
-            section_ids = sorted({int(s) for s in re.findall(r'name="s(\d+)-results"', form.text)})
-            fields = {"csrfmiddlewaretoken": csrf_token(form.text), "action": "submit", "anchor": "",
-                      "summary": f"Tổng hợp năm {YEAR} của {user['agency']}.",
-                      "lock_version": re.search(r'name="lock_version" value="(\d+)"', form.text).group(1)}
-            sent = {"summary": fields["summary"], "sections": {}}
-            for i, sid in enumerate(section_ids):
-                values = texts_for(user["agency"], sid, i, decompose=False)
-                sent["sections"][str(sid)] = values
-                fields.update({f"s{sid}-{k}": v for k, v in values.items()})
-                fields.update({f"s{sid}-fig-TOTAL_FORMS": "0", f"s{sid}-fig-INITIAL_FORMS": "0",
-                               f"s{sid}-fig-MIN_NUM_FORMS": "0", f"s{sid}-fig-MAX_NUM_FORMS": "30"})
-            record["sent"] = sent
-            answer = attempt(lambda: client.post(edit, fields, client.base + edit), "submit")
-            if answer is not None and answer.status == 302 and answer.location.endswith(detail):
-                return "submitted"
-            return None
-
-        record["outcome"] = retrying("submit", submit)
+        retrying("login", lambda: _pg_login(client, user, attempt))
+        record["outcome"] = retrying("submit", lambda: _pg_submit(client, user, record, attempt))
     except Exception as error:  # noqa: BLE001
         record["outcome"] = f"gave up: {error}"
     return record
@@ -598,9 +628,11 @@ for report in Report.objects.filter(period__year=YEAR, agency__code__startswith=
     outbox = OutboxMessage.objects.filter(report=report).count()
     what = sent.get(str(report.pk))
     sections = {str(s.pk): s for s in report.sections.all()}
-    filled = [all(getattr(s, f) == nfc(what["sections"][sid][f]) for f in ("progress", "results", "difficulties", "proposals"))
+    filled = [all(getattr(s, f) == nfc(what["sections"][sid][f])
+                  for f in ("progress", "results", "difficulties", "proposals"))
               if what and sid in what["sections"] else False for sid, s in sections.items()]
-    empty = [not any(getattr(s, f) for f in ("progress", "results", "difficulties", "proposals")) for s in sections.values()]
+    empty = [not any(getattr(s, f) for f in ("progress", "results", "difficulties", "proposals"))
+             for s in sections.values()]
     submitted = report.status == "submitted"
     problems = []
     if submitted != (report.submitted_at is not None):
@@ -611,7 +643,8 @@ for report in Report.objects.filter(period__year=YEAR, agency__code__startswith=
         problems.append(f"version={report.version} versions={versions} events={events} outbox={outbox}")
     if submitted and not (all(filled) and report.summary == nfc(what["summary"])):
         problems.append("submitted with sections not as sent")
-    if not submitted and not (all(empty) and report.summary == "") and not (all(filled) and what and report.summary == nfc(what["summary"])):
+    if (not submitted and not (all(empty) and report.summary == "")
+            and not (all(filled) and what and report.summary == nfc(what["summary"]))):
         problems.append("draft half-written")
     if problems:
         out["inconsistent"].append({"report": report.pk, "problems": problems})
@@ -623,6 +656,49 @@ for report in Report.objects.filter(period__year=YEAR, agency__code__startswith=
         out["draft_saved"] += 1
 print(json.dumps(out))
 """
+
+
+def _terminator(args, db: str, stop: threading.Event, kills: dict) -> None:
+    """Every `pg_every` s a simulated restart of `pg_down` s: new connections refused, live ones terminated."""
+    conn = psycopg2.connect(host="127.0.0.1", user="postgres", dbname="postgres")
+    conn.autocommit = True
+    try:
+        while not stop.wait(args.pg_every):
+            try:
+                with conn.cursor() as cur:
+                    cur.execute(f'ALTER DATABASE "{db}" ALLOW_CONNECTIONS false')
+                    end = time.monotonic() + args.pg_down
+                    while time.monotonic() < end:
+                        cur.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                    "WHERE datname = %s AND pid <> pg_backend_pid()", [db])
+                        kills["backends"] += cur.fetchone()[0]
+                        time.sleep(0.1)
+                    cur.execute(f'ALTER DATABASE "{db}" ALLOW_CONNECTIONS true')
+                kills["rounds"] += 1
+            except psycopg2.Error:
+                kills["errors"] += 1
+    finally:
+        with conn.cursor() as cur:
+            cur.execute(f'ALTER DATABASE "{db}" ALLOW_CONNECTIONS true')
+        conn.close()
+
+
+def _restarter(args, stop: threading.Event, kills: dict) -> None:
+    """--pg-real-restart: every `pg_every` s the PostgreSQL server itself is stopped (fast shutdown: every client
+    is disconnected), kept down for `pg_down` s and started again. Only where the cluster is this project's own."""
+    version = sorted(os.listdir("/etc/postgresql"))[-1]
+    control = ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main"]
+    while not stop.wait(args.pg_every):
+        down = subprocess.run(control + ["stop", "-m", "fast"], capture_output=True, text=True)
+        time.sleep(args.pg_down)
+        up = subprocess.run(control + ["start"], capture_output=True, text=True)
+        ready = subprocess.run(["pg_isready", "-h", "127.0.0.1", "-t", "30"], capture_output=True)
+        if down.returncode == up.returncode == ready.returncode == 0:
+            kills["rounds"] += 1
+        else:
+            kills["errors"] += 1
+            log(f"restart failed: {down.stderr.strip()} {up.stderr.strip()}")
+    subprocess.run(control + ["start"], capture_output=True)  # whatever happened, leave it running
 
 
 def scenario_postgres(args) -> None:
@@ -637,51 +713,13 @@ def scenario_postgres(args) -> None:
     stop = threading.Event()
     kills = {"rounds": 0, "backends": 0, "errors": 0}
 
-    def terminator():
-        """Every `pg_every` s a simulated restart of `pg_down` s: new connections refused, live ones terminated."""
-        conn = psycopg2.connect(host="127.0.0.1", user="postgres", dbname="postgres")
-        conn.autocommit = True
-        try:
-            while not stop.wait(args.pg_every):
-                try:
-                    with conn.cursor() as cur:
-                        cur.execute(f'ALTER DATABASE "{db}" ALLOW_CONNECTIONS false')
-                        end = time.monotonic() + args.pg_down
-                        while time.monotonic() < end:
-                            cur.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                                        "WHERE datname = %s AND pid <> pg_backend_pid()", [db])
-                            kills["backends"] += cur.fetchone()[0]
-                            time.sleep(0.1)
-                        cur.execute(f'ALTER DATABASE "{db}" ALLOW_CONNECTIONS true')
-                    kills["rounds"] += 1
-                except psycopg2.Error:
-                    kills["errors"] += 1
-        finally:
-            with conn.cursor() as cur:
-                cur.execute(f'ALTER DATABASE "{db}" ALLOW_CONNECTIONS true')
-            conn.close()
-
-    def restarter():
-        """--pg-real-restart: every `pg_every` s the PostgreSQL server itself is stopped (fast shutdown: every client
-        is disconnected), kept down for `pg_down` s and started again. Only where the cluster is this project's own."""
-        version = sorted(os.listdir("/etc/postgresql"))[-1]
-        control = ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main"]
-        while not stop.wait(args.pg_every):
-            down = subprocess.run(control + ["stop", "-m", "fast"], capture_output=True, text=True)
-            time.sleep(args.pg_down)
-            up = subprocess.run(control + ["start"], capture_output=True, text=True)
-            ready = subprocess.run(["pg_isready", "-h", "127.0.0.1", "-t", "30"], capture_output=True)
-            if down.returncode == up.returncode == ready.returncode == 0:
-                kills["rounds"] += 1
-            else:
-                kills["errors"] += 1
-                log(f"restart failed: {down.stderr.strip()} {up.stderr.strip()}")
-        subprocess.run(control + ["start"], capture_output=True)  # whatever happened, leave it running
-
     try:
         procs["web"] = start_gunicorn(env, work, web_port, workers=3, threads=1, timeout=60)
         base = f"http://127.0.0.1:{web_port}"
-        killer = threading.Thread(target=restarter if args.pg_real_restart else terminator, daemon=True)
+        if args.pg_real_restart:
+            killer = threading.Thread(target=_restarter, args=(args, stop, kills), daemon=True)
+        else:
+            killer = threading.Thread(target=_terminator, args=(args, db, stop, kills), daemon=True)
         log(f"c. {len(users)} users over {args.pg_stagger:g}s; a {args.pg_down:g}-s 'restart' every {args.pg_every:g}s")
         started = time.monotonic()
         killer.start()
@@ -711,11 +749,14 @@ def scenario_postgres(args) -> None:
               max_ms=ms(max(latencies) if latencies else None), p95_ms=ms(percentile(latencies, 0.95)),
               client_timeout_s=args.pg_timeout, retries=sum(r["retries"] for r in records), outcomes=outcomes,
               failures_by_step=failures_by_step,
-              restarts=kills["rounds"], real_restart=args.pg_real_restart, restart_errors=kills["errors"], backends_terminated=kills["backends"], duration_s=round(duration, 1),
-              method=(f"every {args.pg_every:g} s the PostgreSQL server stopped (fast shutdown), down {args.pg_down:g} s, "
-                      "started again (pg_ctlcluster)") if args.pg_real_restart else
-                     (f"every {args.pg_every:g} s a simulated restart of {args.pg_down:g} s on the scratch database only: "
-                      "ALTER DATABASE … ALLOW_CONNECTIONS false, pg_terminate_backend() of its connections every 0.1 s, "
+              restarts=kills["rounds"], real_restart=args.pg_real_restart, restart_errors=kills["errors"],
+              backends_terminated=kills["backends"], duration_s=round(duration, 1),
+              method=(f"every {args.pg_every:g} s the PostgreSQL server stopped (fast shutdown), "
+                      f"down {args.pg_down:g} s, started again (pg_ctlcluster)") if args.pg_real_restart else
+                     (f"every {args.pg_every:g} s a simulated restart of {args.pg_down:g} s "
+                      "on the scratch database only: "
+                      "ALTER DATABASE … ALLOW_CONNECTIONS false, pg_terminate_backend() of its connections "
+                      "every 0.1 s, "
                       "then ALLOW_CONNECTIONS true — not a real server restart (use --pg-real-restart where the "
                       "cluster is not shared)"),
               note="a 5xx is the app's clean error page; conn_error = connection reset/refused before an answer")
@@ -727,7 +768,8 @@ def scenario_postgres(args) -> None:
         check(figure="pg_cut_nothing_half_written", scenario="postgres", value=ok, ok=ok, reports=state["reports"],
               submitted=state["submitted"], draft_saved_not_submitted=state["draft_saved"],
               draft_untouched=state["draft_untouched"], inconsistent=state["inconsistent"][:5],
-              checked="status submitted ⇔ submitted_at ⇔ ReportVersion; version = #versions = #submitted events = #outbox rows; "
+              checked="status submitted ⇔ submitted_at ⇔ ReportVersion; "
+                      "version = #versions = #submitted events = #outbox rows; "
                       "sections all as sent (submitted) or all empty / all as sent (draft)")
         after = outcomes.get("submitted", 0) + outcomes.get("already", 0)
         check(figure="pg_cut_users_done_after_retries", scenario="postgres", value=after, of=len(users),
@@ -757,7 +799,8 @@ def main(argv=None) -> int:
     parser.add_argument("--keep-db", action="store_true")
     parser.add_argument("--redis-reports", type=int, default=10)
     parser.add_argument("--worker-agencies", type=int, default=300)
-    parser.add_argument("--kill-at", type=float, default=0.3, help="SIGKILL the worker once this share of e-mails arrived")
+    parser.add_argument("--kill-at", type=float, default=0.3,
+                        help="SIGKILL the worker once this share of e-mails arrived")
     parser.add_argument("--pg-users", type=int, default=40)
     parser.add_argument("--pg-stagger", type=float, default=30.0)
     parser.add_argument("--pg-every", type=float, default=6.0, help="seconds between simulated restarts")

@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 BENCH_PREFIX = "BENCH-"
 BENCH_DOMAIN = "@bench.invalid"
-BENCH_PASSWORD = "bench-password"
+BENCH_PASSWORD = "bench-password"  # noqa: S105 - the synthetic users' password, scratch databases only
 CURRENT_YEAR = 2025  # "today" of the synthetic data: the year agencies are reporting on
 BATCH = 2000
 CHUNK = 250  # agencies per write transaction
@@ -117,7 +117,8 @@ SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "
 MIDDLE = ["Văn", "Thị", "Đức", "Minh", "Thu", "Hữu", "Ngọc", "Thanh"]
 GIVEN = ["An", "Bình", "Châu", "Dũng", "Hà", "Hải", "Hương", "Lan", "Long", "Mai", "Nam", "Phương", "Quân", "Thảo",
          "Trang", "Tuấn", "Việt", "Yến"]
-PROGRESS_DONE = ["completed", "completed", "completed", "ongoing", "ongoing", "in_progress", "in_progress", "not_started"]
+PROGRESS_DONE = ["completed", "completed", "completed", "ongoing", "ongoing", "in_progress", "in_progress",
+                 "not_started"]
 
 
 def results_text(rng: random.Random, sentences: int) -> str:
@@ -176,8 +177,7 @@ def reset() -> dict:
     """Delete everything the generator made: reports (and their sections, versions, events), reminders to bench
     addresses, syntheses that mention bench agencies, assignments, users and the BENCH- agencies."""
     setup_django()
-    from django.db import transaction
-    from django.db import models
+    from django.db import models, transaction
     from django.db.models import Q
 
     from agencies.models import Agency, User
@@ -328,6 +328,112 @@ def _reporting_agencies(plan) -> dict[int, list[tuple]]:
     return result
 
 
+def _submission_stamps(state, versions, opens, due, rng, tz) -> list:
+    """When a report's `versions` versions were submitted: after the deadline when late, else within the period."""
+    if state == "late":
+        first = _at(due + datetime.timedelta(days=rng.randint(1, 20)), rng, tz)
+        stamps = [first]
+        if versions == 2:
+            stamps.append(first + datetime.timedelta(days=rng.randint(1, 5), hours=rng.randint(0, 5)))
+    else:
+        last_day = due - datetime.timedelta(days=4 if versions == 2 else 0)
+        stamps = [_at(_day_between(rng, opens, last_day), rng, tz)]
+        if versions == 2:
+            stamps.append(_at(_day_between(rng, stamps[0].date() + datetime.timedelta(days=1), due), rng, tz))
+    return stamps
+
+
+def _submit_and_review(report, period, state, submitter, reviewer, rng, tz) -> tuple[int, list]:
+    """Fill in a non-draft report's submissions and review; returns (versions, events)."""
+    opens, due = period.opens_on, period.agency_due
+    events = []  # (kind, at, version, comment, actor)
+    versions = 2 if state != "returned" and rng.random() < 0.2 else 1
+    stamps = _submission_stamps(state, versions, opens, due, rng, tz)
+    for number, at in enumerate(stamps, 1):
+        if number > 1:  # returned half-way between the two submissions
+            events.append(("returned", stamps[number - 2] + (at - stamps[number - 2]) / 2, number - 1,
+                           nfc(rng.choice(RETURN_COMMENTS)), reviewer))
+        events.append(("submitted", at, number, "", submitter))
+    last = stamps[-1]
+    report.version = versions
+    report.submitted_at = last
+    report.first_submitted_at = stamps[0]
+    report.submitted_by_id = submitter
+    report.summary = nfc(rng.choice(SUMMARIES).format(y=period.year))
+    report.status = "submitted"
+    if state == "accepted":
+        reviewed = last + datetime.timedelta(days=rng.randint(1, 6), hours=rng.randint(0, 6))
+        report.status, report.reviewed_at, report.reviewed_by_id = "accepted", reviewed, reviewer
+        events.append(("accepted", reviewed, versions, "", reviewer))
+    elif state == "returned":
+        reviewed = last + datetime.timedelta(days=rng.randint(1, 4), hours=rng.randint(0, 6))
+        comment = nfc(rng.choice(RETURN_COMMENTS))
+        report.status, report.reviewed_at, report.reviewed_by_id = "returned", reviewed, reviewer
+        report.review_comment = comment
+        events.append(("returned", reviewed, versions, comment, reviewer))
+    report.lock_version = len(events) + rng.randint(1, 6)
+    return versions, events
+
+
+def _plan_report(period, agency_id, assignments, staff_of, dfa_ids, marker_id, mix, rng, tz):
+    """One agency's report of the period (not saved yet) and its plan: (report, (state, versions, events))."""
+    from reporting.models import Report
+
+    expected = any(not req for _, _, req in assignments)
+    state = _mix(rng, mix)
+    staff = staff_of.get(agency_id) or []
+    submitter = rng.choice(staff) if staff else None
+    reviewer = rng.choice(dfa_ids) if dfa_ids else None
+    report = Report(period_id=period.pk, agency_id=agency_id, expected=expected,
+                    updated_by_id=submitter or marker_id)
+    versions = 0
+    events = []  # (kind, at, version, comment, actor)
+    if state != "draft":
+        versions, events = _submit_and_review(report, period, state, submitter, reviewer, rng, tz)
+    else:
+        report.lock_version = rng.randint(0, 4)
+    return report, (state, versions, events)
+
+
+def _report_rows(report, state, versions, events, assignments, plan_tasks, rng) -> tuple[list, list, list]:
+    """A saved report's sections, versions and events (unsaved): (sections, versions_rows, event_rows)."""
+    from reporting.models import ReportEvent, ReportSection, ReportVersion
+
+    sections, versions_rows, event_rows = [], [], []
+    typed = state != "draft" or rng.random() < 0.5  # half of the drafts have been started
+    content_sections = {}
+    for task_id, role, requested in assignments:
+        code, title = plan_tasks[task_id]
+        if typed and (state != "draft" or rng.random() < 0.6):
+            values = {
+                "progress": rng.choice(PROGRESS_DONE),
+                "results": results_text(rng, rng.randint(1, 3) if role == "co" else rng.randint(2, 4)),
+                "difficulties": nfc(rng.choice(DIFFICULTIES)),
+                "proposals": nfc(rng.choice(PROPOSALS)),
+            }
+        else:
+            values = {"progress": "", "results": "", "difficulties": "", "proposals": ""}
+        sections.append(ReportSection(report_id=report.pk, task_id=task_id, role=role, requested=requested,
+                                      review_comment=report.review_comment
+                                      and rng.choice(["", report.review_comment]),
+                                      **values))
+        content_sections[code] = {"title": title, **values, "figures": []}
+    for number in range(1, versions + 1):
+        if number < versions:  # the earlier version said less
+            content = {"summary": report.summary, "attachments": [], "sections": {
+                code: {**s, "results": s["results"].split(". ")[0]} for code, s in content_sections.items()
+            }}
+        else:
+            content = {"summary": report.summary, "sections": content_sections, "attachments": []}
+        at = [e[1] for e in events if e[0] == "submitted"][number - 1]
+        versions_rows.append(ReportVersion(report_id=report.pk, number=number, submitted_at=at,
+                                           submitted_by_id=report.submitted_by_id, content=content))
+    for kind, at, version, comment, actor in events:
+        event_rows.append(ReportEvent(report_id=report.pk, kind=kind, actor_id=actor, at=at, version=version,
+                                      comment=comment))
+    return sections, versions_rows, event_rows
+
+
 def _generate_period(period, plan_tasks, reporting, staff_of, dfa_ids, marker_id, rng, tz) -> tuple[int, int]:
     """Bulk-create the missing reports of one period, a chunk of agencies at a time. Returns (reports, sections)."""
     from django.db import transaction
@@ -337,95 +443,25 @@ def _generate_period(period, plan_tasks, reporting, staff_of, dfa_ids, marker_id
     mix = MIX_CURRENT if period.year == CURRENT_YEAR else MIX_PAST
     have = set(Report.objects.filter(period=period).values_list("agency_id", flat=True))
     todo = sorted(a for a in reporting if a not in have)
-    opens, due = period.opens_on, period.agency_due
     made_reports = made_sections = 0
 
     for part in chunks(todo, CHUNK):
         reports, plans = [], []
         for agency_id in part:
-            assignments = reporting[agency_id]
-            expected = any(not req for _, _, req in assignments)
-            state = _mix(rng, mix)
-            staff = staff_of.get(agency_id) or []
-            submitter = rng.choice(staff) if staff else None
-            reviewer = rng.choice(dfa_ids) if dfa_ids else None
-            report = Report(period_id=period.pk, agency_id=agency_id, expected=expected,
-                            updated_by_id=submitter or marker_id)
-            versions = 0
-            events = []  # (kind, at, version, comment, actor)
-            if state != "draft":
-                versions = 2 if state != "returned" and rng.random() < 0.2 else 1
-                if state == "late":
-                    first = _at(due + datetime.timedelta(days=rng.randint(1, 20)), rng, tz)
-                    stamps = [first]
-                    if versions == 2:
-                        stamps.append(first + datetime.timedelta(days=rng.randint(1, 5), hours=rng.randint(0, 5)))
-                else:
-                    stamps = [_at(_day_between(rng, opens, due - datetime.timedelta(days=4 if versions == 2 else 0)), rng, tz)]
-                    if versions == 2:
-                        stamps.append(_at(_day_between(rng, stamps[0].date() + datetime.timedelta(days=1), due), rng, tz))
-                for number, at in enumerate(stamps, 1):
-                    if number > 1:  # returned half-way between the two submissions
-                        events.append(("returned", stamps[number - 2] + (at - stamps[number - 2]) / 2, number - 1,
-                                       nfc(rng.choice(RETURN_COMMENTS)), reviewer))
-                    events.append(("submitted", at, number, "", submitter))
-                last = stamps[-1]
-                report.version = versions
-                report.submitted_at = last
-                report.first_submitted_at = stamps[0]
-                report.submitted_by_id = submitter
-                report.summary = nfc(rng.choice(SUMMARIES).format(y=period.year))
-                report.status = "submitted"
-                if state == "accepted":
-                    reviewed = last + datetime.timedelta(days=rng.randint(1, 6), hours=rng.randint(0, 6))
-                    report.status, report.reviewed_at, report.reviewed_by_id = "accepted", reviewed, reviewer
-                    events.append(("accepted", reviewed, versions, "", reviewer))
-                elif state == "returned":
-                    reviewed = last + datetime.timedelta(days=rng.randint(1, 4), hours=rng.randint(0, 6))
-                    comment = nfc(rng.choice(RETURN_COMMENTS))
-                    report.status, report.reviewed_at, report.reviewed_by_id = "returned", reviewed, reviewer
-                    report.review_comment = comment
-                    events.append(("returned", reviewed, versions, comment, reviewer))
-                report.lock_version = len(events) + rng.randint(1, 6)
-            else:
-                report.lock_version = rng.randint(0, 4)
+            report, plan = _plan_report(period, agency_id, reporting[agency_id], staff_of, dfa_ids, marker_id, mix,
+                                        rng, tz)
             reports.append(report)
-            plans.append((state, versions, events))
+            plans.append(plan)
 
         with transaction.atomic():
             Report.objects.bulk_create(reports, batch_size=BATCH)
             sections, versions_rows, event_rows = [], [], []
-            for report, (state, versions, events) in zip(reports, plans):
-                assignments = reporting[report.agency_id]
-                typed = state != "draft" or rng.random() < 0.5  # half of the drafts have been started
-                content_sections = {}
-                for task_id, role, requested in assignments:
-                    code, title = plan_tasks[task_id]
-                    if typed and (state != "draft" or rng.random() < 0.6):
-                        values = {
-                            "progress": rng.choice(PROGRESS_DONE),
-                            "results": results_text(rng, rng.randint(1, 3) if role == "co" else rng.randint(2, 4)),
-                            "difficulties": nfc(rng.choice(DIFFICULTIES)),
-                            "proposals": nfc(rng.choice(PROPOSALS)),
-                        }
-                    else:
-                        values = {"progress": "", "results": "", "difficulties": "", "proposals": ""}
-                    sections.append(ReportSection(report_id=report.pk, task_id=task_id, role=role, requested=requested,
-                                                  review_comment=report.review_comment and rng.choice(["", report.review_comment]),
-                                                  **values))
-                    content_sections[code] = {"title": title, **values, "figures": []}
-                for number in range(1, versions + 1):
-                    if number < versions:  # the earlier version said less
-                        content = {"summary": report.summary, "attachments": [], "sections": {
-                            code: {**s, "results": s["results"].split(". ")[0]} for code, s in content_sections.items()}}
-                    else:
-                        content = {"summary": report.summary, "sections": content_sections, "attachments": []}
-                    at = [e[1] for e in events if e[0] == "submitted"][number - 1]
-                    versions_rows.append(ReportVersion(report_id=report.pk, number=number, submitted_at=at,
-                                                       submitted_by_id=report.submitted_by_id, content=content))
-                for kind, at, version, comment, actor in events:
-                    event_rows.append(ReportEvent(report_id=report.pk, kind=kind, actor_id=actor, at=at, version=version,
-                                                  comment=comment))
+            # one plan per report, appended together above
+            for report, (state, versions, events) in zip(reports, plans, strict=True):
+                rows = _report_rows(report, state, versions, events, reporting[report.agency_id], plan_tasks, rng)
+                sections += rows[0]
+                versions_rows += rows[1]
+                event_rows += rows[2]
             ReportSection.objects.bulk_create(sections, batch_size=BATCH)
             ReportVersion.objects.bulk_create(versions_rows, batch_size=BATCH // 2)
             ReportEvent.objects.bulk_create(event_rows, batch_size=BATCH)
@@ -446,8 +482,8 @@ def generate(agencies: int, years: int, seed: int = 1, co_tasks: tuple[int, int]
     from django.db import transaction
 
     from agencies.models import ORDERED_KINDS, Agency, User
-    from reporting.models import Report, ReportSection
     from reporting.cycle.services import periods_ensure
+    from reporting.models import Report, ReportSection
     from tasks.models import Task
 
     started = time.monotonic()
@@ -492,21 +528,24 @@ def generate(agencies: int, years: int, seed: int = 1, co_tasks: tuple[int, int]
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--agencies", type=int, default=2000, help="active departments and districts wanted (default 2000)")
+    parser.add_argument("--agencies", type=int, default=2000,
+                        help="active departments and districts wanted (default 2000)")
     parser.add_argument("--years", type=int, default=8, help="reporting years to fill (default 8: 2023–2030)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--co-tasks", default="1-3", metavar="MIN-MAX",
                         help="named tasks each new bench agency co-operates on (default 1-3; more = more sections)")
     parser.add_argument("--reset", action="store_true", help="delete the bench data first")
     parser.add_argument("--allow-sqlite", action="store_true",
-                        help="write into a SQLite database too (by default only PostgreSQL: the dev db.sqlite3 is left alone)")
+                        help="write into a SQLite database too "
+                             "(by default only PostgreSQL: the dev db.sqlite3 is left alone)")
     args = parser.parse_args(argv)
     setup_django()
     from django.db import connection
 
     if connection.vendor != "postgresql" and not args.allow_sqlite:
-        raise SystemExit(f"DATABASE_URL points at {connection.vendor} ({connection.settings_dict['NAME']}); the bench data "
-                         "belongs in a scratch PostgreSQL database (see bench/README.md), or pass --allow-sqlite.")
+        raise SystemExit(f"DATABASE_URL points at {connection.vendor} ({connection.settings_dict['NAME']}); "
+                         "the bench data belongs in a scratch PostgreSQL database (see bench/README.md), "
+                         "or pass --allow-sqlite.")
     if args.reset:
         started = time.monotonic()
         deleted = reset()

@@ -1,7 +1,8 @@
 #!/usr/bin/env python
 """Deadline-day load: 200 agency users on loopback, each logging in, opening and submitting their report.
 
-    .venv/bin/python bench/load_deadline.py [--users 200] [--stagger 20] [--workers 5] [--threads 2] [--signed-in] [--keep-db]
+    .venv/bin/python bench/load_deadline.py [--users 200] [--stagger 20] [--workers 5] [--threads 2] [--signed-in]
+                                            [--keep-db]
 
 Set-up: a fresh scratch database ``plan119_bench2_deadline`` (migrate, ``load_plan``), ``bench/generate.py`` for 200
 synthetic agencies with their staff (no past reports), and each agency's 2026 report opened with its sections
@@ -36,7 +37,6 @@ import re
 import shutil
 import subprocess
 import sys
-import threading
 import time
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
@@ -74,7 +74,8 @@ from bench_dashboards import (  # noqa: E402
 DB = f"{DB_PREFIX}deadline"
 YEAR = 2026
 STEPS = ["login_page", "login_post", "home", "edit_form", "submit", "report_page"]
-COUNTRIES = ["Hàn Quốc", "Nhật Bản", "Lào", "Thái Lan", "Cộng hòa Liên bang Đức", "Ô-xtrây-li-a", "Đài Loan (Trung Quốc)"]
+COUNTRIES = ["Hàn Quốc", "Nhật Bản", "Lào", "Thái Lan", "Cộng hòa Liên bang Đức", "Ô-xtrây-li-a",
+             "Đài Loan (Trung Quốc)"]
 
 
 def setup_reports(env: dict, users: int) -> list[dict]:
@@ -118,11 +119,34 @@ def sign_in(base: str, user: dict, timeout: float) -> Client:
     """A user who signed in earlier in the day (--signed-in): the session cookie is all the load phase needs."""
     client = Client(base, timeout=timeout)
     page = client.get("/accounts/login/")
-    response = client.post("/accounts/login/", {"csrfmiddlewaretoken": csrf_token(page.text), "username": user["username"],
-                                                "password": BENCH_PASSWORD, "next": "/"})
+    response = client.post("/accounts/login/", {"csrfmiddlewaretoken": csrf_token(page.text),
+                                                "username": user["username"], "password": BENCH_PASSWORD, "next": "/"})
     if response.status != 302 or not logged_in(response):
         raise RuntimeError(f"sign-in of {user['username']} failed: HTTP {response.status}")
     return client
+
+
+def filled_form(user: dict, form_text: str, section_ids: list[int], index: int) -> tuple[dict, dict]:
+    """The POST of the report form with action=submit, and what it sent: every section filled (in NFD for every
+    other user), one figure with the Vietnamese decimal comma."""
+    decompose = index % 2 == 1
+    summary = f"Năm {YEAR}, đơn vị {user['agency']} đã triển khai đầy đủ các nhiệm vụ của Kế hoạch 119/KH-UBND."
+    if decompose:
+        summary = unicodedata.normalize("NFD", summary)
+    fields = {"csrfmiddlewaretoken": csrf_token(form_text), "action": "submit", "summary": summary, "anchor": "",
+              "lock_version": re.search(r'name="lock_version" value="(\d+)"', form_text).group(1)}
+    sent = {"summary": summary, "sections": {}, "figures": {}}
+    for i, sid in enumerate(section_ids):
+        values = texts_for(user["agency"], sid, i, decompose)
+        sent["sections"][str(sid)] = values
+        fields.update({f"s{sid}-{k}": v for k, v in values.items()})
+        fields.update({f"s{sid}-fig-TOTAL_FORMS": "2", f"s{sid}-fig-INITIAL_FORMS": "0",
+                       f"s{sid}-fig-MIN_NUM_FORMS": "0", f"s{sid}-fig-MAX_NUM_FORMS": "30"})
+        if i == 0:  # one figure, with the Vietnamese decimal comma
+            fields.update({f"s{sid}-fig-0-label": "Vốn đầu tư thu hút", f"s{sid}-fig-0-value": "12,5",
+                           f"s{sid}-fig-0-unit": "triệu USD"})
+            sent["figures"][str(sid)] = [{"label": "Vốn đầu tư thu hút", "value": "12.50", "unit": "triệu USD"}]
+    return fields, sent
 
 
 def one_user(base: str, user: dict, start_at: float, index: int, timeout: float, client: Client | None = None) -> dict:
@@ -163,23 +187,7 @@ def one_user(base: str, user: dict, start_at: float, index: int, timeout: float,
         section_ids = sorted({int(s) for s in re.findall(r'name="s(\d+)-results"', form.text)})
         if len(section_ids) != user["sections"]:
             raise RuntimeError(f"edit_form: {len(section_ids)} sections in the form, {user['sections']} expected")
-        decompose = index % 2 == 1
-        summary = f"Năm {YEAR}, đơn vị {user['agency']} đã triển khai đầy đủ các nhiệm vụ của Kế hoạch 119/KH-UBND."
-        if decompose:
-            summary = unicodedata.normalize("NFD", summary)
-        fields = {"csrfmiddlewaretoken": csrf_token(form.text), "action": "submit", "summary": summary, "anchor": "",
-                  "lock_version": re.search(r'name="lock_version" value="(\d+)"', form.text).group(1)}
-        sent = {"summary": summary, "sections": {}, "figures": {}}
-        for i, sid in enumerate(section_ids):
-            values = texts_for(user["agency"], sid, i, decompose)
-            sent["sections"][str(sid)] = values
-            fields.update({f"s{sid}-{k}": v for k, v in values.items()})
-            fields.update({f"s{sid}-fig-TOTAL_FORMS": "2", f"s{sid}-fig-INITIAL_FORMS": "0",
-                           f"s{sid}-fig-MIN_NUM_FORMS": "0", f"s{sid}-fig-MAX_NUM_FORMS": "30"})
-            if i == 0:  # one figure, with the Vietnamese decimal comma
-                fields.update({f"s{sid}-fig-0-label": "Vốn đầu tư thu hút", f"s{sid}-fig-0-value": "12,5",
-                               f"s{sid}-fig-0-unit": "triệu USD"})
-                sent["figures"][str(sid)] = [{"label": "Vốn đầu tư thu hút", "value": "12.50", "unit": "triệu USD"}]
+        fields, sent = filled_form(user, form.text, section_ids, index)
         record["sent"] = sent
         detail = f"/reports/{user['report']}/"
         step("submit", lambda: client.post(edit.group(1), fields, client.base + edit.group(1)), 302,
@@ -219,21 +227,25 @@ for key, what in sent.items():
         getattr(sections[sid], f) == nfc(v) for sid, values in what["sections"].items() for f, v in values.items())
     checks["sections"] += fields_ok
     figures_ok = all(
-        [{"label": f.label, "value": str(f.value), "unit": f.unit} for f in sections[sid].figures.all()] == (what["figures"].get(sid) or [])
+        [{"label": f.label, "value": str(f.value), "unit": f.unit} for f in sections[sid].figures.all()]
+        == (what["figures"].get(sid) or [])
         for sid in sections)
     checks["figures"] += figures_ok
     snapshot_ok = bool(versions) and all(
         versions[0].content["sections"][s.task.code][f] == getattr(s, f) for s in sections.values()
-        for f in ("progress", "results", "difficulties", "proposals")) and versions[0].content["summary"] == report.summary
+        for f in ("progress", "results", "difficulties", "proposals")
+    ) and versions[0].content["summary"] == report.summary
     checks["snapshot"] += snapshot_ok
     outbox = list(OutboxMessage.objects.filter(report=report))
     checks["one_outbox"] += len(outbox) == 1
     checks["outbox_sent"] += len(outbox) == 1 and outbox[0].sent_at is not None
-    groups = {lang: sorted(a.lower() for a in addresses) for lang, addresses in _agency_recipients(report).items() if addresses}
+    groups = {lang: sorted(a.lower() for a in addresses)
+              for lang, addresses in _agency_recipients(report).items() if addresses}
     recipients[report.agency.code] = groups
     if not (ok_state and fields_ok and figures_ok and snapshot_ok) and len(problems) < 5:
-        problems.append({"report": report.pk, "status": report.status, "version": report.version, "versions": len(versions),
-                         "fields_ok": fields_ok, "figures_ok": figures_ok, "snapshot_ok": snapshot_ok})
+        problems.append({"report": report.pk, "status": report.status, "version": report.version,
+                         "versions": len(versions), "fields_ok": fields_ok, "figures_ok": figures_ok,
+                         "snapshot_ok": snapshot_ok})
 all_bench = Report.objects.filter(period__year=YEAR, agency__code__startswith="BENCH-")
 print(json.dumps({"n": len(sent), "checks": checks, "problems": problems, "recipients": recipients,
                   "submitted_in_db": all_bench.filter(status="submitted").count(),
@@ -242,7 +254,7 @@ print(json.dumps({"n": len(sent), "checks": checks, "problems": problems, "recip
 """
 
 
-def main(argv=None) -> int:
+def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--stagger", type=float, default=20.0, help="spread the starts over this many seconds (≤ 60)")
@@ -257,12 +269,11 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.stagger > 60:
         parser.error("--stagger must be at most 60: every user starts within one minute")
+    return args
 
-    work = SCRATCH / f"deadline-{os.getpid()}"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    smtp_port, web_port = free_port(), free_port()
-    env = make_env(DB, work, port=web_port, redis_url=SHARED_REDIS, smtp_port=smtp_port)
+
+def set_up(args, env: dict) -> list[dict]:
+    """The scratch database with the bench agencies and their opened reports; returns the users."""
     log(f"{os.cpu_count()} CPUs, load average {loadavg()}")
     log(f"fresh database {DB}; generate {args.users} agencies with staff; open their {YEAR} reports")
     started = time.monotonic()
@@ -271,9 +282,148 @@ def main(argv=None) -> int:
                               "print(Agency.objects.filter(active=True, kind__in=ORDERED_KINDS).count())")
     generate_data(env, agencies=ordered + args.users, years=0)
     users = setup_reports(env, args.users)
-    assert len(users) == args.users, len(users)
+    if len(users) != args.users:
+        raise AssertionError(len(users))
     log(f"set-up done in {time.monotonic() - started:.0f}s; {sum(u['sections'] for u in users)} sections to fill")
     subprocess.run(["redis-cli", "-n", SHARED_REDIS.rsplit("/", 1)[1], "flushdb"], check=True, capture_output=True)
+    return users
+
+
+def run_load(args, base: str, users: list[dict]) -> tuple[list[dict], dict]:
+    """Every user's visit, the starts spread over --stagger; returns the records and the figures' common fields."""
+    # warm every gunicorn worker a little (templates, translations) without logging anyone in
+    for _ in range(args.workers * 2):
+        Client(base).get("/accounts/login/")
+
+    clients = [None] * len(users)
+    if args.signed_in:
+        log(f"signing the {args.users} users in before the load (not timed)")
+        with ThreadPoolExecutor(max_workers=args.workers * args.threads) as pool:
+            clients = list(pool.map(lambda user: sign_in(base, user, args.timeout), users))
+        time.sleep(5)  # let the machine settle after the sign-ins
+    log(f"{args.users} users, starts spread over {args.stagger:g}s")
+    load_before = loadavg()
+    t0 = time.monotonic() + 0.5
+    with ThreadPoolExecutor(max_workers=args.users) as pool:
+        futures = [pool.submit(one_user, base, user, t0 + i * args.stagger / args.users, i, args.timeout, clients[i])
+                   for i, user in enumerate(users)]
+        records = [f.result(timeout=args.stagger + 600) for f in futures]
+    load_after = loadavg()
+    common = {"users": args.users, "workers": args.workers, "threads": args.threads, "stagger_s": args.stagger,
+              "signed_in_before": args.signed_in, "loadavg_before": load_before, "loadavg_after": load_after}
+    return records, common
+
+
+def emit_load_figures(args, records: list[dict], common: dict) -> bool:
+    """Throughput, latencies and errors of the load; returns whether any request failed."""
+    first = min(r["started"] for r in records)
+    last = max(r["finished"] for r in records)
+    window = last - first
+    total_requests = sum(len(r["steps"]) for r in records)
+    errors = [r for r in records if r["error"]]
+    submitted = sum(r["submitted"] for r in records)
+    emit(figure="load_window_s", value=round(window, 1),
+         starts_spread_s=round(max(r["started"] for r in records) - first, 1),
+         all_started_within_60s=max(r["started"] for r in records) - first <= 60,
+         all_finished_within_60s=window <= 60, **common)
+    emit(figure="throughput_requests_per_s", value=round(total_requests / window, 1), requests=total_requests,
+         **common)
+    emit(figure="throughput_submissions_per_s", value=round(submitted / window, 2), submissions=submitted, **common)
+    for name in STEPS:
+        values = [s["seconds"] for r in records for s in r["steps"]
+                  if s["step"] == name and s["seconds"] is not None]
+        if not values and args.signed_in and name.startswith("login"):
+            continue
+        emit(figure="latency_p50_ms", step=name, value=ms(percentile(values, 0.5)), n=len(values), **common)
+        emit(figure="latency_p95_ms", step=name, value=ms(percentile(values, 0.95)),
+             max_ms=ms(max(values) if values else None), n=len(values), **common)
+    visit = [r["finished"] - r["started"] for r in records if not r["error"]]
+    emit(figure="visit_p95_s", value=round(percentile(visit, 0.95) or 0, 2),
+         note="one user's whole visit, " + ("home" if args.signed_in else "login") + " to report page",
+         **common)
+    emit(figure="errors", value=len(errors), target="0", ok=not errors,
+         failed_requests=sum(1 for r in records for s in r["steps"] if not s["ok"]),
+         examples=[{"agency": r["agency"], "error": r["error"]} for r in errors[:5]], **common)
+    return bool(errors)
+
+
+def wait_for_mail(args, env: dict) -> float:
+    """Wait (bounded) for the worker to empty the outbox; returns the seconds waited."""
+    log("waiting for the worker to send the confirmations")
+    mail_started = time.monotonic()
+    try:
+        wait_for(lambda: django_run(env, "from reporting.models import OutboxMessage\n"
+                                          "print(OutboxMessage.objects.filter(sent_at__isnull=True).count())") == 0,
+                 "the outbox to empty", args.mail_wait, interval=2)
+    except TimeoutError as error:
+        log(str(error))
+    time.sleep(2)  # the sink writes a message a moment after the worker's SMTP session ends
+    return time.monotonic() - mail_started
+
+
+def check_integrity(args, result: dict) -> bool:
+    """The database checks of VERIFY as figures; returns whether one failed."""
+    failed = False
+    n, checks = result["n"], result["checks"]
+    per_report = {  # check → (passed, of): counted per report in the verification
+        "status_version_1_late_marked": "state", "one_report_version_each": "one_version",
+        "one_submitted_event_each": "one_event", "sections_equal_to_sent_nfc": "sections",
+        "summary_equal_to_sent_nfc": "summary", "figures_equal_to_sent": "figures",
+        "version_snapshot_equals_sections": "snapshot", "one_outbox_message_each": "one_outbox",
+        "outbox_all_sent": "outbox_sent",
+    }
+    # every user who submitted: their report is in the database exactly once, as sent; the others untouched
+    everyone = (n == args.users and result["submitted_in_db"] == args.users
+                and result["versions_in_db"] == args.users)
+    emit(figure="integrity", check="all_users_submitted_exactly_once", value=everyone, ok=everyone,
+         users_submitted=n, submitted_in_db=result["submitted_in_db"], versions_in_db=result["versions_in_db"],
+         of=args.users)
+    failed |= not everyone
+    for name, key in per_report.items():
+        ok = checks.get(key, 0) == n
+        emit(figure="integrity", check=name, value=ok, ok=ok, passed=checks.get(key, 0), of=n,
+             of_what="reports whose submission the client sent")
+        failed |= not ok
+    untouched = result["submitted_in_db"] == n and result["versions_in_db"] == n
+    emit(figure="integrity", check="no_other_report_submitted", value=untouched, ok=untouched,
+         submitted_in_db=result["submitted_in_db"], submissions_sent=n)
+    failed |= not untouched
+    if result["problems"]:
+        log(f"integrity problems (first 5): {result['problems']}")
+    return failed
+
+
+def check_emails(result: dict, maildir, mail_seconds: float) -> bool:
+    """One confirmation per agency and language group in the sink, each recipient once; returns whether not."""
+    n = result["n"]
+    messages = sink_messages(maildir)
+    by_address = {}
+    for message in messages:
+        for address in message["to"] + message["cc"]:
+            by_address[address] = by_address.get(address, 0) + 1
+    expected_messages = sum(len(groups) for groups in result["recipients"].values())
+    agencies_ok = 0
+    for groups in result["recipients"].values():  # the agencies whose submission was sent
+        addresses = [a for group in groups.values() for a in group]
+        agencies_ok += all(by_address.get(a, 0) == 1 for a in addresses)
+    duplicates = sum(1 for count in by_address.values() if count > 1)
+    ok = len(messages) == expected_messages and agencies_ok == len(result["recipients"]) == n and not duplicates
+    emit(figure="emails", check="one_confirmation_per_agency_and_language_each_recipient_once", value=ok, ok=ok,
+         messages=len(messages), expected_messages=expected_messages, agencies_ok=agencies_ok, of=n,
+         recipients_with_duplicates=duplicates, in_sink_after_s=round(mail_seconds, 1),
+         sink_files=sink_count(maildir),
+         note="the app sends one message per agency and language group (staff who read English get their own)")
+    return not ok
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    work = SCRATCH / f"deadline-{os.getpid()}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    smtp_port, web_port = free_port(), free_port()
+    env = make_env(DB, work, port=web_port, redis_url=SHARED_REDIS, smtp_port=smtp_port)
+    users = set_up(args, env)
 
     procs = []
     failed = False
@@ -284,110 +434,19 @@ def main(argv=None) -> int:
         procs.append(start_gunicorn(env, work, web_port, workers=args.workers, threads=args.threads, timeout=120))
         procs.append(start_worker(env, work, concurrency=2))
         base = f"http://127.0.0.1:{web_port}"
-        # warm every gunicorn worker a little (templates, translations) without logging anyone in
-        for _ in range(args.workers * 2):
-            Client(base).get("/accounts/login/")
-
-        clients = [None] * len(users)
-        if args.signed_in:
-            log(f"signing the {args.users} users in before the load (not timed)")
-            with ThreadPoolExecutor(max_workers=args.workers * args.threads) as pool:
-                clients = list(pool.map(lambda user: sign_in(base, user, args.timeout), users))
-            time.sleep(5)  # let the machine settle after the sign-ins
-        log(f"{args.users} users, starts spread over {args.stagger:g}s")
-        load_before = loadavg()
-        t0 = time.monotonic() + 0.5
-        with ThreadPoolExecutor(max_workers=args.users) as pool:
-            futures = [pool.submit(one_user, base, user, t0 + i * args.stagger / args.users, i, args.timeout, clients[i])
-                       for i, user in enumerate(users)]
-            records = [f.result(timeout=args.stagger + 600) for f in futures]
-        load_after = loadavg()
-        first = min(r["started"] for r in records)
-        last = max(r["finished"] for r in records)
-        window = last - first
-        total_requests = sum(len(r["steps"]) for r in records)
-        errors = [r for r in records if r["error"]]
-        submitted = sum(r["submitted"] for r in records)
-        common = {"users": args.users, "workers": args.workers, "threads": args.threads, "stagger_s": args.stagger,
-                  "signed_in_before": args.signed_in, "loadavg_before": load_before, "loadavg_after": load_after}
-        emit(figure="load_window_s", value=round(window, 1), starts_spread_s=round(max(r["started"] for r in records) - first, 1),
-             all_started_within_60s=max(r["started"] for r in records) - first <= 60,
-             all_finished_within_60s=window <= 60, **common)
-        emit(figure="throughput_requests_per_s", value=round(total_requests / window, 1), requests=total_requests, **common)
-        emit(figure="throughput_submissions_per_s", value=round(submitted / window, 2), submissions=submitted, **common)
-        for name in STEPS:
-            values = [s["seconds"] for r in records for s in r["steps"] if s["step"] == name and s["seconds"] is not None]
-            if not values and args.signed_in and name.startswith("login"):
-                continue
-            emit(figure="latency_p50_ms", step=name, value=ms(percentile(values, 0.5)), n=len(values), **common)
-            emit(figure="latency_p95_ms", step=name, value=ms(percentile(values, 0.95)), max_ms=ms(max(values) if values else None),
-                 n=len(values), **common)
-        visit = [r["finished"] - r["started"] for r in records if not r["error"]]
-        emit(figure="visit_p95_s", value=round(percentile(visit, 0.95) or 0, 2), note="one user's whole visit, " + ("home" if args.signed_in else "login") + " to report page",
-             **common)
-        emit(figure="errors", value=len(errors), target="0", ok=not errors,
-             failed_requests=sum(1 for r in records for s in r["steps"] if not s["ok"]),
-             examples=[{"agency": r["agency"], "error": r["error"]} for r in errors[:5]], **common)
-        failed |= bool(errors)
+        records, common = run_load(args, base, users)
+        failed |= emit_load_figures(args, records, common)
 
         # --- integrity --------------------------------------------------------------------------------
         sent = {str(r["report"]): r["sent"] for r in records if r["sent"] is not None}
         sent_path = work / "sent.json"
         sent_path.write_text(json.dumps(sent, ensure_ascii=False))
-        log("waiting for the worker to send the confirmations")
-        mail_started = time.monotonic()
-        try:
-            wait_for(lambda: django_run(env, "from reporting.models import OutboxMessage\n"
-                                              "print(OutboxMessage.objects.filter(sent_at__isnull=True).count())") == 0,
-                     "the outbox to empty", args.mail_wait, interval=2)
-        except TimeoutError as error:
-            log(str(error))
-        time.sleep(2)  # the sink writes a message a moment after the worker's SMTP session ends
-        mail_seconds = time.monotonic() - mail_started
+        mail_seconds = wait_for_mail(args, env)
         result = django_run(env, f"SENT_PATH = {str(sent_path)!r}\nYEAR = {YEAR}\n" + VERIFY)
-        n, checks = result["n"], result["checks"]
-        per_report = {  # check → (passed, of): counted per report in the verification
-            "status_version_1_late_marked": "state", "one_report_version_each": "one_version",
-            "one_submitted_event_each": "one_event", "sections_equal_to_sent_nfc": "sections",
-            "summary_equal_to_sent_nfc": "summary", "figures_equal_to_sent": "figures",
-            "version_snapshot_equals_sections": "snapshot", "one_outbox_message_each": "one_outbox",
-            "outbox_all_sent": "outbox_sent",
-        }
-        # every user who submitted: their report is in the database exactly once, as sent; the others untouched
-        everyone = n == args.users and result["submitted_in_db"] == args.users and result["versions_in_db"] == args.users
-        emit(figure="integrity", check="all_users_submitted_exactly_once", value=everyone, ok=everyone,
-             users_submitted=n, submitted_in_db=result["submitted_in_db"], versions_in_db=result["versions_in_db"], of=args.users)
-        failed |= not everyone
-        for name, key in per_report.items():
-            ok = checks.get(key, 0) == n
-            emit(figure="integrity", check=name, value=ok, ok=ok, passed=checks.get(key, 0), of=n,
-                 of_what="reports whose submission the client sent")
-            failed |= not ok
-        untouched = result["submitted_in_db"] == n and result["versions_in_db"] == n
-        emit(figure="integrity", check="no_other_report_submitted", value=untouched, ok=untouched,
-             submitted_in_db=result["submitted_in_db"], submissions_sent=n)
-        failed |= not untouched
-        if result["problems"]:
-            log(f"integrity problems (first 5): {result['problems']}")
+        failed |= check_integrity(args, result)
 
         # --- e-mails ------------------------------------------------------------------------------------
-        messages = sink_messages(maildir)
-        by_address = {}
-        for message in messages:
-            for address in message["to"] + message["cc"]:
-                by_address[address] = by_address.get(address, 0) + 1
-        expected_messages = sum(len(groups) for groups in result["recipients"].values())
-        agencies_ok = 0
-        for code, groups in result["recipients"].items():  # the agencies whose submission was sent
-            addresses = [a for group in groups.values() for a in group]
-            agencies_ok += all(by_address.get(a, 0) == 1 for a in addresses)
-        duplicates = sum(1 for count in by_address.values() if count > 1)
-        ok = len(messages) == expected_messages and agencies_ok == len(result["recipients"]) == n and not duplicates
-        emit(figure="emails", check="one_confirmation_per_agency_and_language_each_recipient_once", value=ok, ok=ok,
-             messages=len(messages), expected_messages=expected_messages, agencies_ok=agencies_ok, of=n,
-             recipients_with_duplicates=duplicates, in_sink_after_s=round(mail_seconds, 1), sink_files=sink_count(maildir),
-             note="the app sends one message per agency and language group (staff who read English get their own)")
-        failed |= not ok
+        failed |= check_emails(result, maildir, mail_seconds)
     finally:
         for proc in reversed(procs):
             proc.stop()

@@ -48,7 +48,8 @@ def main() -> int:
         print(f"{po_path.relative_to(ROOT)}: {len(po.translated_entries())} translated, "
               f"{len(po.untranslated_entries())} untranslated, {len(po.fuzzy_entries())} fuzzy")
     problems = catalogue_problems(
-        polib.pofile(str(ROOT / "locale/vi/LC_MESSAGES/django.po")), polib.pofile(str(ROOT / "locale/en/LC_MESSAGES/django.po"))
+        polib.pofile(str(ROOT / "locale/vi/LC_MESSAGES/django.po")),
+        polib.pofile(str(ROOT / "locale/en/LC_MESSAGES/django.po")),
     )
     for problem in problems:
         print(problem, file=sys.stderr)

@@ -5,6 +5,7 @@ that arrived; stop everything cleanly; then back up and restore the database and
 
 Usage: .venv/bin/python scripts/prod_smoke.py   (needs PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379)
 """
+import contextlib
 import email.header
 import http.cookiejar
 import mailbox
@@ -39,7 +40,8 @@ def free_port():
 
 
 def psql(sql, db="postgres"):
-    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", db, "-v", "ON_ERROR_STOP=1", "-qc", sql], check=True)
+    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", db, "-v", "ON_ERROR_STOP=1", "-qc", sql],
+                   check=True)
 
 
 def manage(env, *args, capture=False):
@@ -49,14 +51,19 @@ def manage(env, *args, capture=False):
                           capture_output=capture).stdout
 
 
+def require(condition, message):
+    """An assert that ``python -O`` does not strip."""
+    if not condition:
+        raise AssertionError(message)
+
+
 def wait_for(predicate, what, timeout=60):
     end = time.time() + timeout
     while time.time() < end:
-        try:
+        # not up yet (connection refused, the command fails, no mail yet...): try again
+        with contextlib.suppress(Exception):
             if predicate():
                 return
-        except Exception:
-            pass
         time.sleep(0.5)
     raise SystemExit(f"[prod-smoke] FAILED: timed out waiting for {what}")
 
@@ -104,8 +111,8 @@ def main():
     }
     subprocess.run(["redis-cli", "-n", "13", "flushdb"], check=True, capture_output=True)
     log("SMTP server")
-    smtp = subprocess.Popen([PY, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{smtp_port}", "-c", "aiosmtpd.handlers.Mailbox",
-                             str(WORK / "maildir")], cwd=ROOT)
+    smtp = subprocess.Popen([PY, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{smtp_port}",
+                             "-c", "aiosmtpd.handlers.Mailbox", str(WORK / "maildir")], cwd=ROOT)
     procs = None
     try:
         log("folders, migrate, translations, static files, the plan, periods")
@@ -118,7 +125,8 @@ def main():
         manage(env, "shell", "-c", (
             "from agencies.models import Agency, User, Role; from django.contrib.auth.models import Group\n"
             "for code, name in [('SCT', 'canbo.sct'), ('STC', 'canbo.stc')]:\n"
-            "    u = User.objects.create_user(name, f'{name}@thanhhoa.gov.vn', 'Mật-khẩu-thử-2025', agency=Agency.objects.get(code=code))\n"
+            "    u = User.objects.create_user(name, f'{name}@thanhhoa.gov.vn', 'Mật-khẩu-thử-2025',"
+            " agency=Agency.objects.get(code=code))\n"
             "    u.groups.add(Group.objects.get(name=Role.AGENCY_STAFF))\n"))
         log("gunicorn + worker + beat (Procfile)")
         procs = subprocess.Popen([str(ROOT / ".venv" / "bin" / "honcho"), "-f", "Procfile", "start"], cwd=ROOT, env=env,
@@ -131,8 +139,9 @@ def main():
         browser = Browser(base)
         _, page = browser.get("/accounts/login/")
         url, page = browser.post("/accounts/login/", {"csrfmiddlewaretoken": csrf(page), "username": "canbo.sct",
-                                                     "password": "Mật-khẩu-thử-2025", "next": "/"}, base + "/accounts/login/")
-        assert "canbo.sct" in page or "Sở Công Thương" in page, "login failed"
+                                                     "password": "Mật-khẩu-thử-2025", "next": "/"},
+                                 base + "/accounts/login/")
+        require("canbo.sct" in page or "Sở Công Thương" in page, "login failed")
         edit = re.search(r'href="(/reports/\d+/edit/)"', page).group(1)
         _, form = browser.get(edit)
         fields = {"csrfmiddlewaretoken": csrf(form), "action": "submit", "summary": "Đánh giá chung năm nay.",
@@ -143,18 +152,22 @@ def main():
                            f"s{sid}-fig-TOTAL_FORMS": "2", f"s{sid}-fig-INITIAL_FORMS": "0",
                            f"s{sid}-fig-MIN_NUM_FORMS": "0", f"s{sid}-fig-MAX_NUM_FORMS": "30"})
         url, page = browser.post(edit, fields, base + edit)
-        assert re.search(r"/reports/\d+/$", url), f"submission did not land on the report page: {url}"
-        status = manage(env, "shell", "-c", "from reporting.models import Report; print(Report.objects.get(agency__code='SCT', period__year=__import__('datetime').date.today().year).status)", capture=True)
-        assert status.strip() == "submitted", status
+        require(re.search(r"/reports/\d+/$", url), f"submission did not land on the report page: {url}")
+        status = manage(env, "shell", "-c", "from reporting.models import Report; print(Report.objects.get("
+                        "agency__code='SCT', period__year=__import__('datetime').date.today().year).status)",
+                        capture=True)
+        require(status.strip() == "submitted", status)
 
         log("run the reminder job through the broker")
-        manage(env, "shell", "-c", "from reporting.delivery.tasks import send_reminders; print(send_reminders.delay().get(timeout=60))")
+        manage(env, "shell", "-c", "from reporting.delivery.tasks import send_reminders; "
+               "print(send_reminders.delay().get(timeout=60))")
 
         def arrived():
             box = mailbox.Maildir(str(WORK / "maildir"), create=False)
             return [(m["To"], str(email.header.make_header(email.header.decode_header(m["Subject"])))) for m in box]
 
-        wait_for(lambda: any("canbo.stc" in to for to, _ in arrived()) and any("canbo.sct" in to for to, _ in arrived()),
+        wait_for(lambda: any("canbo.stc" in to for to, _ in arrived())
+                 and any("canbo.sct" in to for to, _ in arrived()),
                  "the confirmation and the reminder e-mails", 60)
         for to, subject in arrived():
             log(f"mail to {to}: {subject}")
@@ -166,7 +179,7 @@ def main():
                 procs.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 os.killpg(procs.pid, signal.SIGKILL)
-                raise SystemExit("[prod-smoke] FAILED: processes did not stop within 30 s of SIGTERM")
+                raise SystemExit("[prod-smoke] FAILED: processes did not stop within 30 s of SIGTERM") from None
         smtp.terminate()
         smtp.wait(timeout=10)
     log(f"stopped cleanly (honcho exit code {procs.returncode})")
@@ -177,9 +190,12 @@ def main():
     restore_env = {**env, "DATABASE_URL": f"{PG}/{RESTORED}", "MEDIA_ROOT": str(WORK / "media-restored")}
     psql(f"CREATE DATABASE {RESTORED}")
     subprocess.run(["bash", "scripts/restore.sh", str(backup)], cwd=ROOT, env=restore_env, check=True)
-    count = "from reporting.models import Report, ReportSection; print(Report.objects.filter(submitted_at__isnull=False).count(), ReportSection.objects.exclude(results='').count())"
-    before, after = manage(env, "shell", "-c", count, capture=True), manage(restore_env, "shell", "-c", count, capture=True)
-    assert before == after and before.split()[0] == "1", (before, after)
+    count = ("from reporting.models import Report, ReportSection; "
+             "print(Report.objects.filter(submitted_at__isnull=False).count(), "
+             "ReportSection.objects.exclude(results='').count())")
+    before = manage(env, "shell", "-c", count, capture=True)
+    after = manage(restore_env, "shell", "-c", count, capture=True)
+    require(before == after and before.split()[0] == "1", (before, after))
     log(f"restored database matches: submitted reports and filled sections = {after.strip()}")
     for db in (DB, RESTORED):
         psql(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
