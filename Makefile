@@ -47,7 +47,7 @@ test: install-dev messages
 # Static checks, configured in pyproject.toml: import layers, lint, types.
 check: install-dev
 	$(VENV)/bin/lint-imports --no-cache
-	$(VENV)/bin/ruff check agencies tasks reporting plan119 conftest.py
+	$(VENV)/bin/ruff check .
 	DEBUG=1 $(VENV)/bin/mypy
 
 clean:
