@@ -12,8 +12,8 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from agencies.models import Agency
 
-from .models import Assignment, AssignmentSource, Plan, PlanSection, Task, TaskGroup
-from .services import agency_merge, agency_save, assignments_sync_for_task
+from .models import Assignment, Plan, PlanSection, Task, TaskGroup
+from .services import agency_merge, agency_save, assignment_save, assignments_sync_for_task
 
 
 class AssignmentInline(admin.TabularInline):
@@ -41,9 +41,10 @@ class _NewAssignmentsAreAdmins:
         for obj in formset.deleted_objects:
             obj.delete()
         for instance in instances:
-            if isinstance(instance, Assignment) and instance._state.adding:
-                instance.source = AssignmentSource.ADMIN
-            instance.save()
+            if isinstance(instance, Assignment):
+                assignment_save(assignment=instance, by_hand=True)
+            else:
+                instance.save()
         formset.save_m2m()
 
 
@@ -148,7 +149,5 @@ class AssignmentAdmin(SimpleHistoryAdmin):
     readonly_fields = ("source",)
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.source = AssignmentSource.ADMIN
-        super().save_model(request, obj, form, change)
+        assignment_save(assignment=obj, by_hand=True)
 

@@ -252,6 +252,15 @@ def assignments_sync_for_agency(*, agency: Agency) -> int:
     return 0
 
 
+def assignment_save(*, assignment: Assignment, by_hand: bool = False) -> Assignment:
+    """Save an assignment. One added by hand (an admin, the shell) says so: its source is "added by an admin", so
+    that reloading the plan or syncing the items for all agencies never takes it away."""
+    if by_hand and assignment._state.adding:
+        assignment.source = AssignmentSource.ADMIN
+    assignment.save()
+    return assignment
+
+
 @transaction.atomic
 def agency_save(*, agency: Agency) -> int:
     """Save a new or changed agency and keep its share of the tasks given to all departments and districts.

@@ -243,3 +243,17 @@ def test_export_shape(plan119):
 
 def test_roles_exist():
     assert set(Group.objects.values_list("name", flat=True)) >= {r.value for r in Role}
+
+
+def test_an_assignment_added_by_hand_says_so_and_an_edit_keeps_its_source(small_plan):
+    from tasks.models import Assignment, AssignmentRole, AssignmentSource
+    from tasks.services import assignment_save
+
+    task = small_plan.tasks["2.2"]
+    new = Assignment(task=task, agency=small_plan.outside, role=AssignmentRole.CO_OPERATING)
+    added = assignment_save(assignment=new, by_hand=True)
+    assert added.source == AssignmentSource.ADMIN
+    named = Assignment.objects.filter(task=task).exclude(pk=added.pk).first()
+    source = named.source
+    named.role = AssignmentRole.CO_OPERATING
+    assert assignment_save(assignment=named, by_hand=True).source == source  # an edit is not an addition
