@@ -87,9 +87,14 @@ def may_read_synthesis(user, synthesis: Synthesis | None) -> bool:
     return user.is_dfa_officer or (user.can_read_everything and synthesis is not None and synthesis.is_final)
 
 
+def synthesis_of(period: ReportingPeriod) -> Synthesis | None:
+    """The period's synthesis, None while none was built."""
+    return Synthesis.objects.filter(period=period).select_related("finalised_by").first()
+
+
 def synthesis_for(user, period: ReportingPeriod) -> Synthesis | None:
     """The period's synthesis (None while none was built) if this user may read it, else 403."""
-    synthesis = Synthesis.objects.filter(period=period).select_related("finalised_by").first()
+    synthesis = synthesis_of(period)
     if not may_read_synthesis(user, synthesis):
         raise PermissionDenied
     return synthesis

@@ -37,11 +37,13 @@ from reporting.permissions import (
     dfa_required,
     difficulties_visible_to,
     may_edit,
+    may_read_synthesis,
     may_reopen,
     may_review,
     readers_only,
     report_for,
     report_to_edit,
+    synthesis_of,
 )
 from tasks.selectors import plan_current
 
@@ -86,7 +88,8 @@ def home(request):
              "escalated": escalated.select_related("agency", "task")[:10],
              "escalated_count": escalated.count(),
              "days_left": period.days_left(today) if period else None,
-             "synthesis_days_left": period.synthesis_days_left(today) if period else None},
+             "synthesis_days_left": period.synthesis_days_left(today) if period else None,
+             "synthesis_readable": period is not None and may_read_synthesis(user, synthesis_of(period))},
         )
     return render(request, "reporting/home_empty.html", {"no_agency": True})
 

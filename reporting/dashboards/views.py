@@ -36,7 +36,7 @@ from reporting.dashboards.selectors import (
 )
 from reporting.dashboards.tables import table_response
 from reporting.models import Difficulty, DifficultyStatus, Progress, ReportingPeriod, ReportStatus
-from reporting.permissions import dfa_required, readers_only
+from reporting.permissions import dfa_required, may_read_synthesis, readers_only, synthesis_of
 from tasks.models import Task
 from tasks.selectors import plan_current
 
@@ -119,6 +119,7 @@ def dashboard(request, year=None):
     voluntary = period_reports(period).filter(VOLUNTARY).select_related("agency", "period").order_by("agency__sort_key")
     return render(request, "reporting/dashboard.html", {
         "period": period, "today": today, "stats": stats, "definitions": DEFINITIONS,
+        "synthesis_readable": may_read_synthesis(request.user, synthesis_of(period)),
         "headline": [{"name": name, "label": LABELS[name], "n": stats[name], "definition": DEFINITIONS[name],
                       "css": css}
                      for name, css in HEADLINE],

@@ -483,6 +483,18 @@ def synthesis_docx(content: dict, narrative: dict, *, doc_number: str = "",
     return out.getvalue()
 
 
+DOC_SYMBOL = "BC-SNgV"  # ký hiệu: a report (BC) of the DFA (SNgV), Decree 30/2020/NĐ-CP, Appendix III
+
+
+def number_line(doc_number: str | None) -> str:
+    """"Số: 245/BC-SNgV": the symbol is written once, whether the officer typed "245" or "245/BC-SNgV". An unnumbered
+    draft keeps room for the number the clerk (văn thư) writes in at registration."""
+    number = (doc_number or "").strip()
+    if not number:
+        return f"Số:       /{DOC_SYMBOL}"
+    return f"Số: {number}" if "/" in number else f"Số: {number}/{DOC_SYMBOL}"
+
+
 def _header_block(doc, doc_number: str, day: datetime.date) -> None:
     """Decree 30 header: issuing agency (left) and national motto (right), number and date below.
 
@@ -508,12 +520,10 @@ def _header_block(doc, doc_number: str, day: datetime.date) -> None:
     _line(right, "Độc lập - Tự do - Hạnh phúc", bold=True, size=HEADER_SIZE)
     _rule(right, width_mm=60, box_mm=BLOCK_W[1], space_before=1)
 
-    # An unnumbered draft keeps room for the number the clerk (văn thư) writes in at registration.
-    number = (doc_number or "").strip() or "      "
     p = bottom.cells[0].paragraphs[0]
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     p.paragraph_format.space_before = Pt(6)
-    _run(p, f"Số: {number}/BC-SNgV", size=HEADER_SIZE)
+    _run(p, number_line(doc_number), size=HEADER_SIZE)
 
     p = bottom.cells[1].paragraphs[0]
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -608,7 +618,7 @@ def _part_reporting(doc, content: dict) -> None:
     if not agencies:
         return
     _body(doc, "Chi tiết tình hình báo cáo của từng cơ quan, đơn vị:")
-    widths = [12, 63, 40, 27, 23]
+    widths = [15, 60, 40, 27, 23]  # "STT" fits on one line at 13 pt
     table = _table(doc, widths, bordered=True)
     _row(table, ["STT", "Cơ quan, đơn vị", "Trạng thái", "Ngày gửi", "Số ngày chậm"], widths, header=True)
     c, left = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.LEFT
@@ -628,7 +638,7 @@ def _part_difficulties(doc, content: dict) -> None:
     if not items:
         _body(doc, "Các cơ quan, đơn vị không báo cáo khó khăn, vướng mắc, kiến nghị.")
         return
-    widths = [12, 38, 20, 60, 35]
+    widths = [15, 35, 20, 60, 35]
     table = _table(doc, widths, bordered=True)
     _row(table, ["STT", "Cơ quan", "Nhiệm vụ", "Nội dung", "Trạng thái"], widths, header=True)
     c, left = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.LEFT

@@ -11,7 +11,7 @@ from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Mm
 
-from reporting.synthesis.documents import synthesis_docx, synthesis_xlsx, vn_date_line
+from reporting.synthesis.documents import number_line, synthesis_docx, synthesis_xlsx, vn_date_line
 
 NARRATIVE = {
     "introduction": "Thực hiện Kế hoạch số 119/KH-UBND, Sở Ngoại vụ báo cáo như sau:",
@@ -156,6 +156,12 @@ def test_docx_normal_font_is_times_new_roman_including_east_asian(content):
     assert normal.font.size.pt == 14
     rfonts = normal.element.rPr.find(qn("w:rFonts"))
     assert rfonts.get(qn("w:eastAsia")) == "Times New Roman"
+
+
+@pytest.mark.parametrize("typed,line", [("245", "Số: 245/BC-SNgV"), ("245/BC-SNgV", "Số: 245/BC-SNgV"),
+                                        (" 12/BC-SNgV ", "Số: 12/BC-SNgV"), ("", "Số:       /BC-SNgV")])
+def test_the_symbol_is_written_once_on_the_number_line(typed, line):
+    assert number_line(typed) == line
 
 
 def test_docx_header_block(content):

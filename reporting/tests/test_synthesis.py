@@ -204,3 +204,23 @@ def test_a_build_whose_worker_died_is_offered_again(client, season, dfa):
     client.post(reverse("synthesis_build", args=[2025]))  # eager in tests
     synthesis.refresh_from_db()
     assert synthesis.build_state() == "idle" and synthesis.progress == 100
+
+
+def test_leadership_is_offered_the_synthesis_only_once_final_and_told_why_otherwise(client, season, dfa, viewer):
+    """Leadership's home and dashboard link to the synthesis only when they may read it (no bare 403 from a link); a
+    direct visit before that answers 403 with a page in Vietnamese."""
+    url = reverse("synthesis", args=[2025])
+    client.force_login(viewer)
+    with at(2025, 11, 10):
+        home = client.get(reverse("home")).content.decode()
+        board = client.get(reverse("dashboard_year", args=[2025])).content.decode()
+        denied = client.get(url)
+    assert url not in home and 'id="synthesis-not-yet"' in home and url not in board
+    assert denied.status_code == 403 and "Bạn không thể mở trang này" in denied.content.decode()
+    client.force_login(dfa)
+    with at(2025, 11, 10):
+        client.post(reverse("synthesis_build", args=[2025]))
+        client.post(reverse("synthesis_finalise", args=[2025]))
+        client.force_login(viewer)
+        assert url in client.get(reverse("home")).content.decode()
+        assert url in client.get(reverse("dashboard_year", args=[2025])).content.decode()
