@@ -32,6 +32,8 @@ messages: $(VENV)/.installed
 	$(PY) scripts/compile_messages.py
 
 run: export DEBUG ?= 1
+# links in the e-mails point at the port the demo runs on (PORT=8801 make run)
+run: export SITE_URL ?= http://localhost:$(PORT)
 run: install messages
 	$(PY) manage.py prepare_dirs
 	$(PY) manage.py migrate --noinput

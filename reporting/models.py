@@ -35,6 +35,12 @@ class PeriodStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+class PeriodPhase(models.TextChoices):
+    NOT_YET_OPEN = "not_yet_open", _("Not yet open")
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
 class ReportingPeriod(models.Model):
     """One year of a plan's reporting cycle, with its concrete dates (IV.1–IV.2).
 
@@ -73,8 +79,18 @@ class ReportingPeriod(models.Model):
     def is_closed(self) -> bool:
         return self.status == PeriodStatus.CLOSED
 
+    def has_opened(self, today: datetime.date) -> bool:
+        """A period opens for input on its opening date (1 October by default); before that it is "not yet open"."""
+        return today >= self.opens_on
+
     def is_open_for_submission(self, today: datetime.date) -> bool:
-        return not self.is_closed and today >= self.opens_on
+        return not self.is_closed and self.has_opened(today)
+
+    def phase(self, today: datetime.date) -> str:
+        """What the period is on `today`, as the periods table shows it: not yet open, open or closed."""
+        if self.is_closed:
+            return PeriodPhase.CLOSED
+        return PeriodPhase.OPEN if self.has_opened(today) else PeriodPhase.NOT_YET_OPEN
 
     def days_left(self, today: datetime.date) -> int:
         """Days until the agency deadline: 0 on the day itself, negative once it has passed."""

@@ -1,10 +1,11 @@
 """Reads that feed the reporting pages."""
+import datetime
 
 from django.db.models import Prefetch
 
 from agencies.models import Agency
 from reporting.dashboards.metrics import metric_counts_by_year
-from reporting.models import Attachment, DifficultyStatus, Report, ReportStatus, SectionFigure
+from reporting.models import Attachment, DifficultyStatus, PeriodPhase, Report, ReportStatus, SectionFigure
 from reporting.permissions import difficulties_visible_to
 from tasks.models import Assignment, Plan
 
@@ -48,7 +49,7 @@ def review_queue(*, plan: Plan | None = None):
 OVERVIEW_METRICS = ("expected", "submitted", "late", "waiting", "accepted")
 
 
-def period_overview(*, plan: Plan) -> list:
+def period_overview(*, plan: Plan, today: datetime.date) -> list:
     """Each period, newest first, with its counts of reports as the dashboards count them (`p.counts`: metric, n).
 
     Same definitions as the dashboards (active agencies; expected reports but for "waiting"), so that the home
@@ -59,6 +60,7 @@ def period_overview(*, plan: Plan) -> list:
     for period in periods:
         counts = by_year.get(period.year, {})
         period.counts = [(name, counts.get(name, 0)) for name in OVERVIEW_METRICS]  # type: ignore[attr-defined]
+        period.phase_now = PeriodPhase(period.phase(today))  # type: ignore[attr-defined]  # .label on the page
     return periods
 
 

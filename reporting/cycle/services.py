@@ -218,9 +218,15 @@ def period_current(*, plan: Plan, today: datetime.date) -> ReportingPeriod | Non
 
 @transaction.atomic
 def period_close(*, period: ReportingPeriod, user) -> None:
-    """The DFA closes a period: reports become read-only unless reopened for one agency."""
+    """The DFA closes a period: reports become read-only unless reopened for one agency. A period that has not opened
+    yet has nothing to close."""
     if period.is_closed:
         return
+    if not period.has_opened(timezone.localdate()):
+        raise ReportingError(
+            _("The %(year)s period opens on %(date)s; it cannot be closed before it opens.")
+            % {"year": period.year, "date": period.opens_on.strftime("%d/%m/%Y")}
+        )
     period.status = PeriodStatus.CLOSED
     period.closed_at = timezone.now()
     period.closed_by = user

@@ -83,7 +83,7 @@ def home(request):
         return render(
             request,
             "reporting/home_dfa.html",
-            {"plan": plan, "period": period, "today": today, "periods": period_overview(plan=plan),
+            {"plan": plan, "period": period, "today": today, "periods": period_overview(plan=plan, today=today),
              "queue_count": review_queue(plan=plan).count(),
              "escalated": escalated.select_related("agency", "task")[:10],
              "escalated_count": escalated.count(),
@@ -363,8 +363,9 @@ def period_list(request):
     if plan is None:
         raise Http404
     services.periods_ensure(plan=plan)
-    return render(request, "reporting/period_list.html", {"plan": plan, "periods": period_overview(plan=plan),
-                                                          "today": timezone.localdate()})
+    today = timezone.localdate()
+    periods = period_overview(plan=plan, today=today)
+    return render(request, "reporting/period_list.html", {"plan": plan, "periods": periods, "today": today})
 
 
 @require_POST
@@ -375,7 +376,11 @@ def period_close(request, pk):
         services.period_reopen(period=period, user=request.user)
         messages.success(request, _("The %(year)s period is open again.") % {"year": period.year})
     else:
-        services.period_close(period=period, user=request.user)
+        try:
+            services.period_close(period=period, user=request.user)
+        except services.ReportingError as error:
+            messages.error(request, str(error))
+            return redirect("period_list")
         messages.success(request,
                          _("The %(year)s period is closed; its reports are read-only.") % {"year": period.year})
     return redirect("period_list")

@@ -448,6 +448,22 @@ def test_dfa_closes_a_period(client, small_period, dfa):
     assert period.is_closed
 
 
+def test_a_period_not_yet_open_says_so_and_cannot_be_closed(client, small_periods, dfa):
+    """01/09/2026: the 2026 period opens on 01/10. The periods page says "not yet open" and offers no closing; a forged
+    POST is refused with a message and changes nothing."""
+    period = small_periods[2026]
+    login(client, dfa)
+    with at(2026, 9, 1):
+        page = client.get(reverse("period_list")).content.decode()
+        row = page[page.index(f'>{period.year}<'):].split("</tr>")[0]
+        assert "Chưa mở" in row and reverse("period_close", args=[period.pk]) not in row
+        response = client.post(reverse("period_close", args=[period.pk]), follow=True)
+    period.refresh_from_db()
+    assert not period.is_closed
+    errors = [m.message for m in response.context["messages"] if m.level_tag == "error"]
+    assert errors == ["Kỳ báo cáo năm 2026 mở vào ngày 01/10/2026; không thể đóng trước khi mở."]
+
+
 def test_report_pages_query_count_is_bounded(client, small_report, owner, dfa):
     fill(small_report)
     login(client, owner)
