@@ -10,16 +10,11 @@ from collections import defaultdict
 from django.core.cache import cache
 from django.db.models import Count, Max, Sum
 
-from reporting.dashboards.metrics import SECTION_SENT, counted_reports, period_counts, reports_for_metric
+from reporting.dashboards.metrics import SECTION_SENT, period_counts, reports_for_metric
 from reporting.models import Report, ReportingPeriod, ReportSection
 from tasks.models import AssignmentRole, Plan, Task
 
 log = logging.getLogger(__name__)
-
-
-def period_reports(period: ReportingPeriod):
-    """The reports that count in the period (reporting.dashboards.metrics defines which)."""
-    return counted_reports(period)
 
 
 def dashboard_stats(*, period: ReportingPeriod, today: datetime.date) -> dict:

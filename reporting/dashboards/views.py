@@ -21,7 +21,7 @@ from reporting.dashboards.metrics import (
     EXPECTED,
     LABELS,
     METRICS,
-    VOLUNTARY,
+    counted_reports,
     reports_for_metric,
     sections_for,
     task_progress,
@@ -30,7 +30,6 @@ from reporting.dashboards.metrics import (
 from reporting.dashboards.selectors import (
     dashboard_stats,
     overdue_reports,
-    period_reports,
     progress_by_year,
     task_matrix,
 )
@@ -98,8 +97,8 @@ def _agency_rows(reports) -> list[dict]:
 def dashboard(request, year=None):
     period = _period(year)
     today = timezone.localdate()
-    table = AgencyReportFilter(request.GET or None, plan=period.plan, queryset=period_reports(period).filter(EXPECTED)
-                               .select_related("agency", "period").order_by("agency__sort_key"))
+    table = AgencyReportFilter(request.GET or None, plan=period.plan,
+                               queryset=reports_for_metric(period=period, metric="expected"))
     rows = table.qs
     export = table_response(
         request, filename=f"bao-cao-{period.year}-don-vi",
@@ -116,7 +115,7 @@ def dashboard(request, year=None):
     page.rows = _agency_rows(page)
     stats = dashboard_stats(period=period, today=today)
     overdue = overdue_reports(period=period, today=today)
-    voluntary = period_reports(period).filter(VOLUNTARY).select_related("agency", "period").order_by("agency__sort_key")
+    voluntary = reports_for_metric(period=period, metric="voluntary")
     return render(request, "reporting/dashboard.html", {
         "period": period, "today": today, "stats": stats, "definitions": DEFINITIONS,
         "synthesis_readable": may_read_synthesis(request.user, synthesis_of(period)),
@@ -211,7 +210,7 @@ def dashboard_sections(request, year):
 def dashboard_matrix(request, year):
     """Tasks × assigned agencies, a page of agencies at a time."""
     period = _period(year)
-    agencies = Agency.objects.filter(pk__in=period_reports(period).filter(EXPECTED).values("agency_id")).order_by(
+    agencies = Agency.objects.filter(pk__in=counted_reports(period).filter(EXPECTED).values("agency_id")).order_by(
         "kind", "sort_key")
     page = Paginator(agencies, 25).get_page(request.GET.get("page"))
     columns = list(page.object_list)
@@ -314,7 +313,7 @@ def dashboard_remind(request, year):
     period = _period(year)
     agency = request.POST.get("agency", "all")
     agency_ids = None if agency == "all" else [parse_id(agency)]
-    if agency_ids and (agency_ids[0] is None or not period_reports(period).filter(agency_id=agency_ids[0]).exists()):
+    if agency_ids and (agency_ids[0] is None or not counted_reports(period).filter(agency_id=agency_ids[0]).exists()):
         raise Http404
     try:
         remind_now.delay(period.pk, agency_ids, timezone.localdate().isoformat())

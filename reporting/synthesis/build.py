@@ -68,7 +68,6 @@ def _agency_row(report: Report) -> dict:
     """One line of the status table (Phụ lục): who, whether the report is owed or voluntary, its state and dates."""
     return {
         "code": report.agency.code, "name": report.agency.name, "kind": report.agency.kind, "expected": report.expected,
-        "voluntary": not report.expected,
         "status": report.status if report.submitted_at else ReportStatus.DRAFT,
         "submitted_at": timezone.localtime(report.submitted_at).isoformat() if report.submitted_at else None,
         "days_late": report.days_late, "version": report.version,
