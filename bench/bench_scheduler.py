@@ -342,15 +342,20 @@ def _measure_reminders(args, handler, port: int, before_reminder: int, clean_up,
     return results
 
 
+def _repeat(child: str, label: str, args) -> tuple[list[dict], dict]:
+    """Run one measurement child --repeat times, noting the machine's load before each; the runs and the fastest."""
+    runs = []
+    for attempt in range(1, args.repeat + 1):
+        log(f"{label}, run {attempt}/{args.repeat} …")
+        load_before = _load()
+        runs.append({**run_child(child, args), "load": load_before})
+    return runs, min(runs, key=lambda r: r["seconds"])
+
+
 def _measure_synthesis(args, common: dict) -> list[dict]:
     """(b): synthesis_build, --repeat times; returns the figures."""
     results = []
-    runs = []
-    for attempt in range(1, args.repeat + 1):
-        log(f"(b) synthesis_build for {args.year}, run {attempt}/{args.repeat} …")
-        load_before = _load()
-        runs.append({**run_child("synthesis", args), "load": load_before})
-    best = min(runs, key=lambda r: r["seconds"])
+    runs, best = _repeat("synthesis", f"(b) synthesis_build for {args.year}", args)
     results.append(figure(
         "synthesis_build_seconds", round(best["seconds"], 2), "s", cpu_seconds=round(best["cpu_seconds"], 2),
         reports=best["agencies"], entries=best["entries"], reporting_rate=best["reporting_rate"],
@@ -364,12 +369,7 @@ def _measure_synthesis(args, common: dict) -> list[dict]:
 def _measure_docx(args, common: dict) -> list[dict]:
     """(c): synthesis_docx, --repeat times; returns the figures."""
     results = []
-    runs = []
-    for attempt in range(1, args.repeat + 1):
-        log(f"(c) synthesis_docx for {args.year}, run {attempt}/{args.repeat} …")
-        load_before = _load()
-        runs.append({**run_child("docx", args), "load": load_before})
-    best = min(runs, key=lambda r: r["seconds"])
+    runs, best = _repeat("docx", f"(c) synthesis_docx for {args.year}", args)
     results.append(figure(
         "docx_export_seconds", round(best["seconds"], 2), "s", cpu_seconds=round(best["cpu_seconds"], 2),
         bytes=best["bytes"], runs=[round(r["seconds"], 2) for r in runs],
