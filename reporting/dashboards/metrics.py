@@ -22,7 +22,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from reporting.models import Progress, Report, ReportingPeriod, ReportSection, ReportStatus
-from tasks.models import Plan
+from tasks.models import AssignmentRole, Plan
 
 
 def _counted(prefix: str = "") -> Q:
@@ -173,7 +173,7 @@ def sections_for(*, period: ReportingPeriod, task_id: int | None = None, progres
     if progress:
         queryset = queryset.filter(progress="" if progress == "none" else progress)
     if lead_only:
-        queryset = queryset.filter(role="lead")
+        queryset = queryset.filter(role=AssignmentRole.LEAD)
     return queryset.select_related("report__agency", "task").order_by("task__sort_key", "report__agency__sort_key")
 
 
