@@ -10,7 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from agencies.fields import NFCCharField, NFCTextField
 from agencies.models import Agency
-from tasks.models import AssignmentRole, Plan, Task
+from tasks.models import AssignmentRole, Indicator, Plan, Task
 
 
 class DayOff(models.Model):
@@ -139,6 +139,8 @@ class Report(models.Model):
     # Only organisations the plan requests (đề nghị) have no obligation to report.
     expected = models.BooleanField(_("expected"), default=True)
     summary = NFCTextField(_("overall assessment"), blank=True)
+    # the agency's plan for next year, which the synthesis gathers into its directions (III)
+    next_year = NFCTextField(_("plans for next year"), blank=True)
     version = models.PositiveIntegerField(_("version"), default=0, help_text=_("Number of submissions so far."))
     # Optimistic locking: every save increments it; a form saved against an older value is refused.
     lock_version = models.PositiveIntegerField(default=0)
@@ -265,6 +267,24 @@ class SectionFigure(models.Model):
 
     def __str__(self):
         return f"{self.label}: {self.value} {self.unit}".strip()
+
+
+class IndicatorValue(models.Model):
+    """An agency's value of a catalogue indicator for one task of its report (tasks.models.Indicator)."""
+
+    section = models.ForeignKey(ReportSection, on_delete=models.CASCADE, related_name="indicator_values")
+    indicator = models.ForeignKey(Indicator, verbose_name=_("indicator"), on_delete=models.PROTECT,
+                                  related_name="values")
+    value = models.DecimalField(_("value"), max_digits=18, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("indicator value")
+        verbose_name_plural = _("indicator values")
+        ordering = ["section", "indicator__position", "indicator__code"]
+        constraints = [models.UniqueConstraint(fields=["section", "indicator"], name="one_value_per_indicator")]
+
+    def __str__(self):
+        return f"{self.indicator.code}: {self.value}"
 
 
 class ReportVersion(models.Model):
