@@ -574,7 +574,12 @@ class Synthesis(models.Model):
     built_from = models.JSONField(_("report versions used"), default=dict, help_text=_("agency code → report version"))
     introduction = NFCTextField(_("introduction"), blank=True)
     assessment = NFCTextField(_("overall assessment"), blank=True)
+    shortcomings = NFCTextField(_("shortcomings and causes"), blank=True)
+    directions = NFCTextField(_("directions for next year"), blank=True)
     proposals = NFCTextField(_("proposals to the Provincial People's Committee"), blank=True)
+    # the officer's own wording of drafted task paragraphs: task code → {"text": …, "basis": the figures' fingerprint
+    # when it was written}; a rebuild keeps them and marks those whose figures changed since (reporting.synthesis)
+    paragraphs = models.JSONField(_("edited task paragraphs"), default=dict, blank=True)
     doc_number = models.CharField(_("document number"), max_length=20, blank=True)
     state = models.CharField(_("build state"), max_length=10, choices=SynthesisState.choices,
                              default=SynthesisState.IDLE)
@@ -617,7 +622,8 @@ class Synthesis(models.Model):
         return self.state
 
     def narrative(self) -> dict:
-        return {"introduction": self.introduction, "assessment": self.assessment, "proposals": self.proposals}
+        return {"introduction": self.introduction, "assessment": self.assessment, "shortcomings": self.shortcomings,
+                "directions": self.directions, "proposals": self.proposals, "paragraphs": self.paragraphs}
 
 
 class OutboxMessage(models.Model):

@@ -20,11 +20,12 @@ import functools
 import io
 import math
 from collections.abc import Sequence
+from decimal import Decimal
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt, Twips
@@ -36,6 +37,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from agencies.text import safe_text, sheet_cell
+from reporting.synthesis import drafting
 
 __all__ = ["synthesis_docx", "synthesis_xlsx", "vn_date_line"]
 
@@ -455,16 +457,18 @@ def synthesis_docx(content: dict, narrative: dict, *, doc_number: str = "",
 
     _header_block(doc, doc_number, day)
     _title(doc, plan, year)
+    # The body reads as a provincial report and does not grow with the number of agencies (drafting.py);
+    # every agency's own words go to the appendix after the signature.
     _part_results(doc, content, narrative)
-    _part_reporting(doc, content)
-    _part_difficulties(doc, content)
-    _body(doc, "IV. ĐÁNH GIÁ CHUNG", bold=True)
-    for text in _paragraphs(narrative.get("assessment")):
-        _body(doc, text)
-    _body(doc, "V. KIẾN NGHỊ, ĐỀ XUẤT", bold=True)
-    for text in _paragraphs(narrative.get("proposals")):
-        _body(doc, text)
+    drafts = content.get("drafts", {})
+    _narrative_part(doc, "II. TỒN TẠI, HẠN CHẾ VÀ NGUYÊN NHÂN", narrative.get("shortcomings"),
+                    drafts.get("shortcomings") or ["Không có cơ quan, đơn vị báo cáo khó khăn, vướng mắc."])
+    next_year = (year + 1) if isinstance(year, int) else ""
+    _narrative_part(doc, f"III. PHƯƠNG HƯỚNG, NHIỆM VỤ NĂM {next_year}", narrative.get("directions"),
+                    drafts.get("directions", []))
+    _narrative_part(doc, "IV. KIẾN NGHỊ, ĐỀ XUẤT", narrative.get("proposals"), drafts.get("proposals", []))
     _closing_block(doc, signer, signer_title)
+    _appendix(doc, content)
 
     # Fixed metadata: nothing time-dependent except the signing date the caller chose.
     props = doc.core_properties
@@ -556,22 +560,107 @@ def _part_results(doc, content: dict, narrative: dict) -> None:
         intro = [text + " như sau:"]
     for text in intro:
         _body(doc, text)
+    _body(doc, _reporting_sentence(content))
 
+    paragraphs = narrative.get("paragraphs") or {}
     for group in content.get("groups", []):
         _body(doc, f"{group['code']}. {group['title']}", bold=True)
         for task in group.get("tasks", []):
             _body(doc, f"{task['code']}. {task['title']}", bold=True, italic=True)
-            for entry in task.get("entries", []):
+            text, _edited, _stale = drafting.task_text(task, paragraphs)
+            for paragraph in _paragraphs(text):
+                _body(doc, paragraph)
+    assessment = _paragraphs(narrative.get("assessment"))
+    if assessment:
+        _body(doc, "Đánh giá chung", bold=True, italic=True)
+        for text in assessment:
+            _body(doc, text)
+
+
+def _reporting_sentence(content: dict) -> str:
+    """The reporting in one sentence; the lists of who is missing or late are in Appendix 1."""
+    c = content.get("completeness", {})
+    text = (f"Đến ngày tổng hợp, {c.get('submitted', 0)}/{c.get('expected', 0)} cơ quan, đơn vị phải báo cáo đã gửi "
+            f"báo cáo (đạt {_percent(c.get('reporting_rate'))} %), trong đó {c.get('on_time', 0)} báo cáo đúng hạn, "
+            f"{c.get('late', 0)} báo cáo chậm hạn; {c.get('missing', 0)} cơ quan, đơn vị chưa gửi báo cáo")
+    if c.get("voluntary_submitted"):
+        text += f"; ngoài ra có {c['voluntary_submitted']} tổ chức được đề nghị tham gia gửi báo cáo"
+    return text + " (chi tiết tại Phụ lục 1)."
+
+
+def _narrative_part(doc, heading: str, written: str | None, drafted: list[str]) -> None:
+    """A part of the body the DFA may write itself; until it does, the machine's draft stands."""
+    _body(doc, heading, bold=True)
+    for text in _paragraphs(written) or drafted:
+        _body(doc, text)
+
+
+def _appendix(doc, content: dict) -> None:
+    """Phụ lục: the reporting status, the indicators, every agency's own text, the difficulties and the plans for
+    next year. It may grow with the number of agencies; the body does not."""
+    _page_break(doc)
+    _line(doc, "PHỤ LỤC", bold=True, size=14)
+    _line(doc, f"(Kèm theo Báo cáo kết quả thực hiện Kế hoạch năm {content.get('year')})", italic=True, size=13)
+    _part_reporting(doc, content)
+    _part_indicators(doc, content)
+    _part_agency_texts(doc, content)
+    _part_difficulties(doc, content)
+    _part_next_year(doc, content)
+
+
+def _page_break(doc) -> None:
+    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+
+
+def _part_indicators(doc, content: dict) -> None:
+    _body(doc, "Phụ lục 2. CHỈ TIÊU THEO NHIỆM VỤ", bold=True)
+    rows = [(task, item) for group in content.get("groups", []) for task in group.get("tasks", [])
+            for item in task.get("indicators", [])]
+    if not rows:
+        _body(doc, "Chưa có cơ quan, đơn vị báo cáo chỉ tiêu.")
+        return
+    previous_year = content.get("previous_year")
+    widths = [17, 68, 25, 25, 30]
+    table = _table(doc, widths, bordered=True)
+    _row(table, ["Mục", "Chỉ tiêu", "Năm " + str(content.get("year")),
+                 f"Năm {previous_year}" if previous_year else "Năm trước", "Số cơ quan báo cáo"], widths,
+         header=True, size=12)
+    c, left = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.LEFT
+    for task, item in rows:
+        ordered = sum(1 for v in item.get("values", []) if v.get("expected", True))
+        _row(table, [task["code"], f"{item['name']} ({item['unit']})", drafting.number(item.get("total")),
+                     drafting.number(item.get("previous")), str(ordered)], widths, size=12,
+             aligns=[c, left, c, c, c])
+    _body(doc, "Số liệu của từng cơ quan, đơn vị tại bảng tính kèm theo (trang \"Chỉ tiêu\").", italic=True)
+
+
+def _part_agency_texts(doc, content: dict) -> None:
+    _body(doc, "Phụ lục 3. KẾT QUẢ DO CÁC CƠ QUAN, ĐƠN VỊ BÁO CÁO", bold=True)
+    for group in content.get("groups", []):
+        for task in group.get("tasks", []):
+            entries = [e for e in task.get("entries", []) if _paragraphs(e.get("results"))]
+            if not entries:
+                continue
+            _body(doc, f"{task['code']}. {task['title']}", bold=True, italic=True)
+            for entry in entries:
                 results = _paragraphs(entry.get("results"))
-                if not results:
-                    continue
                 role = ROLE.get(entry.get("role"), "phối hợp")
                 _body(doc, f"- {entry['agency']} ({role}): {results[0]}")
                 for more in results[1:]:
                     _body(doc, more)
-            counts = task.get("counts", {})
-            parts = [f"{label} {counts.get(key, 0)}" for key, label in PROGRESS_LINE]
-            _body(doc, "Tiến độ: " + "; ".join(parts), italic=True)
+                for label, key in (("Khó khăn", "difficulties"), ("Kiến nghị", "proposals")):
+                    text = " ".join(_paragraphs(entry.get(key)))
+                    if text:
+                        _body(doc, f"{label}: {text}", italic=True)
+
+
+def _part_next_year(doc, content: dict) -> None:
+    plans = content.get("next_year", [])
+    if not plans:
+        return
+    _body(doc, "Phụ lục 5. PHƯƠNG HƯỚNG, NHIỆM VỤ NĂM TỚI CỦA CÁC CƠ QUAN, ĐƠN VỊ", bold=True)
+    for item in plans:
+        _body(doc, f"- {item['agency']}: {' '.join(_paragraphs(item['text']))}")
 
 
 COMPLETENESS_ROWS = [
@@ -588,7 +677,7 @@ COMPLETENESS_ROWS = [
 
 
 def _part_reporting(doc, content: dict) -> None:
-    _body(doc, "II. TÌNH HÌNH BÁO CÁO CỦA CÁC CƠ QUAN, ĐƠN VỊ", bold=True)
+    _body(doc, "Phụ lục 1. TÌNH HÌNH BÁO CÁO CỦA CÁC CƠ QUAN, ĐƠN VỊ", bold=True)
     completeness = content.get("completeness", {})
     widths = [115, 50]
     table = _table(doc, widths, bordered=True)
@@ -633,7 +722,7 @@ def _part_reporting(doc, content: dict) -> None:
 
 
 def _part_difficulties(doc, content: dict) -> None:
-    _body(doc, "III. KHÓ KHĂN, VƯỚNG MẮC VÀ KIẾN NGHỊ", bold=True)
+    _body(doc, "Phụ lục 4. KHÓ KHĂN, VƯỚNG MẮC VÀ KIẾN NGHỊ GỬI SỞ NGOẠI VỤ", bold=True)
     items = content.get("difficulties", [])
     if not items:
         _body(doc, "Các cơ quan, đơn vị không báo cáo khó khăn, vướng mắc, kiến nghị.")
@@ -699,6 +788,9 @@ DATE_FORMAT = "DD/MM/YYYY"
 SHEET_REPORTING = "Tình hình báo cáo"
 SHEET_PROGRESS = "Tiến độ nhiệm vụ"
 SHEET_DIFFICULTIES = "Khó khăn, kiến nghị"
+SHEET_INDICATORS = "Chỉ tiêu"
+TOTAL_LABEL = "TỔNG CỘNG (cơ quan, đơn vị phải báo cáo)"
+COMBINE = {"sum": "Cộng tổng", "max": "Lấy giá trị lớn nhất", "latest": "Lấy giá trị mới nhất"}
 
 
 def _sheet_table(ws, headers: list[str], widths: list[float], rows: list[list], *, col: int = 1,
@@ -788,6 +880,42 @@ def synthesis_xlsx(content: dict, narrative: dict | None = None) -> bytes:
                  [6, 30, 10, 18, 50, 22, 13, 50], rows, wrap_cols=(1, 4, 7), date_cols=(6,))
     ws.freeze_panes = "A2"
 
+    _indicators_sheet(wb, content)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def _number_cell(value):
+    """A stored figure ("1234.50") as a real number for the sheet; None stays an empty cell."""
+    return None if value in (None, "") else Decimal(value)
+
+
+def _indicators_sheet(wb, content: dict) -> None:
+    """Sheet 4: per task and indicator, every agency's value, then the total the body of the DOCX quotes, the
+    previous year's total and the requested organisations' total apart — so every figure of the body has its cell."""
+    ws = wb.create_sheet(SHEET_INDICATORS)
+    previous_year = content.get("previous_year")
+    rows = []
+    for group in content.get("groups", []):
+        for task in group.get("tasks", []):
+            for item in task.get("indicators", []):
+                head = [task["code"], item["name"], item["unit"]]
+                for v in item.get("values", []):
+                    rows.append([*head, v["agency"], "Phải báo cáo" if v.get("expected", True) else VOLUNTARY_MARK,
+                                 _number_cell(v["value"])])
+                rows.append([*head, TOTAL_LABEL, COMBINE.get(item.get("combine"), ""), _number_cell(item["total"])])
+                if item.get("voluntary_total") is not None:
+                    rows.append([*head, f"Tổng ({VOLUNTARY_MARK})", COMBINE.get(item.get("combine"), ""),
+                                 _number_cell(item["voluntary_total"])])
+                if previous_year and item.get("previous") is not None:
+                    rows.append([*head, f"{TOTAL_LABEL}, năm {previous_year}", "", _number_cell(item["previous"])])
+    _sheet_table(ws, ["Mục", "Chỉ tiêu", "Đơn vị", "Cơ quan, đơn vị", "Diện báo cáo / cách gộp",
+                      f"Năm {content.get('year')}"],
+                 [8, 50, 14, 45, 26, 16], rows, wrap_cols=(1, 3))
+    for i, row in enumerate(rows, 2):
+        if row[3].startswith("TỔNG") or row[3].startswith("Tổng"):
+            for j in range(1, 7):
+                ws.cell(row=i, column=j).font = HEADER_FONT
+        ws.cell(row=i, column=6).number_format = "#,##0.##"
+    ws.freeze_panes = "A2"

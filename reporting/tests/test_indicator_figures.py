@@ -57,9 +57,8 @@ def test_values_add_up_as_the_indicator_says_and_requested_organisations_stay_ap
     assert figure(figures, "2.2", "share")["total"] == 60
 
 
-def test_max_and_latest(cast, small_period):
-    ind, users, reports = cast["ind"], cast["users"], cast["reports"]
-    share = ind["share"]
+def test_max_and_latest(small_indicators):
+    share = small_indicators["share"]
     assert share.combined([Decimal(40), Decimal(60), Decimal(50)]) == 60
     share.combine = "latest"
     assert share.combined([Decimal(40), Decimal(60), Decimal(50)]) == 50
