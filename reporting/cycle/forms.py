@@ -111,3 +111,15 @@ class ReviewForm(forms.Form):
 
 class ReopenForm(forms.Form):
     reason = limited_text(_("Reason for reopening"), required=True, rows=2)
+
+
+class DocumentForm(forms.Form):
+    """What the agency types on its document before downloading it (reporting.cycle.document): all optional."""
+
+    number = CleanTextFormField(label=_("Document number"), max_length=20, required=False,
+                                help_text=_("For example 12 or 12/BC-SCT; leave it blank for the clerk to fill in."))
+    signer = CleanTextFormField(label=_("Signed by"), max_length=100, required=False)
+    signer_title = CleanTextFormField(
+        label=_("Signer's title"), max_length=100, required=False,
+        help_text=_("Blank: the head of the agency. A deputy signs on the head's behalf (KT.), anyone else by the "
+                    "head's order (TL.)."))

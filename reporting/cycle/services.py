@@ -427,7 +427,9 @@ def report_problems(report: Report) -> list[tuple[ReportSection | None, str]]:
     return problems
 
 
-def _snapshot(report: Report) -> dict:
+def report_snapshot(report: Report) -> dict:
+    """What the report says now, as plain data: what a submission keeps (ReportVersion.content) and what the
+    agency's document shows of a draft (reporting.cycle.document)."""
     return {
         "summary": report.summary,
         "sections": {
@@ -470,7 +472,7 @@ def report_submit(*, report: Report, user) -> Report:
     report.lock_version += 1
     report.save()
     ReportVersion.objects.create(report=report, number=report.version, submitted_at=now, submitted_by=user,
-                                 content=_snapshot(report))
+                                 content=report_snapshot(report))
     ReportEvent.objects.create(report=report, kind=EventKind.SUBMITTED, actor=user, at=now, version=report.version)
     outbox_record(kind="report_submitted", report_id=report.pk)
     return report

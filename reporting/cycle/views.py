@@ -18,8 +18,10 @@ from agencies.parsing import parse_id
 from reporting.cycle import services
 from reporting.cycle.calendar import calendar_feed
 from reporting.cycle.diff import versions_diff
+from reporting.cycle.document import SENT_STATES, report_document_content, report_docx
 from reporting.cycle.files import CONTENT_TYPES
 from reporting.cycle.forms import (
+    DocumentForm,
     FigureFormSet,
     IndicatorsForm,
     ReopenForm,
@@ -274,6 +276,8 @@ def report_detail(request, pk):
             "can_reopen": may_reopen(user, report),
             "review_form": ReviewForm(),
             "reopen_form": ReopenForm(),
+            "document_form": DocumentForm(),
+            "document_is_draft": report.status not in SENT_STATES,
             "versions": report.versions.order_by("number").values_list("number", flat=True),
         },
     )
@@ -323,6 +327,26 @@ def report_reopen(request, pk):
     except services.ReportingError as error:
         messages.error(request, str(error))
     return redirect("report_detail", pk=report.pk)
+
+
+@require_safe
+@login_required
+def report_document(request, pk):
+    """The report as the agency's signed document (DOCX): whoever may read the report may download it (report_for);
+    what it says and when it is a draft is reporting.cycle.document's rule."""
+    report = report_for(request.user, pk)
+    form = DocumentForm(request.GET)
+    if not form.is_valid():
+        errors = " ".join(error for field_errors in form.errors.values() for error in field_errors)
+        messages.error(request, _("The document was not made: %(errors)s") % {"errors": errors})
+        return redirect("report_detail", pk=report.pk)
+    content = report_document_content(report)
+    body = report_docx(content, doc_number=form.cleaned_data["number"], signer=form.cleaned_data["signer"],
+                       signer_title=form.cleaned_data["signer_title"])
+    response = HttpResponse(body, content_type=CONTENT_TYPES["docx"])
+    name = f"bao-cao-{report.period.year}-{report.agency.code}{'-du-thao' if content['draft'] else ''}.docx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @require_safe

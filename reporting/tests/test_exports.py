@@ -419,7 +419,8 @@ def test_docx_rows_copied_from_a_prototype_match_rows_built_cell_by_cell(header)
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from lxml import etree
 
-    from reporting.synthesis.documents import _build_row, _row
+    from reporting.synthesis.decree30 import _build_row
+    from reporting.synthesis.decree30 import add_row as _row
 
     widths = [10.0, 60.0, 40.0, 30.0]
     aligns = None if header else [WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.LEFT, WD_ALIGN_PARAGRAPH.LEFT,
