@@ -261,7 +261,8 @@ def synthesis_edit(*, synthesis: Synthesis, user, lock_version: int, introductio
     """
     if synthesis.is_final:
         raise ReportingError(_finalised_message())
-    fields = {"introduction": introduction, "assessment": assessment, "proposals": proposals, "doc_number": doc_number}
+    fields: dict[str, object] = {"introduction": introduction, "assessment": assessment, "proposals": proposals,
+                                 "doc_number": doc_number}
     if shortcomings is not None:
         fields["shortcomings"] = shortcomings
     if directions is not None:

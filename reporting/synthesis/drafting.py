@@ -40,7 +40,8 @@ def excerpt(text: str, words: int) -> str:
     flat = " ".join((text or "").split())
     if not flat:
         return ""
-    sentences, out, count = _SENTENCE_END.split(flat), [], 0
+    sentences, count = _SENTENCE_END.split(flat), 0
+    out: list[str] = []
     for sentence in sentences:
         n = len(sentence.split())
         if count + n > words:

@@ -1,4 +1,6 @@
 """The DFA's synthesis page: build (with progress), edit the narrative, download DOCX/XLSX, finalise."""
+from collections.abc import Sequence
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -43,7 +45,7 @@ class NarrativeForm(forms.Form):
     proposals = _text(gettext_lazy("Proposals to the Provincial People's Committee"), 4, MACHINE_DRAFT)
     lock_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
-    def __init__(self, *args, tasks: list[dict] = (), **kwargs):
+    def __init__(self, *args, tasks: Sequence[dict] = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.task_codes = [t["code"] for t in tasks]
         for task in tasks:
