@@ -33,7 +33,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Upper
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -144,7 +144,8 @@ def _decode(data: bytes) -> str:
     try:
         return data.decode("cp1258")
     except UnicodeDecodeError:
-        raise ImportFileError(_("The file is not text in a known encoding: save it as “CSV UTF-8” or as .xlsx.")) from None
+        message = _("The file is not text in a known encoding: save it as “CSV UTF-8” or as .xlsx.")
+        raise ImportFileError(message) from None
 
 
 def _csv_rows(data: bytes) -> list[list[str]]:
@@ -227,7 +228,8 @@ def people_read(*, name: str, data: bytes) -> list[PersonRow]:
         cells = {column: clean_text(values[index])[0].strip() if index < len(values) else ""
                  for column, index in columns.items()}
         if any(cells.values()):
-            rows.append(PersonRow(line=line, **cells))
+            rows.append(PersonRow(line=line, full_name=cells.get("full_name", ""), email=cells.get("email", ""),
+                                  agency_code=cells.get("agency_code", ""), role=cells.get("role", "")))
     if not rows:
         raise ImportFileError(_("The file names its columns but holds nobody."))
     return rows
@@ -296,20 +298,21 @@ def people_check(rows: list[PersonRow]) -> None:
     """Check every row against the file and the database, setting its status and messages (three queries)."""
     roles = _role_names()
     codes = {row.agency_code.upper() for row in rows if row.agency_code}
-    agencies = {agency.code.upper(): agency for agency in Agency.objects.select_related("merged_into").all()
-                if agency.code.upper() in codes}
+    agencies = {agency.code.upper(): agency for agency in
+                Agency.objects.annotate(code_upper=Upper("code")).filter(code_upper__in=codes)}
     seen: dict[str, int] = {}
     for row in rows:
         _check_row(row, roles=roles, agencies=agencies, seen=seen)
     emails = {row.email for row in rows if row.email}
-    existing = {}
-    for user in User.objects.annotate(email_lower=Lower("email"), username_lower=Lower("username")).filter(
+    existing: dict[str, User] = {}
+    for account in User.objects.annotate(email_lower=Lower("email"), username_lower=Lower("username")).filter(
             Q(email_lower__in=emails) | Q(username_lower__in=emails)):
-        existing[user.email_lower] = existing[user.username_lower] = user
+        existing[account.email_lower] = existing[account.username_lower] = account
     for row in rows:
         if row.messages:
             row.status = "error"
-        elif (user := existing.get(row.email)) is not None:
+        elif row.email in existing:
+            user = existing[row.email]
             row.status = "exists"
             row.messages.append(_("Already has an account (%(username)s): left unchanged.") % {
                 "username": user.username} if user.is_active else

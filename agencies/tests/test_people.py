@@ -1,5 +1,6 @@
 """Importing people from a file (agencies/people.py): reading what Excel writes, row-by-row checks, the dry run, the
 apply step in one transaction, and the `import_users` command. On the cast's small plan (conftest.py)."""
+import datetime
 import io
 import unicodedata
 import zipfile
@@ -7,14 +8,22 @@ import zipfile
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 from openpyxl import Workbook
 
 from agencies.models import AccountMail, AccountMailKind, Agency, Role, User
 from agencies.people import ROWS_MAX, ImportFileError, people_import, people_read
+from agencies.services import agency_retire_into
 from agencies.tests.factories import UserFactory
-from tasks.services import agency_merge
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The messages are checked in English here; test_vietnamese_messages checks one in Vietnamese."""
+    with translation.override("en"):
+        yield
 
 HEADER = "Họ và tên,Thư điện tử,Mã đơn vị,Vai trò\n"
 
@@ -97,7 +106,7 @@ def test_an_xlsx_formula_is_text_and_numbers_are_read_as_written(small_plan):
     (HEADER.encode(), "holds nobody"),
     (HEADER.encode() + b"x" * (2 * 1024 * 1024), "larger than 2 MB"),
     (HEADER.encode() + b"\x81\x8a\x8d\n", "not text in a known encoding"),
-    (HEADER.encode() + "An,a@example.vn,T-LEAD,\n".encode() * (ROWS_MAX + 1), "more than 5000 rows"),
+    (HEADER.encode() + b"An,a@example.vn,T-LEAD,\n" * (ROWS_MAX + 1), "more than 5000 rows"),
 ])
 def test_a_file_that_cannot_be_read_gets_a_message(small_plan, data, message):
     with pytest.raises(ImportFileError) as caught:
@@ -116,7 +125,7 @@ def test_a_zip_bomb_is_refused_before_it_is_opened(small_plan):
 # --- checking -----------------------------------------------------------------------------------------------------
 
 def test_row_by_row_errors_and_a_dry_run_that_writes_nothing(small_plan, owner):
-    agency_merge(agency=small_plan.outside, successor=small_plan.lead)
+    agency_retire_into(agency=small_plan.outside, successor=small_plan.lead, on=datetime.date(2025, 7, 1))
     deactivated = UserFactory(username="cu", email="cu@example.vn", is_active=False)
     users, history, mails = User.objects.count(), User.history.count(), AccountMail.objects.count()
     result = check(csv_bytes(
@@ -236,3 +245,19 @@ def test_the_command_fails_on_errors_and_on_a_bad_file(small_plan, tmp_path, cap
         call_command("import_users", "--file", str(path))
     with pytest.raises(CommandError, match="missing.csv"):
         call_command("import_users", "--file", str(tmp_path / "missing.csv"))
+
+
+def test_vietnamese_messages(small_plan):
+    with translation.override("vi"):
+        [row] = check(csv_bytes("An,an@example.vn,KHONGCO,")).rows
+        assert row.messages == ["Không có đơn vị nào có mã “KHONGCO”."]
+        with pytest.raises(ImportFileError, match="Tệp trống"):
+            people_read(name="x.csv", data=b"")
+
+
+def test_the_readmes_example_file_passes_on_plan_119(plan119, settings):
+    data = (settings.BASE_DIR / "docs" / "people-example.csv").read_bytes()
+    result = check(data)
+    assert [(row.status, row.messages) for row in result.rows] == [("new", [])] * 4
+    assert [row.role_value for row in result.rows] == [Role.DFA_OFFICER, Role.AGENCY_STAFF, Role.AGENCY_STAFF,
+                                                       Role.LEADERSHIP]
