@@ -261,3 +261,12 @@ def test_the_readmes_example_file_passes_on_plan_119(plan119, settings):
     assert [(row.status, row.messages) for row in result.rows] == [("new", [])] * 4
     assert [row.role_value for row in result.rows] == [Role.DFA_OFFICER, Role.AGENCY_STAFF, Role.AGENCY_STAFF,
                                                        Role.LEADERSHIP]
+
+
+def test_the_check_asks_the_database_the_same_few_questions_for_any_number_of_rows(small_plan, owner,
+                                                                                  django_assert_max_num_queries):
+    lines = [f"Người {i},nguoi{i}@example.vn,{'T-LEAD' if i % 2 else 'T-COOP'}," for i in range(300)]
+    rows = people_read(name="x.csv", data=csv_bytes(*lines, f"Trần Minh,{owner.email},T-LEAD,"))
+    with django_assert_max_num_queries(2):  # the agencies named, the accounts that exist
+        result = people_import(rows=rows, apply=False)
+    assert (result.new_count, result.existing_count) == (300, 1)
