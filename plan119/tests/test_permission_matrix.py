@@ -52,6 +52,12 @@ MATRIX = {
     "password_change": ("get", {"anonymous": LOGIN, "*": 200}),
     "password_change_done": ("get", {"anonymous": LOGIN, "*": 200}),
     "set_language": ("post", {"*": 302}),
+    # "forgot password" and the one-time links (agencies/account_views.py): open to anyone; a wrong link is a page
+    "password_reset": ("get", {"*": 200}),
+    "password_reset_done": ("get", {"*": 200}),
+    "password_reset_confirm": ("get", {"*": 200}),
+    "password_reset_complete": ("get", {"*": 302}),
+    "invitation_accept": ("get", {"*": 200}),
     "admin:index": ("get", {"anonymous": 302, "admin": 200, "*": 302}),
 }
 
@@ -105,6 +111,7 @@ def world(small_plan, small_periods, owner, outsider, dfa, viewer, admin, django
         "synthesis_download": [2025, "docx"], "dashboard_year": [2025], "dashboard_reports": [2025],
         "dashboard_sections": [2025], "dashboard_matrix": [2025], "dashboard_tasks": [2025], "dashboard_remind": [2025],
         "calendar_feed": [owner.calendar_token],
+        "password_reset_confirm": ["MQ", "cz5b3k-0123456789abcdef"], "invitation_accept": ["MQ", "cz5b3k-0123"],
     }
     users = {"anonymous": None, "owner": owner, "other": outsider, "dfa": dfa, "leader": viewer, "admin": admin}
     return args, users
