@@ -4,6 +4,7 @@ from reporting.cycle import views
 from reporting.dashboards import views as views_dashboard
 from reporting.delivery import views as views_notifications
 from reporting.difficulties import views as views_difficulties
+from reporting.indicators import views as views_indicators
 from reporting.synthesis import views as views_synthesis
 
 urlpatterns = [
@@ -26,6 +27,9 @@ urlpatterns = [
     path("synthesis/<int:year>/status/", views_synthesis.synthesis_status, name="synthesis_status"),
     path("synthesis/<int:year>/finalise/", views_synthesis.synthesis_finalise_view, name="synthesis_finalise"),
     path("synthesis/<int:year>/download.<fmt>", views_synthesis.synthesis_download, name="synthesis_download"),
+    path("indicators/", views_indicators.indicator_list, name="indicator_list"),
+    path("indicators/new/", views_indicators.indicator_edit, name="indicator_create"),
+    path("indicators/<int:pk>/", views_indicators.indicator_edit, name="indicator_edit"),
     path("dashboard/", views_dashboard.dashboard, name="dashboard"),
     path("dashboard/<int:year>/", views_dashboard.dashboard, name="dashboard_year"),
     path("dashboard/<int:year>/reports/", views_dashboard.dashboard_reports, name="dashboard_reports"),

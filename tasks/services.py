@@ -418,3 +418,13 @@ def plan_export(*, plan: Plan) -> dict:
             for a in Agency.objects.order_by("kind", "code")
         ],
     }
+
+
+@transaction.atomic
+def indicator_save(*, indicator: Indicator, tasks) -> Indicator:
+    """Save an indicator of the catalogue with its tasks. Its history records who changed it, so loading the plan
+    file again never overwrites what the DFA decided (`_load_indicators`). Values already reported stay as they
+    are; an indicator no longer asked of a section still shows there with its value, so it can be cleared."""
+    indicator.save()
+    indicator.tasks.set(tasks)
+    return indicator

@@ -34,6 +34,9 @@ MATRIX = {
     "synthesis_status": ("get", {"anonymous": LOGIN, "dfa": 200, "admin": 200, "*": 403}),
     "synthesis_finalise": ("post", {"anonymous": LOGIN, "dfa": 302, "admin": 302, "*": 403}),
     "synthesis_download": ("get", {"anonymous": LOGIN, "dfa": 200, "admin": 200, "*": 403}),
+    "indicator_list": ("get", {"anonymous": LOGIN, "*": 200}),
+    "indicator_create": ("get", {"anonymous": LOGIN, "dfa": 200, "admin": 200, "*": 403}),
+    "indicator_edit": ("get", {"anonymous": LOGIN, "dfa": 200, "admin": 200, "*": 403}),
     "dashboard": ("get", {"anonymous": LOGIN, "dfa": 200, "leader": 200, "admin": 200, "*": 403}),
     "dashboard_year": ("get", {"anonymous": LOGIN, "dfa": 200, "leader": 200, "admin": 200, "*": 403}),
     "dashboard_reports": ("get", {"anonymous": LOGIN, "dfa": 200, "leader": 200, "admin": 200, "*": 403}),
@@ -101,7 +104,11 @@ def world(small_plan, small_periods, owner, outsider, dfa, viewer, admin, django
                                       title="Khó khăn", text="…", user=owner)
     synthesis_build(period=periods[2025])
     task = small_plan.tasks["1.1"]
+    from plan119.testing import small_indicators_build
+
+    indicator = small_indicators_build(small_plan)["events"]
     args = {
+        "indicator_edit": [indicator.pk],
         "plan_detail_pk": [small_plan.plan.pk], "task_detail": [task.pk], "report_detail": [report.pk],
         "report_edit": [report.pk], "report_review": [report.pk], "report_reopen": [report.pk],
         "report_versions": [report.pk], "report_document": [report.pk], "attachment_download": [attachment.pk],
