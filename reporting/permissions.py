@@ -83,8 +83,10 @@ def difficulty_to_respond(user, pk: int) -> Difficulty:
 
 
 def may_read_synthesis(user, synthesis: Synthesis | None) -> bool:
-    """The DFA always (it drafts it); leadership once it is final."""
-    return user.is_dfa_officer or (user.can_read_everything and synthesis is not None and synthesis.is_final)
+    """The DFA always (it drafts it); leadership every synthesis once built — a draft marked as such — to read and
+    download, never to build, edit or finalise (synthesis_to_edit, dfa_required)."""
+    return user.is_dfa_officer or (user.can_read_everything and synthesis is not None
+                                   and synthesis.built_at is not None)
 
 
 def synthesis_of(period: ReportingPeriod) -> Synthesis | None:

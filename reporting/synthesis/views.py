@@ -106,7 +106,7 @@ def synthesis_page(request, year):
         form = NarrativeForm(initial={**synthesis.narrative(), "doc_number": synthesis.doc_number,
                                       "lock_version": synthesis.lock_version,
                                       **{f"p-{t['code']}": t["text"] for t in tasks}},
-                             tasks=tasks) if synthesis else None
+                             tasks=tasks) if synthesis and request.user.is_dfa_officer else None
     content = synthesis.content if synthesis else {}
     tasks = _tasks(synthesis)
     for task in tasks:
