@@ -26,6 +26,7 @@ urlpatterns = [
     path("synthesis/<int:year>/status/", views_synthesis.synthesis_status, name="synthesis_status"),
     path("synthesis/<int:year>/finalise/", views_synthesis.synthesis_finalise_view, name="synthesis_finalise"),
     path("synthesis/<int:year>/download.<fmt>", views_synthesis.synthesis_download, name="synthesis_download"),
+    path("synthesis/review/", views_synthesis.review_download, name="review_download"),
     path("dashboard/", views_dashboard.dashboard, name="dashboard"),
     path("dashboard/<int:year>/", views_dashboard.dashboard, name="dashboard_year"),
     path("dashboard/<int:year>/reports/", views_dashboard.dashboard_reports, name="dashboard_reports"),

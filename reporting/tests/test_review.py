@@ -240,6 +240,10 @@ def test_bad_spans_get_the_form_again_with_a_message(client, history, dfa):
         response = client.get(url, HTTP_ACCEPT_LANGUAGE="vi")
         assert response.status_code == 400
         assert 'name="first"' in response.content.decode()
+    page = client.get(review_url(first=2025, last=2024), HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "Năm bắt đầu của kỳ sơ kết, tổng kết (2025) không được sau năm kết thúc (2024)." in page
+    page = client.get(review_url(first=2020), HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "is-invalid" in page  # 2020 is not one of the plan's years: the field says so
     response = client.get(reverse("review_download"))  # no span yet: just the form
     assert response.status_code == 200 and 'name="last"' in response.content.decode()
 
