@@ -49,7 +49,10 @@ def review_content(plan: Plan, first: int, last: int) -> dict:
     review_span_check(plan, first, last)
     years = list(range(first, last + 1))
     periods = {p.year: p for p in ReportingPeriod.objects.filter(plan=plan, year__in=years).select_related("plan")}
-    figures, progress, completeness, raised = {}, {}, [], {}
+    figures: dict[int, dict] = {}
+    progress: dict[int, dict] = {}
+    raised: dict[int, dict] = {}
+    completeness: list[dict] = []
     for year in years:
         period = periods.get(year)
         if period is None:  # a year whose period has not opened yet: nothing reported, nothing to count

@@ -64,7 +64,7 @@ def review_title(content: dict) -> str:
     đoạn 2023 - 2025": "Sơ kết" for a span ending before the plan's last year, "Tổng kết" for one ending at it."""
     plan = content.get("plan", {})
     years = len(content.get("years", []))
-    kind = KIND_WORD.get(content.get("kind"), KIND_WORD["mid_term"])
+    kind = KIND_WORD.get(str(content.get("kind")), KIND_WORD["mid_term"])
     subject = f"{kind} {years} năm thực hiện Kế hoạch số {plan.get('number', '')}"
     issued = _citation_date(plan.get("issued_on"))
     if issued:

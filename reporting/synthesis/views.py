@@ -1,6 +1,7 @@
 """The DFA's synthesis page: build (with progress), edit the narrative, download DOCX/XLSX, finalise; the mid-term
 and final reviews (sơ kết, tổng kết) of a span of years."""
 from collections.abc import Sequence
+from typing import cast
 
 from django import forms
 from django.contrib import messages
@@ -91,7 +92,8 @@ class ReviewForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.plan = plan
         years = [(year, str(year)) for year in plan.years()]
-        self.fields["first"].choices = self.fields["last"].choices = years
+        for name in ("first", "last"):
+            cast(forms.TypedChoiceField, self.fields[name]).choices = years
 
     def clean(self):
         data = super().clean()
