@@ -34,6 +34,7 @@ MATRIX = {
     "synthesis_status": ("get", {"anonymous": LOGIN, "dfa": 200, "admin": 200, "*": 403}),
     "synthesis_finalise": ("post", {"anonymous": LOGIN, "dfa": 302, "admin": 302, "*": 403}),
     "synthesis_download": ("get", {"anonymous": LOGIN, "dfa": 200, "admin": 200, "*": 403}),
+    "review_download": ("get", {"anonymous": LOGIN, "dfa": 200, "leader": 200, "admin": 200, "*": 403}),
     "dashboard": ("get", {"anonymous": LOGIN, "dfa": 200, "leader": 200, "admin": 200, "*": 403}),
     "dashboard_year": ("get", {"anonymous": LOGIN, "dfa": 200, "leader": 200, "admin": 200, "*": 403}),
     "dashboard_reports": ("get", {"anonymous": LOGIN, "dfa": 200, "leader": 200, "admin": 200, "*": 403}),
