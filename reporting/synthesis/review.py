@@ -15,6 +15,7 @@ from reporting.dashboards.metrics import (
     last_versions,
     period_counts,
     task_progress,
+    year_rates,
 )
 from reporting.models import ReportingPeriod
 from reporting.synthesis.build import difficulties_raised
@@ -62,7 +63,7 @@ def review_content(plan: Plan, first: int, last: int) -> dict:
         versions = last_versions(period=period)
         figures[year] = indicator_figures(period=period, reports=reports, versions=versions)
         progress[year] = {row["task__code"]: row for row in task_progress(period=period)}
-        completeness.append({"year": year, "counts": period_counts(period=period)})
+        completeness.append({"year": year, "counts": year_rates(period_counts(period=period))})
         raised[year] = _who_raised_difficulties(period, reports, versions)
     return {
         "plan": {"number": plan.number, "title": plan.title, "issued_on": plan.issued_on.isoformat(),

@@ -100,7 +100,8 @@ def test_figures_per_year_and_over_the_span(history):
         (2024, 2, 2, 2), (2025, 2, 2, 2)]
     completeness = {c["year"]: c["counts"] for c in content["completeness"]}
     assert completeness[2024]["submitted"] == 2 and completeness[2025]["voluntary_submitted"] == 1
-    assert completeness[2026]["expected"] == 0  # opened, nobody has reported yet
+    assert completeness[2026]["expected"] == 0  # opened, nobody has reported yet: no rate rather than 0 %
+    assert completeness[2026]["reporting_rate"] is None and completeness[2024]["reporting_rate"] == 100
 
 
 def test_a_latest_value_takes_the_last_years(history, small_indicators):
@@ -146,6 +147,7 @@ def test_docx_title_structure_and_vietnamese_numbers(history):
     assert ["Cả giai đoạn", "11", "1.234,5"] in cells
     assert "1.1. Hội nghị xúc tiến: các năm 2024, 2025 (Sở Thử nghiệm Công Thương)." in text
     assert "Số:" in cells[1][0]  # the Decree 30 header block
+    assert ["2024", "2", "2", "2", "0", "0", "100,0", "100,0"] in cells  # reporting per year, Vietnamese decimals
 
 
 def test_xlsx_totals_are_the_year_columns_combined(history, small_indicators):
