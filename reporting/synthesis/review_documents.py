@@ -109,9 +109,20 @@ def _part_results(doc, content: dict) -> None:
             add_body(doc, f"{task['code']}. {task['title']}", bold=True, italic=True)
             if task.get("indicators"):
                 _indicator_table(doc, content.get("years", []), task["indicators"])
-            for year in task.get("progress", []):
-                parts = [f"{label} {year.get(PROGRESS_KEY.get(key, key), 0)}" for key, label in PROGRESS_LINE]
-                add_body(doc, f"Tiến độ năm {year['year']}: " + "; ".join(parts), italic=True)
+            if task.get("progress"):
+                add_body(doc, progress_line(task["progress"]), italic=True)
+
+
+def progress_line(years: list[dict]) -> str:
+    """One sentence per task for the whole span, naming only the states some agency was in (a final review of eight
+    years would otherwise take a page of zeros): "Tiến độ qua các năm: năm 2024 đang triển khai 2; năm 2025 đã hoàn
+    thành 1, đang triển khai 1." Counts are agencies' sections, as in the yearly synthesis."""
+    said = []
+    for year in years:
+        parts = [f"{label} {year.get(PROGRESS_KEY.get(key, key), 0)}" for key, label in PROGRESS_LINE
+                 if year.get(PROGRESS_KEY.get(key, key), 0)]
+        said.append(f"năm {year['year']} {', '.join(parts) or 'chưa có cơ quan phải báo cáo'}")
+    return f"Tiến độ qua các năm: {'; '.join(said)}."
 
 
 def _indicator_table(doc, years: list[int], indicators: list[dict]) -> None:

@@ -147,6 +147,7 @@ def test_docx_title_structure_and_vietnamese_numbers(history):
     assert ["Năm", "Sự kiện xúc tiến (sự kiện)", "Vốn thu hút (triệu USD)"] in cells
     assert ["Cả giai đoạn", "11", "1.234,5"] in cells
     assert "1.1. Hội nghị xúc tiến: các năm 2024, 2025 (Sở Thử nghiệm Công Thương)." in text
+    assert "Tiến độ qua các năm: năm 2024 đang triển khai 2; năm 2025 đang triển khai 2." in text
     assert "Số:" in cells[1][0]  # the Decree 30 header block
     assert ["2024", "2", "2", "2", "0", "0", "100,0", "100,0"] in cells  # reporting per year, Vietnamese decimals
 
