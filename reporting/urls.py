@@ -30,6 +30,7 @@ urlpatterns = [
     path("indicators/", views_indicators.indicator_list, name="indicator_list"),
     path("indicators/new/", views_indicators.indicator_edit, name="indicator_create"),
     path("indicators/<int:pk>/", views_indicators.indicator_edit, name="indicator_edit"),
+    path("synthesis/review/", views_synthesis.review_download, name="review_download"),
     path("dashboard/", views_dashboard.dashboard, name="dashboard"),
     path("dashboard/<int:year>/", views_dashboard.dashboard, name="dashboard_year"),
     path("dashboard/<int:year>/reports/", views_dashboard.dashboard_reports, name="dashboard_reports"),

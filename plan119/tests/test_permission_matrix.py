@@ -37,6 +37,7 @@ MATRIX = {
     "indicator_list": ("get", {"anonymous": LOGIN, "*": 200}),
     "indicator_create": ("get", {"anonymous": LOGIN, "dfa": 200, "admin": 200, "*": 403}),
     "indicator_edit": ("get", {"anonymous": LOGIN, "dfa": 200, "admin": 200, "*": 403}),
+    "review_download": ("get", {"anonymous": LOGIN, "dfa": 200, "leader": 200, "admin": 200, "*": 403}),
     "dashboard": ("get", {"anonymous": LOGIN, "dfa": 200, "leader": 200, "admin": 200, "*": 403}),
     "dashboard_year": ("get", {"anonymous": LOGIN, "dfa": 200, "leader": 200, "admin": 200, "*": 403}),
     "dashboard_reports": ("get", {"anonymous": LOGIN, "dfa": 200, "leader": 200, "admin": 200, "*": 403}),

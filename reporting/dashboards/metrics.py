@@ -139,10 +139,14 @@ def years_series(*, plan: Plan) -> list[dict]:
     out = []
     for year in plan.years():
         r = by_year.get(year, dict.fromkeys(YEAR_METRICS, 0))
-        # a year with nothing expected yet has no rate (None: a gap in the chart, a dash in the table), not 0 %
-        rates = with_rates(r) if r["expected"] else {"reporting_rate": None, "on_time_rate": None}
-        out.append({"year": year, **r, **rates})
+        out.append({"year": year, **year_rates(r)})
     return out
+
+
+def year_rates(counts: dict) -> dict:
+    """A year's counts with both rates; a year with nothing expected yet has no rate (None: a gap in a chart, a dash
+    in a table), not 0 %."""
+    return with_rates(counts) if counts["expected"] else {**counts, "reporting_rate": None, "on_time_rate": None}
 
 
 def days_left_to_report(report: Report | None, period: ReportingPeriod, today: datetime.date) -> int | None:

@@ -187,11 +187,18 @@ def _entries(assignments, said_of_task: dict) -> list[dict]:
     return entries
 
 
+def difficulties_raised(period: ReportingPeriod):
+    """The difficulties and proposals that belong to a period: raised during its reporting window (from the start
+    of the results it covers to the synthesis deadline)."""
+    return Difficulty.objects.filter(task__plan=period.plan).filter(
+        raised_at__date__gte=period.covers_from, raised_at__date__lte=period.synthesis_due
+    )
+
+
 def _difficulties(period: ReportingPeriod) -> list[dict]:
     """Difficulties and proposals raised during the period's reporting window, with the DFA's latest answer."""
-    raised = Difficulty.objects.filter(task__plan=period.plan).filter(
-        raised_at__date__gte=period.covers_from, raised_at__date__lte=period.synthesis_due
-    ).select_related("agency", "task").prefetch_related("responses").order_by("raised_at", "pk")
+    raised = (difficulties_raised(period).select_related("agency", "task").prefetch_related("responses")
+              .order_by("raised_at", "pk"))
     difficulties = []
     for d in raised:
         responses = list(d.responses.all())

@@ -1,9 +1,12 @@
-"""The DFA's synthesis page: build (with progress), edit the narrative, download DOCX/XLSX, finalise."""
+"""The DFA's synthesis page: build (with progress), edit the narrative, download DOCX/XLSX, finalise; the mid-term
+and final reviews (sơ kết, tổng kết) of a span of years."""
 from collections.abc import Sequence
+from typing import cast
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -16,10 +19,14 @@ from agencies.forms import TEXT_LIMIT, pasted_controls_notice
 from reporting.cycle.services import ReportingError
 from reporting.dashboards.metrics import DEFINITIONS, LABELS
 from reporting.models import ReportingPeriod, Synthesis, SynthesisState
-from reporting.permissions import dfa_required, synthesis_for, synthesis_to_edit
+from reporting.permissions import dfa_required, may_read_reviews, synthesis_for, synthesis_to_edit
 from reporting.synthesis import drafting
 from reporting.synthesis.build import synthesis_edit, synthesis_finalise, synthesis_set_state
 from reporting.synthesis.documents import synthesis_docx, synthesis_xlsx
+from reporting.synthesis.review import FINAL, review_content, review_span_check
+from reporting.synthesis.review_documents import review_docx, review_xlsx
+from tasks.models import Plan
+from tasks.selectors import plan_current
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -73,6 +80,36 @@ def _tasks(synthesis) -> list[dict]:
     return out
 
 
+class ReviewForm(forms.Form):
+    """The span of a mid-term or final review: two of the plan's years and the file wanted."""
+
+    first = forms.TypedChoiceField(label=gettext_lazy("From year"), coerce=int)
+    last = forms.TypedChoiceField(label=gettext_lazy("To year"), coerce=int)
+    format = forms.ChoiceField(choices=[("docx", "DOCX"), ("xlsx", "XLSX")], widget=forms.HiddenInput,
+                               required=False)
+
+    def __init__(self, *args, plan: Plan, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.plan = plan
+        years = [(year, str(year)) for year in plan.years()]
+        for name in ("first", "last"):
+            cast(forms.TypedChoiceField, self.fields[name]).choices = years
+
+    def clean(self):
+        data = super().clean()
+        if "first" in data and "last" in data:
+            try:
+                review_span_check(self.plan, data["first"], data["last"])
+            except ReportingError as error:
+                raise ValidationError(str(error)) from error
+        return data
+
+
+def review_form_for(plan: Plan, *, last: int | None = None, data=None) -> ReviewForm:
+    """The review form, by default from the plan's first year to `last` (or its last year)."""
+    return ReviewForm(data, plan=plan, initial={"first": plan.first_year, "last": last or plan.last_year})
+
+
 def _period(year: int) -> ReportingPeriod:
     return get_object_or_404(ReportingPeriod.objects.select_related("plan").order_by("-plan__issued_on"), year=year)
 
@@ -116,7 +153,8 @@ def synthesis_page(request, year):
         "period": period, "synthesis": synthesis, "form": form, "content": content, "figures": _figures(content),
         "tasks": tasks, "stale": sum(t["stale"] for t in tasks), "drafts": content.get("drafts", {}),
         "narrative_fields": [form[name] for name in ("doc_number", "introduction", "assessment", "shortcomings",
-                                                     "directions", "proposals")] if form else []})
+                                                     "directions", "proposals")] if form else [],
+        "review_form": review_form_for(period.plan, last=period.year) if may_read_reviews(request.user) else None})
 
 
 # the synthesis page's table of figures, in this order, with the words of reporting.dashboards.metrics
@@ -186,4 +224,30 @@ def synthesis_download(request, year, fmt):
     else:
         response = HttpResponse(synthesis_xlsx(synthesis.content, synthesis.narrative()), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="bao-cao-tong-hop-KH119-{year}.{fmt}"'
+    return response
+
+
+@require_safe
+@login_required
+def review_download(request):
+    """A mid-term or final review as DOCX or XLSX (the form's two buttons); without a span, or with a wrong one, the
+    form again with what to correct."""
+    if not may_read_reviews(request.user):
+        raise PermissionDenied
+    plan = plan_current()
+    if plan is None:
+        raise Http404
+    if not request.GET:
+        return render(request, "reporting/review.html", {"plan": plan, "review_form": review_form_for(plan)})
+    form = review_form_for(plan, data=request.GET)
+    if not form.is_valid():
+        return render(request, "reporting/review.html", {"plan": plan, "review_form": form}, status=400)
+    first, last, fmt = form.cleaned_data["first"], form.cleaned_data["last"], form.cleaned_data["format"] or "docx"
+    content = review_content(plan, first, last)
+    if fmt == "docx":
+        response = HttpResponse(review_docx(content, signed_on=timezone.localdate()), content_type=DOCX)
+    else:
+        response = HttpResponse(review_xlsx(content), content_type=XLSX)
+    kind = "tong-ket" if content["kind"] == FINAL else "so-ket"
+    response["Content-Disposition"] = f'attachment; filename="{kind}-KH119-{first}-{last}.{fmt}"'
     return response
