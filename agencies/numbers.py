@@ -9,7 +9,8 @@ from django.utils import formats
 
 
 def format_number(value, *, decimals: int | None = None) -> str:
-    """`value` grouped by thousands in the active language; `decimals` fixes the places (rounded), else as few as needed.
+    """`value` grouped by thousands in the active language; `decimals` fixes the places (rounded), else as few as
+    needed.
 
     None and anything that is not a number give "" (a blank cell, not "None").
     """
