@@ -13,7 +13,15 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from plan119.tests.test_journeys import alert, axe_serious, log_in, outbox_wait, period_2026, screenshot, submitted_report
+from plan119.tests.test_journeys import (
+    alert,
+    axe_serious,
+    log_in,
+    outbox_wait,
+    period_2026,
+    screenshot,
+    submitted_report,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -106,7 +106,8 @@ def world(small_plan, small_periods, owner, outsider, dfa, viewer, admin, django
     args = {
         "plan_detail_pk": [small_plan.plan.pk], "task_detail": [task.pk], "report_detail": [report.pk],
         "report_edit": [report.pk], "report_review": [report.pk], "report_reopen": [report.pk],
-        "report_versions": [report.pk], "extension_request": [report.pk], "extension_decide": [extension.pk], "attachment_download": [attachment.pk], "period_close": [periods[2025].pk],
+        "report_versions": [report.pk], "extension_request": [report.pk], "extension_decide": [extension.pk],
+        "attachment_download": [attachment.pk], "period_close": [periods[2025].pk],
         "difficulty_detail": [difficulty.pk], "synthesis": [2025], "synthesis_build": [2025],
         "synthesis_status": [2025], "synthesis_finalise": [2025],
         "synthesis_download": [2025, "docx"], "dashboard_year": [2025], "dashboard_reports": [2025],

@@ -43,7 +43,8 @@ def extension_window(*, report: Report, today: datetime.date | None = None) -> D
     return DateWindow(earliest, report.period.synthesis_due - datetime.timedelta(days=1))
 
 
-def _check_date(report: Report, day: datetime.date | None, window: DateWindow) -> None:
+def _check_date(report: Report, day: datetime.date | None, window: DateWindow) -> datetime.date:
+    """`day` if it lies in the window, else a refusal saying which dates may be chosen and why."""
     if window.earliest > window.latest:
         raise ReportingError(
             _("The deadline can no longer be extended: the synthesis is due to the Provincial People's Committee on "
@@ -56,6 +57,7 @@ def _check_date(report: Report, day: datetime.date | None, window: DateWindow) -
               "synthesis.")
             % {"earliest": _dmy(window.earliest), "latest": _dmy(window.latest), "due": _dmy(report.due_date),
                "synthesis": _dmy(report.period.synthesis_due)})
+    return day
 
 
 def _why_not_extensible(report: Report) -> str | None:
@@ -90,7 +92,7 @@ def extension_request(*, report: Report, user, proposed_date: datetime.date | No
             % {"date": _dmy(pending.proposed_date), "sent": _dmy(timezone.localtime(pending.requested_at).date())})
     if not reason.strip():
         raise ReportingError(_("Say why the report needs more time: a reason is required."))
-    _check_date(report, proposed_date, extension_window(report=report, today=timezone.localdate()))
+    proposed_date = _check_date(report, proposed_date, extension_window(report=report, today=timezone.localdate()))
     try:
         with transaction.atomic():
             extension = DeadlineExtension.objects.create(report=report, requested_by=user,
@@ -122,8 +124,7 @@ def extension_grant(*, extension: DeadlineExtension, user, granted_date: datetim
     if report.period.is_closed:
         raise ReportingError(_("The %(year)s reporting period is closed: its deadlines no longer move.")
                              % {"year": report.period.year})
-    day = granted_date or extension.proposed_date
-    _check_date(report, day, extension_window(report=report))
+    day = _check_date(report, granted_date or extension.proposed_date, extension_window(report=report))
     now = timezone.now()
     extension.state, extension.granted_date = ExtensionState.GRANTED, day
     extension.decided_by, extension.decided_at, extension.decision_comment = user, now, comment.strip()

@@ -1,5 +1,5 @@
-"""Deadline extensions (gia hạn, issue 14): asked by the agency, granted or refused by the DFA, and the one deadline rule
-that follows (reporting.models.due_in_force) everywhere: figures, overdue, reminders, home pages, the synthesis.
+"""Deadline extensions (gia hạn, issue 14): asked by the agency, granted or refused by the DFA, and the one deadline
+rule that follows (reporting.models.due_in_force) everywhere: figures, overdue, reminders, home pages, the synthesis.
 
 On the cast's small plan (conftest.py): the 2025 period is due 05/11/2025, the synthesis 15/11/2025."""
 import datetime
@@ -18,9 +18,9 @@ from reporting.models import (
     ExtensionState,
     Notification,
     OutboxMessage,
-    Report,
     Reminder,
     ReminderKind,
+    Report,
     due_in_force,
 )
 from reporting.synthesis.build import synthesis_content
@@ -28,9 +28,10 @@ from reporting.synthesis.build import synthesis_content
 pytestmark = pytest.mark.django_db
 
 D = datetime.date
+NEW_DATE = D(2025, 11, 12)
 
 
-def ask(report, user, day=D(2025, 11, 12), reason="Chờ số liệu quý IV của các phòng chuyên môn."):
+def ask(report, user, day=NEW_DATE, reason="Chờ số liệu quý IV của các phòng chuyên môn."):
     return extensions.extension_request(report=report, user=user, proposed_date=day, reason=reason)
 
 
