@@ -405,3 +405,8 @@ def test_a_submission_is_timed_against_the_report_s_own_deadline(extended, owner
         send(extended, owner)
     assert Report.objects.get(pk=extended.pk).first_submitted_at == local(2025, 11, 13, 0, 1)
     assert Report.objects.get(pk=extended.pk).days_late == 1
+
+
+def test_the_agency_calendar_shows_the_extended_deadline(client, extended, owner):
+    feed = client.get(reverse("calendar_feed", args=[owner.calendar_token])).content.decode()
+    assert "DTSTART;VALUE=DATE:20251112" in feed and "DTSTART;VALUE=DATE:20251105" not in feed
