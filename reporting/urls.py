@@ -16,6 +16,7 @@ urlpatterns = [
     path("reports/<int:pk>/extension/", views.extension_request, name="extension_request"),
     path("extensions/", views.extension_list, name="extension_list"),
     path("extensions/<int:pk>/decide/", views.extension_decide, name="extension_decide"),
+    path("reports/<int:pk>/document.docx", views.report_document, name="report_document"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment_download"),
     path("review/", views.review_queue_view, name="review_queue"),
     path("periods/", views.period_list, name="period_list"),

@@ -23,6 +23,7 @@ MATRIX = {
     "report_review": ("post", {"anonymous": LOGIN, "dfa": 302, "admin": 302, "*": 403}),
     "report_reopen": ("post", {"anonymous": LOGIN, "dfa": 302, "admin": 302, "*": 403}),
     "report_versions": ("get", {"anonymous": LOGIN, "other": 404, "*": 200}),
+    "report_document": ("get", {"anonymous": LOGIN, "other": 404, "*": 200}),
     "attachment_download": ("get", {"anonymous": LOGIN, "other": 404, "*": 200}),
     "extension_request": ("get", {"anonymous": LOGIN, "owner": 302, "other": 404, "*": 403}),  # 302: already sent
     "extension_list": ("get", {"anonymous": LOGIN, "dfa": 200, "admin": 200, "*": 403}),
@@ -106,8 +107,8 @@ def world(small_plan, small_periods, owner, outsider, dfa, viewer, admin, django
     args = {
         "plan_detail_pk": [small_plan.plan.pk], "task_detail": [task.pk], "report_detail": [report.pk],
         "report_edit": [report.pk], "report_review": [report.pk], "report_reopen": [report.pk],
-        "report_versions": [report.pk], "extension_request": [report.pk], "extension_decide": [extension.pk],
-        "attachment_download": [attachment.pk], "period_close": [periods[2025].pk],
+        "report_versions": [report.pk], "report_document": [report.pk], "attachment_download": [attachment.pk],
+        "period_close": [periods[2025].pk], "extension_request": [report.pk], "extension_decide": [extension.pk],
         "difficulty_detail": [difficulty.pk], "synthesis": [2025], "synthesis_build": [2025],
         "synthesis_status": [2025], "synthesis_finalise": [2025],
         "synthesis_download": [2025, "docx"], "dashboard_year": [2025], "dashboard_reports": [2025],

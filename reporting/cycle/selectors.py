@@ -10,6 +10,7 @@ from reporting.models import (
     DeadlineExtension,
     DifficultyStatus,
     ExtensionState,
+    IndicatorValue,
     PeriodPhase,
     Report,
     ReportStatus,
@@ -33,6 +34,8 @@ def report_with_sections(*, report: Report):
         report.sections.select_related("task", "task__parent")
         .prefetch_related(
             Prefetch("figures", queryset=SectionFigure.objects.order_by("id")),
+            Prefetch("indicator_values", queryset=IndicatorValue.objects.select_related("indicator")
+                     .order_by("indicator__position", "indicator__code")),
             Prefetch("attachments", queryset=Attachment.objects.order_by("uploaded_at")),
         )
         .order_by("task__sort_key")

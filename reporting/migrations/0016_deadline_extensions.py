@@ -24,7 +24,7 @@ def reminders_due_from_their_period(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reporting', '0013_delivery_claims_and_sweep'),
+        ('reporting', '0015_synthesis_body_parts'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
