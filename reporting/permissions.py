@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from reporting.models import Attachment, Difficulty, Report, ReportingPeriod, Synthesis
+from reporting.models import Attachment, DeadlineExtension, Difficulty, Report, ReportingPeriod, Synthesis
 
 
 def reports_visible_to(user):
@@ -48,6 +48,27 @@ def report_to_edit(user, pk: int) -> Report:
     if not may_edit(user, report):
         raise PermissionDenied
     return report
+
+
+def may_request_extension(user, report: Report) -> bool:
+    """The staff who may edit a report ask for its deadline to be extended, while it is still owed
+    (Report.may_ask_extension)."""
+    return may_edit(user, report) and report.may_ask_extension()
+
+
+def may_decide_extension(user) -> bool:
+    """The DFA grants or refuses extensions."""
+    return user.is_dfa_officer
+
+
+def extension_to_decide(user, pk: int) -> DeadlineExtension:
+    """An extension request if this user may decide it: 404 to those who may not see its report, 403 to readers."""
+    extension = get_object_or_404(DeadlineExtension.objects.select_related("report"), pk=pk)
+    if not reports_visible_to(user).filter(pk=extension.report_id).exists():
+        raise Http404
+    if not may_decide_extension(user):
+        raise PermissionDenied
+    return extension
 
 
 def attachment_for(user, pk: int) -> Attachment:

@@ -1,5 +1,7 @@
 """Every URL pattern of the project × every role. A URL added without an entry here fails
 `test_every_url_is_in_the_matrix`. On the cast's small plan (conftest.py): no URL needs Plan 119's own data."""
+import datetime
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -23,6 +25,9 @@ MATRIX = {
     "report_versions": ("get", {"anonymous": LOGIN, "other": 404, "*": 200}),
     "report_document": ("get", {"anonymous": LOGIN, "other": 404, "*": 200}),
     "attachment_download": ("get", {"anonymous": LOGIN, "other": 404, "*": 200}),
+    "extension_request": ("get", {"anonymous": LOGIN, "owner": 302, "other": 404, "*": 403}),  # 302: already sent
+    "extension_list": ("get", {"anonymous": LOGIN, "dfa": 200, "admin": 200, "*": 403}),
+    "extension_decide": ("post", {"anonymous": LOGIN, "other": 404, "dfa": 302, "admin": 302, "*": 403}),
     "review_queue": ("get", {"anonymous": LOGIN, "dfa": 200, "admin": 200, "*": 403}),
     "period_list": ("get", {"anonymous": LOGIN, "dfa": 200, "leader": 200, "admin": 200, "*": 403}),
     "period_close": ("post", {"anonymous": LOGIN, "dfa": 302, "admin": 302, "*": 403}),
@@ -92,6 +97,7 @@ def world(small_plan, small_periods, owner, outsider, dfa, viewer, admin, django
     difficulty, a built synthesis."""
     from reporting.cycle import services
     from reporting.difficulties.services import difficulty_raise
+    from reporting.models import DeadlineExtension
     from reporting.synthesis.build import synthesis_build
 
     periods = small_periods
@@ -103,6 +109,9 @@ def world(small_plan, small_periods, owner, outsider, dfa, viewer, admin, django
         services.report_return(report=report, user=dfa, comment="Bổ sung")
         difficulty = difficulty_raise(agency=owner.agency, task=report.sections.first().task, kind="difficulty",
                                       title="Khó khăn", text="…", user=owner)
+        # a request waiting for the DFA (made directly: the service refuses it for a report already sent)
+        extension = DeadlineExtension.objects.create(report=report, requested_by=owner, reason="Chờ số liệu",
+                                                     proposed_date=periods[2025].agency_due + datetime.timedelta(7))
     synthesis_build(period=periods[2025])
     task = small_plan.tasks["1.1"]
     from plan119.testing import small_indicators_build
@@ -113,7 +122,7 @@ def world(small_plan, small_periods, owner, outsider, dfa, viewer, admin, django
         "plan_detail_pk": [small_plan.plan.pk], "task_detail": [task.pk], "report_detail": [report.pk],
         "report_edit": [report.pk], "report_review": [report.pk], "report_reopen": [report.pk],
         "report_versions": [report.pk], "report_document": [report.pk], "attachment_download": [attachment.pk],
-        "period_close": [periods[2025].pk],
+        "period_close": [periods[2025].pk], "extension_request": [report.pk], "extension_decide": [extension.pk],
         "difficulty_detail": [difficulty.pk], "synthesis": [2025], "synthesis_build": [2025],
         "synthesis_status": [2025], "synthesis_finalise": [2025],
         "synthesis_download": [2025, "docx"], "dashboard_year": [2025], "dashboard_reports": [2025],

@@ -113,6 +113,26 @@ class ReopenForm(forms.Form):
     reason = limited_text(_("Reason for reopening"), required=True, rows=2)
 
 
+class DateInput(forms.DateInput):
+    input_type = "date"  # the browser's date picker; it posts yyyy-mm-dd whatever the language shows
+
+
+DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+
+
+class ExtensionRequestForm(forms.Form):
+    proposed_date = forms.DateField(label=_("Proposed new deadline"), input_formats=DATE_FORMATS,
+                                    widget=DateInput(format="%Y-%m-%d"))
+    reason = limited_text(_("Reason"), required=True, rows=3)
+
+
+class ExtensionDecisionForm(forms.Form):
+    granted_date = forms.DateField(label=_("New deadline (when granting)"), input_formats=DATE_FORMATS,
+                                   widget=DateInput(format="%Y-%m-%d"), required=False,
+                                   help_text=_("Empty: the date the agency proposed."))
+    comment = limited_text(_("Comment to the agency (required when refusing)"), rows=2)
+
+
 class DocumentForm(forms.Form):
     """What the agency types on its document before downloading it (reporting.cycle.document): all optional."""
 

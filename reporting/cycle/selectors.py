@@ -7,7 +7,9 @@ from agencies.models import Agency
 from reporting.dashboards.metrics import metric_counts_by_year
 from reporting.models import (
     Attachment,
+    DeadlineExtension,
     DifficultyStatus,
+    ExtensionState,
     IndicatorValue,
     PeriodPhase,
     Report,
@@ -41,7 +43,21 @@ def report_with_sections(*, report: Report):
 
 
 def report_timeline(*, report: Report):
-    return report.events.select_related("actor").order_by("at", "id")
+    """Every step of the report, extension requests and decisions included, in the order they happened."""
+    return report.events.select_related("actor", "extension").order_by("at", "id")
+
+
+def extensions_pending(*, plan: Plan | None = None):
+    """Extension requests waiting for the DFA, oldest first: the DFA's list and the count on its home page."""
+    queryset = DeadlineExtension.objects.filter(state=ExtensionState.REQUESTED)
+    if plan is not None:
+        queryset = queryset.filter(report__period__plan=plan)
+    return queryset.select_related("report__agency", "report__period", "requested_by").order_by("requested_at", "pk")
+
+
+def report_extensions(*, report: Report):
+    """The report's extension requests, latest first."""
+    return report.extensions.select_related("requested_by", "decided_by").order_by("-requested_at", "-pk")
 
 
 def report_attachments(*, report: Report):

@@ -15,13 +15,15 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from agencies.forms import pasted_controls_notice
 from agencies.models import User
 from agencies.parsing import parse_id
-from reporting.cycle import services
+from reporting.cycle import extensions, services
 from reporting.cycle.calendar import calendar_feed
 from reporting.cycle.diff import versions_diff
 from reporting.cycle.document import SENT_STATES, report_document_content, report_docx
 from reporting.cycle.files import CONTENT_TYPES
 from reporting.cycle.forms import (
     DocumentForm,
+    ExtensionDecisionForm,
+    ExtensionRequestForm,
     FigureFormSet,
     IndicatorsForm,
     ReopenForm,
@@ -34,8 +36,10 @@ from reporting.cycle.selectors import (
     agency_assignments,
     agency_past_reports,
     difficulties_escalated,
+    extensions_pending,
     period_overview,
     report_attachments,
+    report_extensions,
     report_timeline,
     report_with_sections,
     review_queue,
@@ -46,9 +50,12 @@ from reporting.permissions import (
     attachment_for,
     dfa_required,
     difficulties_visible_to,
+    extension_to_decide,
+    may_decide_extension,
     may_edit,
     may_read_synthesis,
     may_reopen,
+    may_request_extension,
     may_review,
     readers_only,
     report_for,
@@ -75,6 +82,7 @@ def home(request):
     if user.is_agency_staff:
         report = services.report_for_home(period=period, agency=user.agency, today=today)
         days_left = metrics.days_left_to_report(report, period, today) if period else None
+        pending = extensions.extension_pending(report=report) if report else None
         return render(
             request,
             "reporting/home_agency.html",
@@ -86,6 +94,8 @@ def home(request):
                 "past_reports": agency_past_reports(agency=user.agency, exclude=report),
                 "difficulties": difficulties_visible_to(user).select_related("task").order_by("-raised_at")[:10],
                 "agency": user.agency,
+                "pending_extension": pending,
+                "can_request_extension": report is not None and pending is None and may_request_extension(user, report),
             },
         )
     if user.can_read_everything:
@@ -95,6 +105,7 @@ def home(request):
             "reporting/home_dfa.html",
             {"plan": plan, "period": period, "today": today, "periods": period_overview(plan=plan, today=today),
              "queue_count": review_queue(plan=plan).count(),
+             "extensions_count": extensions_pending(plan=plan).count(),
              "escalated": escalated.select_related("agency", "task")[:10],
              "escalated_count": escalated.count(),
              "days_left": period.days_left(today) if period else None,
@@ -263,6 +274,8 @@ def _submit(request, report):
 def report_detail(request, pk):
     report = report_for(request.user, pk)
     user = request.user
+    extension_list = list(report_extensions(report=report))
+    pending = next((e for e in extension_list if e.is_pending), None)
     return render(
         request,
         "reporting/report_detail.html",
@@ -279,8 +292,72 @@ def report_detail(request, pk):
             "document_form": DocumentForm(),
             "document_is_draft": report.status not in SENT_STATES,
             "versions": report.versions.order_by("number").values_list("number", flat=True),
+            "extensions": extension_list, "pending_extension": pending,
+            "can_request_extension": pending is None and may_request_extension(user, report),
+            "can_decide_extension": pending is not None and may_decide_extension(user),
+            "decision_form": ExtensionDecisionForm(),
         },
     )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def extension_request(request, pk):
+    """Agency staff ask the DFA for more time to send their report (reporting.cycle.extensions)."""
+    report = report_to_edit(request.user, pk)
+    if not may_request_extension(request.user, report) and request.method == "GET":
+        messages.info(request, _("An extension cannot be requested for this report now."))
+        return redirect("report_detail", pk=report.pk)
+    form = ExtensionRequestForm(request.POST or None)
+    window = extensions.extension_window(report=report, today=timezone.localdate())
+    if request.method == "POST" and form.is_valid():
+        try:
+            extensions.extension_request(report=report, user=request.user, reason=form.cleaned_data["reason"],
+                                         proposed_date=form.cleaned_data["proposed_date"])
+        except services.ReportingError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Your request was sent to the DFA. You will be told of its decision by e-mail "
+                                        "and here."))
+            return redirect("report_detail", pk=report.pk)
+    return render(request, "reporting/extension_form.html", {"report": report, "form": form, "window": window},
+                  status=400 if request.method == "POST" else 200)
+
+
+@require_POST
+@login_required
+def extension_decide(request, pk):
+    """The DFA grants an extension (to the date it chooses, the proposed one by default) or refuses it with a reason."""
+    extension = extension_to_decide(request.user, pk)
+    form = ExtensionDecisionForm(request.POST)
+    decision = request.POST.get("decision")
+    if not form.is_valid():
+        messages.error(request, _("Check the date and the comment: %(errors)s")
+                       % {"errors": " ".join(str(e) for errors in form.errors.values() for e in errors)})
+    elif decision not in ("grant", "refuse"):
+        messages.error(request, _("Choose to grant or to refuse the extension."))
+    else:
+        try:
+            if decision == "grant":
+                extension = extensions.extension_grant(extension=extension, user=request.user,
+                                                       granted_date=form.cleaned_data["granted_date"],
+                                                       comment=form.cleaned_data["comment"])
+                messages.success(request, _("Extension granted: the report is now due on %(date)s.")
+                                 % {"date": extension.granted_date.strftime("%d/%m/%Y")})
+            else:
+                extensions.extension_refuse(extension=extension, user=request.user,
+                                            comment=form.cleaned_data["comment"])
+                messages.success(request, _("Extension refused; the agency is told why."))
+        except services.ReportingError as error:
+            messages.error(request, str(error))
+    return redirect("report_detail", pk=extension.report_id)
+
+
+@require_safe
+@dfa_required
+def extension_list(request):
+    """Extension requests waiting for the DFA's decision, oldest first."""
+    return render(request, "reporting/extension_list.html", {"extensions": extensions_pending()})
 
 
 @require_POST
@@ -394,7 +471,8 @@ def attachment_download(request, pk):
 @dfa_required
 def review_queue_view(request):
     today = timezone.localdate()
-    return render(request, "reporting/review_queue.html", {"reports": review_queue(), "today": today})
+    return render(request, "reporting/review_queue.html", {"reports": review_queue(), "today": today,
+                                                            "extensions_count": extensions_pending().count()})
 
 
 @require_safe

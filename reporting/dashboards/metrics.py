@@ -8,8 +8,12 @@ deadline still owes that year's report; one merged earlier without sending anyth
 Among the reports that count, following DHIS2 (the first completion decides timeliness):
 - expected: the agency is ordered (not only requested, IV.3–IV.4) to carry at least one of its tasks;
 - submitted: expected and sent to the DFA at least once; missing: expected and never sent;
-- on time: the *first* submission came before the end of the due date, local time; late: after it. A return by the
-  DFA and a corrected version never make a report late;
+- on time: the *first* submission came before the end of the report's due date, local time; late: after it. The due
+  date is the period's deadline in force unless the DFA granted the agency an extension (gia hạn), then the granted
+  date (`reporting.models.due_in_force`, one rule in Python and SQL). A return by the DFA and a corrected version never
+  make a report late;
+- extended: the DFA granted an extension that gives the report a later due date than the period's; overdue: missing
+  and past the report's own due date (an extended report is not overdue before its new date);
 - accepted, returned (sent back by the DFA, not yet sent again) and waiting for review (sent, the DFA has not yet
   decided) split the submitted reports;
 - voluntary: reports of organisations the plan only requests; counted apart, never late, missing or overdue;
@@ -22,22 +26,33 @@ from decimal import Decimal
 from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from reporting.models import Progress, Report, ReportingPeriod, ReportSection, ReportStatus, ReportVersion
+from reporting.models import (
+    Progress,
+    Report,
+    ReportingPeriod,
+    ReportSection,
+    ReportStatus,
+    ReportVersion,
+    due_in_force_sql,
+)
 from tasks.models import AssignmentRole, Plan
 
 
 def _counted(prefix: str = "") -> Q:
     """The reports (or, with prefix "report__", the sections of reports) that count in their period."""
     return (Q(**{f"{prefix}agency__active": True}) | Q(**{f"{prefix}first_submitted_at__isnull": False})
-            | Q(**{f"{prefix}agency__merged_on__gt": F(f"{prefix}period__agency_due")}))
+            | Q(**{f"{prefix}agency__merged_on__gt": due_in_force_sql(prefix)}))
 
 
 COUNTED = _counted()
 
+# each report's own due date: the period's deadline in force, or the date of the extension the DFA granted
+DUE = due_in_force_sql()
 SENT = Q(first_submitted_at__isnull=False)
-# the first submission's local date (USE_TZ: `__date` converts to Asia/Ho_Chi_Minh) against the deadline in force
-SENT_ON_TIME = SENT & Q(first_submitted_at__date__lte=F("period__agency_due"))
-SENT_LATE = SENT & Q(first_submitted_at__date__gt=F("period__agency_due"))
+# the first submission's local date (USE_TZ: `__date` converts to Asia/Ho_Chi_Minh) against the report's due date
+SENT_ON_TIME = SENT & Q(first_submitted_at__date__lte=DUE)
+SENT_LATE = SENT & Q(first_submitted_at__date__gt=DUE)
+EXTENDED = Q(extended_due__gt=F("period__agency_due"))
 EXPECTED = Q(expected=True)
 VOLUNTARY = Q(expected=False)
 
@@ -51,6 +66,7 @@ METRICS = {
     "accepted": EXPECTED & SENT & Q(status=ReportStatus.ACCEPTED),
     "returned": EXPECTED & SENT & Q(status=ReportStatus.RETURNED),
     "waiting": EXPECTED & SENT & ~Q(status__in=(ReportStatus.ACCEPTED, ReportStatus.RETURNED)),
+    "extended": EXPECTED & EXTENDED,
     "voluntary": VOLUNTARY,
     "voluntary_submitted": VOLUNTARY & SENT,
 }
@@ -67,6 +83,8 @@ DEFINITIONS = {
     "accepted": _("Submitted reports the DFA accepted."),
     "returned": _("Submitted reports the DFA sent back for changes that have not been sent again yet."),
     "waiting": _("Submitted reports waiting for the DFA's review (including corrected versions sent again)."),
+    "extended": _("Expected reports whose deadline the DFA extended: their due date is the granted date, and they "
+                  "count on time up to it."),
     "voluntary": _("Organisations the plan requests (not orders) to take part; their reports are voluntary, counted "
                    "apart and never late."),
     "voluntary_submitted": _("Requested organisations that sent a report."),
@@ -77,6 +95,7 @@ DEFINITIONS = {
 LABELS = {
     "expected": _("Expected"), "submitted": _("Submitted"), "on_time": _("On time"), "late": _("Late"),
     "missing": _("Missing"), "accepted": _("Accepted"), "returned": _("Returned"), "waiting": _("Waiting for review"),
+    "extended": _("Extended"),
     "voluntary": _("Requested (voluntary)"), "voluntary_submitted": _("Voluntary reports sent"),
     "reporting_rate": _("Reporting rate"), "on_time_rate": _("On-time rate"),
 }
@@ -112,6 +131,11 @@ def reports_for_metric(*, period: ReportingPeriod, metric: str) -> QuerySet:
 def reports_to_chase(*, period: ReportingPeriod) -> QuerySet:
     """Missing reports of agencies that still exist: whom a reminder run writes to about the deadline."""
     return counted_reports(period).filter(METRICS["missing"], agency__active=True)
+
+
+def reports_overdue(*, period: ReportingPeriod, today: datetime.date) -> QuerySet:
+    """Missing reports past their own due date (a report given an extension is not overdue before its new date)."""
+    return reports_for_metric(period=period, metric="missing").alias(due=DUE).filter(due__lt=today)
 
 
 def reports_to_invite(*, period: ReportingPeriod) -> QuerySet:
@@ -150,13 +174,13 @@ def year_rates(counts: dict) -> dict:
 
 
 def days_left_to_report(report: Report | None, period: ReportingPeriod, today: datetime.date) -> int | None:
-    """Days until the deadline for a report still owed; None when nothing is owed (sent and not returned, or
-    voluntary: a requested organisation is never overdue)."""
-    if report is not None and (
-        not report.expected or (report.first_submitted_at and report.status != ReportStatus.RETURNED)
-    ):
+    """Days until the report's own due date (a granted extension's, else the period's) for a report still owed; None
+    when nothing is owed (sent and not returned, or voluntary: a requested organisation is never overdue)."""
+    if report is None:
+        return period.days_left(today)
+    if not report.expected or (report.first_submitted_at and report.status != ReportStatus.RETURNED):
         return None
-    return period.days_left(today)
+    return report.days_left(today)
 
 
 # --- Per-task progress ------------------------------------------------------------------------------

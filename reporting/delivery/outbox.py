@@ -50,7 +50,7 @@ from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from reporting.delivery.notifications import report_event_mails
+from reporting.delivery.notifications import NOTIFIED, report_event_mails, report_event_notify
 from reporting.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -316,8 +316,11 @@ def outbox_record(*, kind: str, report_id: int) -> OutboxMessage:
 
     A broker that is down loses nothing: the outbox row stays and the outbox job delivers it later.
     The job is queued by its name, so that the reporting cycle (below this room) never imports the Celery jobs.
+    The people the event concerns are also notified in the app, in the same transaction (`NOTIFIED` kinds).
     """
     message = OutboxMessage.objects.create(kind=kind, report_id=report_id)
+    if kind in NOTIFIED:
+        report_event_notify(kind=kind, report_id=report_id)
 
     def enqueue():
         try:

@@ -119,12 +119,15 @@ def _plans_for_next_year(reports: list[Report], versions: dict) -> list[dict]:
 
 
 def _agency_row(report: Report) -> dict:
-    """One line of the status table (Phụ lục): who, whether the report is owed or voluntary, its state and dates."""
+    """One line of the status table (Phụ lục): who, whether the report is owed or voluntary, its state, its deadline
+    (extended or not) and dates."""
     return {
         "code": report.agency.code, "name": report.agency.name, "kind": report.agency.kind, "expected": report.expected,
         "status": report.status if report.submitted_at else ReportStatus.DRAFT,
         "submitted_at": timezone.localtime(report.submitted_at).isoformat() if report.submitted_at else None,
         "days_late": report.days_late, "version": report.version,
+        # the report's own deadline: the period's, or the date of an extension the DFA granted (gia hạn)
+        "due": report.due_date.isoformat(), "extended": report.is_extended,
     }
 
 

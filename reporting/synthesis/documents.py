@@ -49,6 +49,8 @@ VN_TZ = datetime.timezone(datetime.timedelta(hours=7))
 # requested organisations (IV.3–IV.4): their reports are voluntary, counted apart, never late
 # (reporting.dashboards.metrics)
 VOLUNTARY_MARK = "Tự nguyện (được đề nghị)"
+# a deadline the DFA extended for one agency (gia hạn): its date replaces the period's in the status table
+EXTENDED_MARK = "gia hạn"
 REPORT_STATUS = {
     "draft": "Chưa gửi",
     "submitted": "Đã gửi, chờ xem xét",
@@ -296,6 +298,7 @@ COMPLETENESS_ROWS = [
     ("Chưa gửi", "missing", False),
     ("Đã tiếp nhận", "accepted", False),
     ("Trả lại chỉnh sửa", "returned", False),
+    ("Được gia hạn", "extended", False),
     ("Tỷ lệ báo cáo (%)", "reporting_rate", True),
     ("Tỷ lệ báo cáo đúng hạn (%)", "on_time_rate", True),
 ]
@@ -332,18 +335,21 @@ def _part_reporting(doc, content: dict) -> None:
     if not agencies:
         return
     add_body(doc, "Chi tiết tình hình báo cáo của từng cơ quan, đơn vị:")
-    widths = [15, 60, 40, 27, 23]  # "STT" fits on one line at 13 pt
+    widths = [14, 50, 34, 26, 25, 16]  # "STT" fits on one line at 13 pt
     table = add_table(doc, widths, bordered=True)
-    add_row(table, ["STT", "Cơ quan, đơn vị", "Trạng thái", "Ngày gửi", "Số ngày chậm"], widths, header=True)
+    add_row(table, ["STT", "Cơ quan, đơn vị", "Trạng thái", "Hạn gửi", "Ngày gửi", "Số ngày chậm"], widths,
+            header=True)
     c, left = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.LEFT
+    agency_due = content.get("period", {}).get("agency_due")
     for i, agency in enumerate(agencies, 1):
         name = agency["name"]
         if not agency.get("expected", True):
             name += f"\n({VOLUNTARY_MARK})"
         status = REPORT_STATUS.get(agency.get("status") or "draft", agency.get("status"))
         days = agency.get("days_late") or 0
-        add_row(table, [str(i), name, status, _dmy(agency.get("submitted_at")), str(days) if days > 0 else ""],
-             widths, aligns=[c, left, left, c, c])
+        due = _dmy(agency.get("due") or agency_due) + (f"\n({EXTENDED_MARK})" if agency.get("extended") else "")
+        add_row(table, [str(i), name, status, due, _dmy(agency.get("submitted_at")), str(days) if days > 0 else ""],
+                widths, aligns=[c, left, left, c, c, c])
 
 
 def _part_difficulties(doc, content: dict) -> None:
@@ -417,6 +423,7 @@ def synthesis_xlsx(content: dict, narrative: dict | None = None) -> bytes:
     ws = wb.active
     ws.title = SHEET_REPORTING
     rows = []
+    agency_due = content.get("period", {}).get("agency_due")
     for i, agency in enumerate(content.get("agencies", []), 1):
         rows.append([
             i,
@@ -428,20 +435,22 @@ def synthesis_xlsx(content: dict, narrative: dict | None = None) -> bytes:
             _date(agency.get("submitted_at")),
             agency.get("days_late") or 0,
             agency.get("version"),
+            _date(agency.get("due") or agency_due),
+            "Có" if agency.get("extended") else "",
         ])
     _sheet_table(ws, ["STT", "Mã", "Cơ quan, đơn vị", "Loại", "Diện báo cáo", "Trạng thái", "Ngày gửi",
-                      "Số ngày chậm", "Phiên bản"],
-                 [6, 10, 40, 22, 16, 22, 13, 12, 10], rows, wrap_cols=(2,), date_cols=(6,))
+                      "Số ngày chậm", "Phiên bản", "Hạn gửi", "Gia hạn"],
+                 [6, 10, 40, 22, 16, 22, 13, 12, 10, 13, 10], rows, wrap_cols=(2,), date_cols=(6, 9))
     completeness = content.get("completeness", {})
     summary = [(label, completeness.get(key), is_rate) for label, key, is_rate in COMPLETENESS_ROWS]
     summary.insert(7, ("Chờ xem xét", completeness.get("waiting"), False))
     summary.append(("Gửi tự nguyện (không thuộc diện phải báo cáo)", completeness.get("voluntary_submitted"), False))
-    # Columns K:L, one blank column after the agency table so they stay outside its autofilter range.
+    # Columns M:N, one blank column after the agency table so they stay outside its autofilter range.
     _sheet_table(ws, ["Chỉ tiêu", "Số liệu"], [40, 12], [[label, value] for label, value, _ in summary],
-                 col=11, wrap_cols=(0,), filtered=False)
+                 col=13, wrap_cols=(0,), filtered=False)
     for i, (_, _, is_rate) in enumerate(summary, 2):
         if is_rate:
-            ws.cell(row=i, column=12).number_format = "0.0"
+            ws.cell(row=i, column=14).number_format = "0.0"
     ws.freeze_panes = "A2"
 
     # Sheet 2: progress counts, one row per task.

@@ -37,7 +37,7 @@ def make_content():
             {"code": "STC", "name": "Sở Tài chính", "kind": "department", "expected": True, "status": "submitted",
              "submitted_at": "2024-11-08T16:30:00+07:00", "days_late": 3, "version": 1},
             {"code": "SYT", "name": "Sở Y tế", "kind": "department", "expected": True, "status": "draft",
-             "submitted_at": None, "days_late": 0, "version": 1},
+             "submitted_at": None, "days_late": 0, "version": 1, "due": "2024-11-12", "extended": True},
             {"code": "UBND-SS", "name": "UBND thành phố Sầm Sơn", "kind": "district", "expected": True,
              "status": "returned", "submitted_at": "2024-11-04T23:30:00Z", "days_late": 0, "version": 1},
         ],
@@ -266,11 +266,12 @@ def test_docx_agency_table(content):
     assert all(r.bold for r in table.rows[0].cells[0].paragraphs[0].runs)
     body = [[c.text for c in row.cells] for row in table.rows[1:]]
     assert body == [
-        ["1", "Sở Công Thương", "Đã tiếp nhận", "03/11/2024", ""],
-        ["2", "Sở Tài chính", "Đã gửi, chờ xem xét", "08/11/2024", "3"],
-        ["3", "Sở Y tế", "Chưa gửi", "", ""],
+        ["1", "Sở Công Thương", "Đã tiếp nhận", "05/11/2024", "03/11/2024", ""],
+        ["2", "Sở Tài chính", "Đã gửi, chờ xem xét", "05/11/2024", "08/11/2024", "3"],
+        # the DFA extended its deadline (gia hạn): the status table shows the extended date
+        ["3", "Sở Y tế", "Chưa gửi", "12/11/2024\n(gia hạn)", "", ""],
         # 23:30 UTC on 4 November is 06:30 on 5 November in Thanh Hóa.
-        ["4", "UBND thành phố Sầm Sơn", "Trả lại chỉnh sửa", "05/11/2024", ""],
+        ["4", "UBND thành phố Sầm Sơn", "Trả lại chỉnh sửa", "05/11/2024", "05/11/2024", ""],
     ]
 
 
@@ -370,9 +371,9 @@ def test_xlsx_has_four_sheets(content):
 
 def test_xlsx_reporting_sheet(content):
     ws = open_xlsx(content)["Tình hình báo cáo"]
-    assert header(ws, 9) == ["STT", "Mã", "Cơ quan, đơn vị", "Loại", "Diện báo cáo", "Trạng thái", "Ngày gửi",
-                             "Số ngày chậm", "Phiên bản"]
-    assert ws.auto_filter.ref == "A1:I5"
+    assert header(ws, 11) == ["STT", "Mã", "Cơ quan, đơn vị", "Loại", "Diện báo cáo", "Trạng thái", "Ngày gửi",
+                              "Số ngày chậm", "Phiên bản", "Hạn gửi", "Gia hạn"]
+    assert ws.auto_filter.ref == "A1:K5"
     rows = [[ws.cell(row=r, column=c).value for c in range(1, 10)] for r in range(2, 6)]
     assert [row[1] for row in rows] == ["SCT", "STC", "SYT", "UBND-SS"]  # one row per agency
     assert ws.cell(row=6, column=1).value is None
@@ -381,8 +382,12 @@ def test_xlsx_reporting_sheet(content):
     assert isinstance(sent.value, datetime.datetime) and sent.value.date() == datetime.date(2024, 11, 3)
     assert "dd/mm/yyyy" in sent.number_format.lower()
     assert ws.cell(row=4, column=7).value is None  # never submitted
+    # the report's own deadline: the period's (content written before extensions had none), or the extended one
+    assert [ws.cell(row=r, column=10).value.date() for r in range(2, 6)] == [
+        datetime.date(2024, 11, 5), datetime.date(2024, 11, 5), datetime.date(2024, 11, 12), datetime.date(2024, 11, 5)]
+    assert [ws.cell(row=r, column=11).value for r in range(2, 6)] == [None, None, "Có", None]
     # Summary figures sit beside the table, outside its filter.
-    summary = {ws.cell(row=r, column=11).value: ws.cell(row=r, column=12).value for r in range(2, 20)}
+    summary = {ws.cell(row=r, column=13).value: ws.cell(row=r, column=14).value for r in range(2, 20)}
     assert summary["Số đơn vị phải báo cáo"] == 48
     assert summary["Tỷ lệ báo cáo (%)"] == 83.3
 
