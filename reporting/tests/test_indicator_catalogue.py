@@ -33,7 +33,7 @@ def test_bad_input_is_refused_with_messages_and_nothing_is_saved(client, dfa, sm
     response = client.post(reverse("indicator_create"), form_data(small_plan, code="events", tasks=[], kind="x"))
     assert response.status_code == 400
     body = response.content.decode()
-    assert "Another indicator of this plan already has this code." in body or "đã có mã này" in body
+    assert "Kế hoạch này đã có một chỉ tiêu khác mang mã này." in body
     assert not Indicator.objects.filter(name="Hội chợ tham gia").exists()
     # a parent item has no section of its own: it cannot be chosen
     parent = small_plan.tasks["1.2"].pk
