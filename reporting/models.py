@@ -207,6 +207,22 @@ class Report(models.Model):
             return False
         return self.period.is_closed or self.status == ReportStatus.ACCEPTED
 
+    def read_only_reason(self) -> str:
+        """Why the agency cannot change the report now (empty when it can), for the report page and the form's
+        redirect: sent and waiting for the DFA, accepted, or its period closed."""
+        def day(moment) -> str:
+            return timezone.localtime(moment).strftime("%d/%m/%Y") if moment else ""
+
+        if self.status == ReportStatus.ACCEPTED:
+            return _("Accepted by the DFA on %(date)s: this report is locked.") % {"date": day(self.reviewed_at)}
+        if self.status == ReportStatus.SUBMITTED:
+            return _("Sent to the DFA on %(date)s; waiting for the DFA's review. It can be changed again only if "
+                     "the DFA returns it.") % {"date": day(self.submitted_at)}
+        if self.period.is_closed and not self.reopened:
+            return _("The %(year)s reporting period was closed on %(date)s; ask the DFA to reopen the report for your "
+                     "agency.") % {"year": self.period.year, "date": day(self.period.closed_at)}
+        return ""
+
     def is_editable(self) -> bool:
         """Agency staff may edit a draft or a returned report while the period is open (or reopened for them)."""
         if self.status not in (ReportStatus.DRAFT, ReportStatus.RETURNED):
@@ -520,7 +536,10 @@ class Reminder(models.Model):
 class Notification(models.Model):
     """What the app told a person, shown in the app with an unread count (the same words as the e-mail)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+                             related_name="notifications")
+    # the e-mail it repeats: a report event (reporting.delivery.notifications.REPORT_EVENT_KINDS) or "reminders"
+    kind = models.CharField(_("kind"), max_length=32, blank=True)
     subject = NFCCharField(_("subject"), max_length=255)
     body = NFCTextField(_("message"))
     url = models.CharField(max_length=255, blank=True)

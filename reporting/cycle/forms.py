@@ -13,6 +13,12 @@ class ReportForm(BootstrapFields, forms.Form):
     anchor = forms.CharField(widget=forms.HiddenInput, required=False, max_length=40)
 
 
+class SubmitForm(forms.Form):
+    """The confirmation of a submission: the version of the report the agency saw when it confirmed."""
+
+    lock_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+
 class SectionForm(BootstrapFields, forms.ModelForm):
     results = limited_text(_("Results achieved"), rows=5)
     difficulties = limited_text(_("Difficulties"), rows=3)
