@@ -364,10 +364,12 @@ def report_versions(request, pk):
     old = pick("a", numbers[-2] if len(numbers) > 1 else numbers[-1])
     a = get_object_or_404(ReportVersion, report=report, number=old)
     b = get_object_or_404(ReportVersion, report=report, number=new)
+    view = "inline" if request.GET.get("view") == "inline" else "side"
     return render(
         request,
         "reporting/report_versions.html",
-        {"report": report, "a": a, "b": b, "numbers": numbers, "rows": versions_diff(a.content, b.content)},
+        {"report": report, "a": a, "b": b, "numbers": numbers, "view": view,
+         "blocks": versions_diff(a.content, b.content)},
     )
 
 
