@@ -97,7 +97,8 @@ def world(small_plan, small_periods, owner, outsider, dfa, viewer, admin, django
     task = small_plan.tasks["1.1"]
     args = {
         "plan_detail_pk": [small_plan.plan.pk], "task_detail": [task.pk], "report_detail": [report.pk],
-        "report_edit": [report.pk], "report_submit": [report.pk], "report_review": [report.pk], "report_reopen": [report.pk],
+        "report_edit": [report.pk],
+        "report_submit": [report.pk], "report_review": [report.pk], "report_reopen": [report.pk],
         "report_versions": [report.pk], "attachment_download": [attachment.pk], "period_close": [periods[2025].pk],
         "difficulty_detail": [difficulty.pk], "synthesis": [2025], "synthesis_build": [2025],
         "synthesis_status": [2025], "synthesis_finalise": [2025],

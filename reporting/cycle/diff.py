@@ -104,7 +104,8 @@ def versions_diff(old: dict, new: dict) -> list[dict]:
     for code in dict.fromkeys([*old_sections, *new_sections]):
         a, b = old_sections.get(code, {}), new_sections.get(code, {})
         ta, tb = _section_texts(a), _section_texts(b)
-        rows = [_row(field, ta[field], tb[field]) for field in (*FIELDS, "figures", "indicators") if ta[field] != tb[field]]
+        rows = [_row(field, ta[field], tb[field])
+                for field in (*FIELDS, "figures", "indicators") if ta[field] != tb[field]]
         if rows:
             blocks.append({"code": code, "title": b.get("title") or a.get("title"), "rows": rows,
                            "added": not a, "removed": not b})

@@ -3,7 +3,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from agencies.fields import CleanTextFormField
-from agencies.forms import FAST_RENDERER, BootstrapFields, limited_text
+from agencies.forms import FAST_RENDERER, BootstrapFields, NumberTextInput, limited_text
 from reporting.models import ReportSection
 
 
@@ -32,7 +32,8 @@ class SectionForm(BootstrapFields, forms.ModelForm):
 class FigureForm(BootstrapFields, forms.Form):
     label = CleanTextFormField(label=_("Indicator"), max_length=200, required=False,
                             widget=forms.TextInput(attrs={"placeholder": _("e.g. events held")}))
-    value = forms.DecimalField(label=_("Value"), max_digits=18, decimal_places=2, required=False, localize=True)
+    value = forms.DecimalField(label=_("Value"), max_digits=18, decimal_places=2, required=False, localize=True,
+                               widget=NumberTextInput)
     unit = CleanTextFormField(label=_("Unit"), max_length=50, required=False,
                            widget=forms.TextInput(attrs={"placeholder": _("e.g. events, USD million")}))
 

@@ -21,6 +21,7 @@ import io
 import math
 from collections.abc import Sequence
 
+from django.utils import translation
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
@@ -35,6 +36,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from agencies.numbers import format_number
 from agencies.text import safe_text, sheet_cell
 
 __all__ = ["synthesis_docx", "synthesis_xlsx", "vn_date_line"]
@@ -120,10 +122,11 @@ def _citation_date(value) -> str:
 
 
 def _percent(value) -> str:
-    """One decimal with the Vietnamese decimal comma: 83.3 → "83,3"."""
+    """One decimal in the document's Vietnamese number format (agencies.numbers): 83.3 → "83,3"."""
     if value is None:
         return "-"
-    return f"{float(value):.1f}".replace(".", ",")
+    with translation.override("vi"):
+        return format_number(value, decimals=1)
 
 
 def _paragraphs(text: str | None) -> list[str]:

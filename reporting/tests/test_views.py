@@ -253,7 +253,8 @@ def test_concurrent_edit_is_refused_with_who_saved_first(client, small_report, o
 def test_submit_incomplete_saves_the_draft_and_says_what_is_missing(client, small_report, owner):
     login(client, owner)
     data = form_data(small_report, action="submit", summary="Đã có", **{
-        section_key(small_report, "1.1", "results"): "Có kết quả", section_key(small_report, "1.1", "progress"): "ongoing",
+        section_key(small_report, "1.1", "results"): "Có kết quả",
+        section_key(small_report, "1.1", "progress"): "ongoing",
         section_key(small_report, "1.2.1", "progress"): "completed", section_key(small_report, "2.1", "progress"): "",
     })
     response = client.post(reverse("report_edit", args=[small_report.pk]), data)
@@ -309,8 +310,9 @@ def test_confirmation_page_of_an_incomplete_report_names_what_is_missing(client,
     response = client.get(reverse("report_submit", args=[small_report.pk]))
     html = response.content.decode()
     assert response.status_code == 200 and "chưa chọn tiến độ" in html
-    assert 'type="submit"' not in html.split('id="problems-title"')[1]  # no confirm button while something is missing
-    response = client.post(reverse("report_submit", args=[small_report.pk]), {"lock_version": small_report.lock_version})
+    assert "Xác nhận và gửi" not in html  # no confirm button while something is missing
+    url = reverse("report_submit", args=[small_report.pk])
+    response = client.post(url, {"lock_version": small_report.lock_version})
     assert response.status_code == 200 and "chưa chọn tiến độ" in response.content.decode()
     small_report.refresh_from_db()
     assert small_report.status == ReportStatus.DRAFT
@@ -564,3 +566,33 @@ def test_report_pages_query_count_is_bounded(client, small_report, owner, dfa):
     with CaptureQueriesContext(connection) as detail:
         client.get(reverse("report_detail", args=[small_report.pk]))
     assert len(edit) <= 30 and len(detail) <= 20
+
+
+# --- one number format (agencies.numbers) ---
+
+def test_figures_in_the_form_and_on_the_report_page_in_one_format(client, small_report, owner):
+    from reporting.models import SectionFigure
+
+    section = small_report.sections.get(task__code="1.1")
+    SectionFigure.objects.create(section=section, label="Tin bài", value="80.00", unit="tin bài")
+    SectionFigure.objects.create(section=section, label="Vốn", value="1234.50", unit="triệu USD")
+    login(client, owner)
+    form = client.get(reverse("report_edit", args=[small_report.pk])).content.decode()
+    assert 'value="80"' in form and 'value="1234,5"' in form and "80,00" not in form
+    page = client.get(reverse("report_detail", args=[small_report.pk])).content.decode()
+    assert ">80<" in page and ">1.234,5<" in page
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    form = client.get(reverse("report_edit", args=[small_report.pk])).content.decode()
+    assert 'value="1234.5"' in form
+    assert ">1,234.5<" in client.get(reverse("report_detail", args=[small_report.pk])).content.decode()
+
+
+def test_a_figure_typed_with_a_decimal_comma_is_read_back(client, small_report, owner):
+    login(client, owner)
+    prefix = f"s{small_report.sections.get(task__code='1.1').pk}-fig-0"
+    data = form_data(small_report, **{f"{prefix}-label": "Tin bài", f"{prefix}-value": "12,5", f"{prefix}-unit": "tin"})
+    assert client.post(reverse("report_edit", args=[small_report.pk]), data).status_code == 302
+    assert str(small_report.sections.get(task__code="1.1").figures.get().value) == "12.50"
+    data[f"{prefix}-value"] = "mười hai"
+    response = client.post(reverse("report_edit", args=[small_report.pk]), data)
+    assert response.status_code == 400 and 'value="mười hai"' in response.content.decode()  # kept as typed
