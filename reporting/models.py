@@ -141,7 +141,7 @@ class Report(models.Model):
     summary = NFCTextField(_("overall assessment"), blank=True)
     version = models.PositiveIntegerField(_("version"), default=0, help_text=_("Number of submissions so far."))
     # Optimistic locking: every save increments it; a form saved against an older value is refused.
-    lock_version = models.PositiveIntegerField(default=0)
+    lock_version = models.PositiveIntegerField(_("edit counter"), default=0)
     first_submitted_at = models.DateTimeField(_("first submitted at"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     submitted_by = models.ForeignKey(
@@ -156,10 +156,11 @@ class Report(models.Model):
     )
     # The DFA may reopen one agency's report in a closed period (logged as an event).
     reopened = models.BooleanField(_("reopened in a closed period"), default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("updated by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+"
     )
 
     objects = ReportQuerySet.as_manager()
@@ -286,13 +287,16 @@ class SectionFigure(models.Model):
 class ReportVersion(models.Model):
     """What a report said when it was submitted, kept so that the DFA can compare versions."""
 
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="versions")
+    report = models.ForeignKey(Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField(_("version"))
     submitted_at = models.DateTimeField(_("submitted at"))
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("submitted by"), null=True,
+                                     on_delete=models.SET_NULL, related_name="+")
     content = models.JSONField(_("content"))
 
     class Meta:
+        verbose_name = _("submitted version")
+        verbose_name_plural = _("submitted versions")
         ordering = ["report", "number"]
         constraints = [models.UniqueConstraint(fields=["report", "number"], name="one_version_number_per_report")]
 
@@ -319,6 +323,8 @@ class ReportEvent(models.Model):
     comment = NFCTextField(_("comment"), blank=True)
 
     class Meta:
+        verbose_name = _("report event")
+        verbose_name_plural = _("report events")
         ordering = ["report", "at", "id"]
 
     def __str__(self):
@@ -334,14 +340,16 @@ def attachment_path(instance, filename):
 class Attachment(models.Model):
     """Evidence attached to a report or to one of its sections. Served only through a permission-checking view."""
 
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="attachments")
-    section = models.ForeignKey(ReportSection, null=True, blank=True, on_delete=models.CASCADE,
-                                related_name="attachments")
-    file = models.FileField(upload_to=attachment_path, max_length=255)
+    report = models.ForeignKey(Report, verbose_name=_("report"), on_delete=models.CASCADE,
+                               related_name="attachments")
+    section = models.ForeignKey(ReportSection, verbose_name=_("report section"), null=True, blank=True,
+                                on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=255)
     original_name = NFCCharField(_("file name"), max_length=255)
     kind = models.CharField(_("type"), max_length=8)
     size = models.PositiveBigIntegerField(_("size"))
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True,
+                                    on_delete=models.SET_NULL, related_name="+")
     uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
 
     class Meta:
@@ -410,6 +418,8 @@ class DifficultyResponse(models.Model):
     at = models.DateTimeField(_("at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("response to a difficulty")
+        verbose_name_plural = _("responses to difficulties")
         ordering = ["difficulty", "at", "id"]
 
     def __str__(self):
@@ -503,7 +513,8 @@ class Reminder(models.Model):
     (healthchecks' claim pattern); a second run, a concurrent one or a worker retry finds it and skips.
     """
 
-    period = models.ForeignKey(ReportingPeriod, on_delete=models.CASCADE, related_name="reminders")
+    period = models.ForeignKey(ReportingPeriod, verbose_name=_("period"), on_delete=models.CASCADE,
+                               related_name="reminders")
     recipient = models.EmailField(_("recipient"))
     kind = models.CharField(_("kind"), max_length=12, choices=ReminderKind.choices)
     offset = models.IntegerField(_("days before the deadline"), help_text=_("negative once the deadline has passed"))
@@ -542,11 +553,13 @@ class Notification(models.Model):
     kind = models.CharField(_("kind"), max_length=32, blank=True)
     subject = NFCCharField(_("subject"), max_length=255)
     body = NFCTextField(_("message"))
-    url = models.CharField(max_length=255, blank=True)
+    url = models.CharField(_("link"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-id"]
         indexes = [
             # the unread badge on every page
@@ -567,7 +580,8 @@ class SynthesisState(models.TextChoices):
 class Synthesis(models.Model):
     """The provincial synthesis of one period (báo cáo tổng hợp, IV.1), rebuilt from the reports until finalised."""
 
-    period = models.OneToOneField(ReportingPeriod, on_delete=models.CASCADE, related_name="synthesis")
+    period = models.OneToOneField(ReportingPeriod, verbose_name=_("period"), on_delete=models.CASCADE,
+                                  related_name="synthesis")
     content = models.JSONField(_("content"), default=dict)
     built_at = models.DateTimeField(_("built at"), null=True, blank=True)
     built_from = models.JSONField(_("report versions used"), default=dict, help_text=_("agency code → report version"))
@@ -580,8 +594,8 @@ class Synthesis(models.Model):
     progress = models.PositiveSmallIntegerField(_("build progress (%)"), default=0)
     # when `state` or `progress` last changed: a build that stops moving belongs to a worker that died
     state_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    error = models.TextField(blank=True)
-    lock_version = models.PositiveIntegerField(default=0)
+    error = models.TextField(_("error"), blank=True)
+    lock_version = models.PositiveIntegerField(_("edit counter"), default=0)
     finalised_at = models.DateTimeField(_("finalised at"), null=True, blank=True)
     finalised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("finalised by"), null=True, blank=True, on_delete=models.SET_NULL,
@@ -626,18 +640,20 @@ class OutboxMessage(models.Model):
     sends it once the broker is back. A claim on the row makes sure it goes out once.
     """
 
-    kind = models.CharField(max_length=32)
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="outbox")
-    created_at = models.DateTimeField(default=timezone.now)
-    claimed_at = models.DateTimeField(null=True, blank=True)
+    kind = models.CharField(_("kind"), max_length=32)
+    report = models.ForeignKey(Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="outbox")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     # Who holds the claim; only its holder may mark the row sent (reporting.delivery.outbox).
     claim = models.UUIDField(null=True, blank=True, editable=False)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    failed_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    error = models.TextField(_("error"), blank=True)
 
     class Meta:
+        verbose_name = _("e-mail waiting to be sent")
+        verbose_name_plural = _("outbox (e-mails about reports)")
         ordering = ["created_at", "id"]
         indexes = [
             # the outbox job: what is still to send
