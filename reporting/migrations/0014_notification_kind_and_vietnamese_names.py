@@ -2,9 +2,10 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import reporting.models
 from django.conf import settings
 from django.db import migrations, models
+
+import reporting.models
 
 
 class Migration(migrations.Migration):
