@@ -36,6 +36,6 @@ class AxesConfig(axes_apps.AppConfig):
         super().ready()
         from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 
-        AccessFailureLog.__str__ = _failure_str  # type: ignore[method-assign]
-        AccessAttempt.__str__ = _attempt_str  # type: ignore[method-assign]
-        AccessLog.__str__ = _log_str  # type: ignore[method-assign]
+        AccessFailureLog.__str__ = _failure_str
+        AccessAttempt.__str__ = _attempt_str
+        AccessLog.__str__ = _log_str

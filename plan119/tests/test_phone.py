@@ -19,8 +19,10 @@ MEASURE = """() => {
   const doc = document.documentElement;
   const main = document.querySelector('main') || document.body;
   const small = [], primary = [];
-  const name = (el, r) => `${el.tagName.toLowerCase()}${el.className ? '.' + String(el.className).split(' ').join('.') : ''}`
-    + ` "${(el.textContent || el.value || el.name || '').trim().slice(0, 40)}" ${Math.round(r.width)}×${Math.round(r.height)}`;
+  const name = (el, r) => el.tagName.toLowerCase()
+    + (el.className ? '.' + String(el.className).split(' ').join('.') : '')
+    + ` "${(el.textContent || el.value || el.name || '').trim().slice(0, 40)}"`
+    + ` ${Math.round(r.width)}×${Math.round(r.height)}`;
   for (const el of main.querySelectorAll('a[href], button, select, input:not([type=hidden]), summary')) {
     const r = el.getBoundingClientRect();
     const style = getComputedStyle(el);
@@ -48,8 +50,8 @@ def _pages_for(role, args):
             yield name, reverse(name, args=args.get(name, []))
 
 
-def test_every_page_fits_a_phone_for_every_role(browser, live_server, world):
-    args, users = world
+def test_every_page_fits_a_phone_for_every_role(browser, live_server, request):
+    args, users = request.getfixturevalue("world")
     problems = {}
     visited = 0
     for role in ROLES:

@@ -30,8 +30,12 @@ def _mark(tag: str, text: str) -> str:
     """A removal (<del>) or an insertion (<ins>), announced in words to screen readers: colour and line are not the
     only cue (WCAG 1.4.1)."""
     said = _("removed:") if tag == "del" else _("added:")
-    return f'<{tag}><span class="visually-hidden">[{escape(said)} </span>{escape(text)}' \
-           f'<span class="visually-hidden">]</span></{tag}>'
+    words = text.rstrip()
+    if not words:  # only spaces or line breaks changed: nothing to strike through or underline
+        return escape(text)
+    # the spaces after the words stay outside the mark: a struck-through space reads as a dash
+    return f'<{tag}><span class="visually-hidden">[{escape(said)} </span>{escape(words)}' \
+           f'<span class="visually-hidden">]</span></{tag}>{escape(text[len(words):])}'
 
 
 def _safe(parts: list[str]) -> SafeString:
@@ -96,7 +100,7 @@ def _row(field: str, old: str, new: str) -> dict:
 def versions_diff(old: dict, new: dict) -> list[dict]:
     """What changed between two snapshots, as blocks: the overall assessment, then each task that changed with its
     changed fields (progress by its label, figures and indicators one per line, numbers as the page writes them)."""
-    blocks = []
+    blocks: list[dict] = []
     if old.get("summary", "") != new.get("summary", ""):
         blocks.append({"code": "", "title": LABELS["summary"],
                        "rows": [_row("summary", old.get("summary", ""), new.get("summary", ""))]})
