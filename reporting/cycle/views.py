@@ -19,7 +19,15 @@ from reporting.cycle import services
 from reporting.cycle.calendar import calendar_feed
 from reporting.cycle.diff import versions_diff
 from reporting.cycle.files import CONTENT_TYPES
-from reporting.cycle.forms import FigureFormSet, ReopenForm, ReportForm, ReviewForm, SectionForm, SubmitForm, figure_initial
+from reporting.cycle.forms import (
+    FigureFormSet,
+    ReopenForm,
+    ReportForm,
+    ReviewForm,
+    SectionForm,
+    SubmitForm,
+    figure_initial,
+)
 from reporting.cycle.selectors import (
     agency_assignments,
     agency_past_reports,
