@@ -565,7 +565,40 @@ def test_report_pages_query_count_is_bounded(client, small_report, owner, dfa):
         client.get(reverse("report_edit", args=[small_report.pk]))
     with CaptureQueriesContext(connection) as detail:
         client.get(reverse("report_detail", args=[small_report.pk]))
-    assert len(edit) <= 30 and len(detail) <= 20
+    with CaptureQueriesContext(connection) as confirm:
+        client.get(reverse("report_submit", args=[small_report.pk]))
+    assert len(edit) <= 30 and len(detail) <= 20 and len(confirm) <= 15
+
+
+def test_confirmation_and_comparison_queries_do_not_grow_with_the_tasks(client, small_report, small_plan, owner, dfa):
+    """The confirmation page and the comparison of versions: the same number of queries for 3 tasks or 13."""
+    from tasks.models import AssignmentRole
+    from tasks.tests.factories import AssignmentFactory, TaskFactory
+
+    def measure():
+        fill(small_report)
+        small_report.refresh_from_db()
+        login(client, owner)
+        with CaptureQueriesContext(connection) as confirm:
+            assert client.get(reverse("report_submit", args=[small_report.pk])).status_code == 200
+        services.report_submit(report=small_report, user=owner)
+        services.report_return(report=small_report, user=dfa, comment="Bổ sung")
+        fill(small_report, text="Đã sửa")
+        services.report_submit(report=small_report, user=owner)
+        services.report_return(report=small_report, user=dfa, comment="Bổ sung")
+        login(client, dfa)
+        with CaptureQueriesContext(connection) as versions:
+            assert client.get(reverse("report_versions", args=[small_report.pk])).status_code == 200
+        return len(confirm), len(versions)
+
+    few = measure()
+    group = small_plan.tasks["1.1"].group
+    for i in range(10):
+        task = TaskFactory(group=group, plan=small_plan.plan, code=f"1.{i + 5}", title=f"Nhiệm vụ {i}")
+        AssignmentFactory(task=task, agency=small_report.agency, role=AssignmentRole.LEAD)
+    services.report_sync_sections(report=small_report)
+    assert small_report.sections.count() == 13
+    assert measure() == few
 
 
 # --- one number format (agencies.numbers) ---
