@@ -12,6 +12,7 @@ from reporting.cycle.services import (
 from reporting.models import (
     Attachment,
     DayOff,
+    DeadlineExtension,
     Difficulty,
     DifficultyResponse,
     Notification,
@@ -85,7 +86,7 @@ class ReportSectionInline(admin.StackedInline):
 class ReportEventInline(admin.TabularInline):
     model = ReportEvent
     extra = 0
-    readonly_fields = ("kind", "actor", "at", "version", "comment")
+    readonly_fields = ("kind", "actor", "at", "version", "comment", "extension")
     can_delete = False
 
 
@@ -96,8 +97,9 @@ class ReportAdmin(admin.ModelAdmin):
     list_filter = ("period", "status", "expected", "agency__kind")
     search_fields = ("agency__name", "agency__code")
     list_select_related = ("agency", "period", "period__plan")
+    # extended_due is written by the DFA's grant only (reporting.cycle.extensions), never by hand
     readonly_fields = ("version", "lock_version", "first_submitted_at", "submitted_at", "submitted_by", "lateness",
-                       "reviewed_at", "reviewed_by", "created_at", "updated_at", "updated_by")
+                       "extended_due", "reviewed_at", "reviewed_by", "created_at", "updated_at", "updated_by")
     inlines = [ReportSectionInline, ReportEventInline]
 
     @admin.display(description=_("days late (first submission)"))
@@ -161,6 +163,16 @@ class ReminderAdmin(ReadOnlyAdmin):
     list_filter = ("kind", "period", "sent_at")
     search_fields = ("recipient",)
     list_select_related = ("period", "period__plan")
+
+
+@admin.register(DeadlineExtension)
+class DeadlineExtensionAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
+    """Extension requests and the DFA's decisions, read-only: they are made on the report's page."""
+
+    list_display = ("report", "proposed_date", "state", "granted_date", "requested_at", "decided_at")
+    list_filter = ("state", "report__period")
+    search_fields = ("report__agency__name", "report__agency__code")
+    list_select_related = ("report__agency", "report__period__plan")
 
 
 @admin.register(OutboxMessage)

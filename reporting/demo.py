@@ -6,6 +6,7 @@ timestamps back to plausible dates, so that timelines, versions and lateness are
 """
 import datetime
 import random
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -28,7 +29,7 @@ from reporting.models import (
 )
 from reporting.synthesis.build import synthesis_build, synthesis_finalise
 from tasks.models import Task
-from tasks.selectors import plan_current
+from tasks.selectors import indicators_by_task, plan_current
 
 RESULTS = [
     "Đã tổ chức {n} hội nghị, hội thảo quán triệt, tuyên truyền với sự tham gia của {m} lượt cán bộ, doanh nghiệp.",
@@ -46,8 +47,26 @@ def _local(day: datetime.date, hour: int) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, 15)))
 
 
+NEXT_YEAR = [
+    "Tiếp tục tổ chức các hoạt động xúc tiến đầu tư, thương mại tại các thị trường trọng điểm; tăng cường phối hợp "
+    "với Sở Ngoại vụ trong công tác đối ngoại.",
+    "Đẩy mạnh thông tin đối ngoại, quảng bá hình ảnh địa phương; bồi dưỡng kiến thức ngoại giao kinh tế cho cán bộ.",
+    "Rà soát các thỏa thuận hợp tác đã ký, đề xuất nội dung hợp tác cụ thể với các đối tác nước ngoài.",
+]
+
+
+def _indicator_value(indicator, rng: random.Random) -> Decimal:
+    """A plausible value of a catalogue indicator for the demo: counts whole, amounts with one decimal."""
+    if indicator.kind == "percentage":
+        return Decimal(rng.randint(60, 100))
+    if indicator.kind == "amount":
+        return Decimal(rng.randint(5, 4000)) / 10
+    return Decimal(rng.randint(1, 30) * (50 if indicator.unit.startswith("lượt") else 1))
+
+
 def _fill(report: Report, rng: random.Random, user) -> None:
-    sections = {}
+    sections, indicators = {}, {}
+    by_task = indicators_by_task(plan=report.period.plan)
     for section in report.sections.all():
         sections[section.pk] = {
             "progress": rng.choice(PROGRESS),
@@ -55,10 +74,11 @@ def _fill(report: Report, rng: random.Random, user) -> None:
             "difficulties": rng.choice(DIFFICULTIES),
             "proposals": "",
         }
+        indicators[section.pk] = {i.pk: _indicator_value(i, rng) for i in services.section_indicators(section, by_task)}
     services.report_save_draft(report=report, user=user, lock_version=report.lock_version,
                                summary=f"Năm {report.period.year}, đơn vị đã triển khai nghiêm túc "
                                        "Kế hoạch số 119/KH-UBND.",
-                               sections=sections)
+                               sections=sections, indicators=indicators, next_year=rng.choice(NEXT_YEAR))
 
 
 def _backdate(report: Report, when: datetime.datetime) -> None:

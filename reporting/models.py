@@ -4,13 +4,14 @@ import re
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from agencies.fields import NFCCharField, NFCTextField
 from agencies.models import Agency
-from tasks.models import AssignmentRole, Plan, Task
+from tasks.models import AssignmentRole, Indicator, Plan, Task
 
 
 class DayOff(models.Model):
@@ -110,6 +111,23 @@ def days_after(moment: datetime.datetime, due: datetime.date) -> int:
     return max(0, (timezone.localtime(moment).date() - due).days)
 
 
+def due_in_force(agency_due: datetime.date, extended_due: datetime.date | None) -> datetime.date:
+    """THE deadline rule of one agency's report: the period's deadline in force (rule, day off, override), unless the
+    DFA granted the agency an extension (gia hạn), then the granted date. An extension only ever gives more time: if
+    the period's deadline is moved past a granted date afterwards, the later date holds.
+
+    Its twin in SQL is `due_in_force_sql` just below; reporting/tests/test_metrics_properties.py checks they agree.
+    """
+    return max(agency_due, extended_due) if extended_due else agency_due
+
+
+def due_in_force_sql(prefix: str = "") -> models.Func:
+    """`due_in_force` for a queryset of reports (`prefix` "report__" for one of sections): the later of the
+    period's deadline and the granted extension. Coalesce first: Greatest of a NULL is NULL on SQLite."""
+    agency_due = models.F(f"{prefix}period__agency_due")
+    return Greatest(Coalesce(f"{prefix}extended_due", agency_due), agency_due)
+
+
 class ReportStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SUBMITTED = "submitted", _("Submitted")
@@ -139,6 +157,8 @@ class Report(models.Model):
     # Only organisations the plan requests (đề nghị) have no obligation to report.
     expected = models.BooleanField(_("expected"), default=True)
     summary = NFCTextField(_("overall assessment"), blank=True)
+    # the agency's plan for next year, which the synthesis gathers into its directions (III)
+    next_year = NFCTextField(_("plans for next year"), blank=True)
     version = models.PositiveIntegerField(_("version"), default=0, help_text=_("Number of submissions so far."))
     # Optimistic locking: every save increments it; a form saved against an older value is refused.
     lock_version = models.PositiveIntegerField(_("edit counter"), default=0)
@@ -156,6 +176,9 @@ class Report(models.Model):
     )
     # The DFA may reopen one agency's report in a closed period (logged as an event).
     reopened = models.BooleanField(_("reopened in a closed period"), default=False)
+    # The date of the extension the DFA granted last (DeadlineExtension), written only by extension_grant: the
+    # report's own deadline (due_in_force), kept on the row so that every figure reads it without a join.
+    extended_due = models.DateField(_("deadline extended to"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     updated_by = models.ForeignKey(
@@ -179,15 +202,34 @@ class Report(models.Model):
         return f"{self.agency} · {self.period.year}"
 
     @property
+    def due_date(self) -> datetime.date:
+        """The day this report is due to the DFA: the period's deadline in force, or a granted extension's date."""
+        return due_in_force(self.period.agency_due, self.extended_due)
+
+    @property
+    def is_extended(self) -> bool:
+        """An extension the DFA granted gives this report a later deadline than the period's ("extended")."""
+        return self.due_date > self.period.agency_due
+
+    def days_left(self, today: datetime.date) -> int:
+        """Days until this report's own deadline: 0 on the day itself, negative once it has passed."""
+        return (self.due_date - today).days
+
+    @property
     def days_late(self) -> int:
-        """Days the *first* submission came after the deadline in force (0: on time, not sent or voluntary).
+        """Days the *first* submission came after the report's deadline in force (`due_date`: the period's, or a
+        granted extension's) (0: on time, not sent or voluntary).
 
         A return by the DFA and a corrected version never make a report late (DHIS2 keeps the first completion).
         The same rule in SQL is `reporting.dashboards.metrics.SENT_LATE`; tests check that both agree.
         """
         if not self.expected or self.first_submitted_at is None:
             return 0
-        return days_after(self.first_submitted_at, self.period.agency_due)
+        return days_after(self.first_submitted_at, self.due_date)
+
+    def may_ask_extension(self) -> bool:
+        """An agency asks for more time while its report is still owed: expected, never sent, its period open."""
+        return self.expected and self.first_submitted_at is None and not self.period.is_closed
 
     @property
     def is_late(self) -> bool:
@@ -284,6 +326,24 @@ class SectionFigure(models.Model):
         return f"{self.label}: {self.value} {self.unit}".strip()
 
 
+class IndicatorValue(models.Model):
+    """An agency's value of a catalogue indicator for one task of its report (tasks.models.Indicator)."""
+
+    section = models.ForeignKey(ReportSection, on_delete=models.CASCADE, related_name="indicator_values")
+    indicator = models.ForeignKey(Indicator, verbose_name=_("indicator"), on_delete=models.PROTECT,
+                                  related_name="values")
+    value = models.DecimalField(_("value"), max_digits=18, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("indicator value")
+        verbose_name_plural = _("indicator values")
+        ordering = ["section", "indicator__position", "indicator__code"]
+        constraints = [models.UniqueConstraint(fields=["section", "indicator"], name="one_value_per_indicator")]
+
+    def __str__(self):
+        return f"{self.indicator.code}: {self.value}"
+
+
 class ReportVersion(models.Model):
     """What a report said when it was submitted, kept so that the DFA can compare versions."""
 
@@ -309,18 +369,24 @@ class EventKind(models.TextChoices):
     RETURNED = "returned", _("Returned for changes")
     ACCEPTED = "accepted", _("Accepted")
     REOPENED = "reopened", _("Reopened")
+    EXTENSION_REQUESTED = "extension_requested", _("Extension requested")
+    EXTENSION_GRANTED = "extension_granted", _("Extension granted")
+    EXTENSION_REFUSED = "extension_refused", _("Extension refused")
 
 
 class ReportEvent(models.Model):
     """One step of a report's life, shown as its timeline."""
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(_("event"), max_length=10, choices=EventKind.choices)
+    kind = models.CharField(_("event"), max_length=20, choices=EventKind.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL,
                               related_name="+")
     at = models.DateTimeField(_("at"), default=timezone.now)
     version = models.PositiveIntegerField(_("version"), default=0)
     comment = NFCTextField(_("comment"), blank=True)
+    # the extension a request, grant or refusal is about (its dates are shown in the timeline)
+    extension = models.ForeignKey("DeadlineExtension", verbose_name=_("deadline extension"), null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="events")
 
     class Meta:
         verbose_name = _("report event")
@@ -329,6 +395,57 @@ class ReportEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.at:%d/%m/%Y %H:%M}"
+
+
+class ExtensionState(models.TextChoices):
+    REQUESTED = "requested", _("Waiting for the DFA")
+    GRANTED = "granted", _("Granted")
+    REFUSED = "refused", _("Refused")
+
+
+class DeadlineExtension(models.Model):
+    """An agency's request for more time to send its report of one period (đề nghị gia hạn), and the DFA's decision.
+
+    Granting it moves that report's deadline (Report.extended_due, the rule in `due_in_force`); a refusal changes
+    nothing. One request waits at a time per report.
+    """
+
+    report = models.ForeignKey(Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="extensions")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requested by"), null=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    proposed_date = models.DateField(_("proposed date"))
+    reason = NFCTextField(_("reason"))
+    state = models.CharField(_("state"), max_length=10, choices=ExtensionState.choices,
+                             default=ExtensionState.REQUESTED)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    granted_date = models.DateField(_("granted date"), null=True, blank=True)
+    decision_comment = NFCTextField(_("DFA comment"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("deadline extension")
+        verbose_name_plural = _("deadline extensions")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            # one pending request per report (a double click, two colleagues at once)
+            models.UniqueConstraint(fields=["report"], condition=models.Q(state="requested"),
+                                    name="one_pending_extension_per_report"),
+        ]
+        indexes = [
+            # the DFA's list of pending requests, oldest first
+            models.Index(fields=["state", "requested_at"], name="extension_pending"),
+        ]
+
+    def __str__(self):
+        return f"{self.report} · {self.proposed_date:%d/%m/%Y}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state == ExtensionState.REQUESTED
 
 
 def attachment_path(instance, filename):
@@ -509,7 +626,7 @@ class ReminderKind(models.TextChoices):
 class Reminder(models.Model):
     """Every reminder the scheduler owes, claimed before it is sent so that it goes out exactly once.
 
-    The unique (period, recipient, kind, offset) row is inserted by whichever run gets there first
+    The unique (period, recipient, kind, offset, due) row is inserted by whichever run gets there first
     (healthchecks' claim pattern); a second run, a concurrent one or a worker retry finds it and skips.
     """
 
@@ -518,6 +635,9 @@ class Reminder(models.Model):
     recipient = models.EmailField(_("recipient"))
     kind = models.CharField(_("kind"), max_length=12, choices=ReminderKind.choices)
     offset = models.IntegerField(_("days before the deadline"), help_text=_("negative once the deadline has passed"))
+    # The deadline the offset counts from: a report's own (an extension moves it, and its reminders start again from
+    # the new date) or the synthesis deadline for the DFA's reminders.
+    due = models.DateField(_("deadline"))
     claimed_at = models.DateTimeField(_("claimed at"))
     # Which claiming call inserted or took over the row; only its holder may mark it sent (reporting.delivery.outbox).
     claim = models.UUIDField(null=True, blank=True, editable=False)
@@ -533,7 +653,8 @@ class Reminder(models.Model):
         verbose_name_plural = _("reminders")
         ordering = ["-claimed_at"]
         constraints = [
-            models.UniqueConstraint(fields=["period", "recipient", "kind", "offset"], name="one_reminder_per_stage")
+            models.UniqueConstraint(fields=["period", "recipient", "kind", "offset", "due"],
+                                    name="one_reminder_per_stage")
         ]
         indexes = [
             # the sweep, every minute: claims left unsent (reporting.delivery.reminders.reminders_sweep)
@@ -587,7 +708,12 @@ class Synthesis(models.Model):
     built_from = models.JSONField(_("report versions used"), default=dict, help_text=_("agency code → report version"))
     introduction = NFCTextField(_("introduction"), blank=True)
     assessment = NFCTextField(_("overall assessment"), blank=True)
+    shortcomings = NFCTextField(_("shortcomings and causes"), blank=True)
+    directions = NFCTextField(_("directions for next year"), blank=True)
     proposals = NFCTextField(_("proposals to the Provincial People's Committee"), blank=True)
+    # the officer's own wording of drafted task paragraphs: task code → {"text": …, "basis": the figures' fingerprint
+    # when it was written}; a rebuild keeps them and marks those whose figures changed since (reporting.synthesis)
+    paragraphs = models.JSONField(_("edited task paragraphs"), default=dict, blank=True)
     doc_number = models.CharField(_("document number"), max_length=20, blank=True)
     state = models.CharField(_("build state"), max_length=10, choices=SynthesisState.choices,
                              default=SynthesisState.IDLE)
@@ -630,7 +756,8 @@ class Synthesis(models.Model):
         return self.state
 
     def narrative(self) -> dict:
-        return {"introduction": self.introduction, "assessment": self.assessment, "proposals": self.proposals}
+        return {"introduction": self.introduction, "assessment": self.assessment, "shortcomings": self.shortcomings,
+                "directions": self.directions, "proposals": self.proposals, "paragraphs": self.paragraphs}
 
 
 class OutboxMessage(models.Model):

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from reporting.models import Attachment, Difficulty, Report, ReportingPeriod, Synthesis
+from reporting.models import Attachment, DeadlineExtension, Difficulty, Report, ReportingPeriod, Synthesis
 
 
 def reports_visible_to(user):
@@ -50,6 +50,27 @@ def report_to_edit(user, pk: int) -> Report:
     return report
 
 
+def may_request_extension(user, report: Report) -> bool:
+    """The staff who may edit a report ask for its deadline to be extended, while it is still owed
+    (Report.may_ask_extension)."""
+    return may_edit(user, report) and report.may_ask_extension()
+
+
+def may_decide_extension(user) -> bool:
+    """The DFA grants or refuses extensions."""
+    return user.is_dfa_officer
+
+
+def extension_to_decide(user, pk: int) -> DeadlineExtension:
+    """An extension request if this user may decide it: 404 to those who may not see its report, 403 to readers."""
+    extension = get_object_or_404(DeadlineExtension.objects.select_related("report"), pk=pk)
+    if not reports_visible_to(user).filter(pk=extension.report_id).exists():
+        raise Http404
+    if not may_decide_extension(user):
+        raise PermissionDenied
+    return extension
+
+
 def attachment_for(user, pk: int) -> Attachment:
     attachment = get_object_or_404(Attachment.objects.select_related("report"), pk=pk)
     if not reports_visible_to(user).filter(pk=attachment.report_id).exists():
@@ -83,8 +104,17 @@ def difficulty_to_respond(user, pk: int) -> Difficulty:
 
 
 def may_read_synthesis(user, synthesis: Synthesis | None) -> bool:
-    """The DFA always (it drafts it); leadership once it is final."""
-    return user.is_dfa_officer or (user.can_read_everything and synthesis is not None and synthesis.is_final)
+    """The DFA always (it drafts it); leadership every synthesis once built — a draft marked as such — to read and
+    download, never to build, edit or finalise (synthesis_to_edit, dfa_required)."""
+    return user.is_dfa_officer or (user.can_read_everything and synthesis is not None
+                                   and synthesis.built_at is not None)
+
+
+def may_read_reviews(user) -> bool:
+    """Mid-term and final reviews (sơ kết, tổng kết): whoever reads syntheses — the DFA, who drafts them, and
+    leadership, to whom they are addressed (and admins). A review has no draft to finalise first: it is made on the
+    spot from submitted reports only, so leadership does not wait for a final synthesis as in `may_read_synthesis`."""
+    return user.is_dfa_officer or user.can_read_everything
 
 
 def synthesis_of(period: ReportingPeriod) -> Synthesis | None:

@@ -4,6 +4,7 @@ from reporting.cycle import views
 from reporting.dashboards import views as views_dashboard
 from reporting.delivery import views as views_notifications
 from reporting.difficulties import views as views_difficulties
+from reporting.indicators import views as views_indicators
 from reporting.synthesis import views as views_synthesis
 
 urlpatterns = [
@@ -14,6 +15,10 @@ urlpatterns = [
     path("reports/<int:pk>/review/", views.report_review, name="report_review"),
     path("reports/<int:pk>/reopen/", views.report_reopen, name="report_reopen"),
     path("reports/<int:pk>/versions/", views.report_versions, name="report_versions"),
+    path("reports/<int:pk>/extension/", views.extension_request, name="extension_request"),
+    path("extensions/", views.extension_list, name="extension_list"),
+    path("extensions/<int:pk>/decide/", views.extension_decide, name="extension_decide"),
+    path("reports/<int:pk>/document.docx", views.report_document, name="report_document"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment_download"),
     path("review/", views.review_queue_view, name="review_queue"),
     path("periods/", views.period_list, name="period_list"),
@@ -26,6 +31,10 @@ urlpatterns = [
     path("synthesis/<int:year>/status/", views_synthesis.synthesis_status, name="synthesis_status"),
     path("synthesis/<int:year>/finalise/", views_synthesis.synthesis_finalise_view, name="synthesis_finalise"),
     path("synthesis/<int:year>/download.<fmt>", views_synthesis.synthesis_download, name="synthesis_download"),
+    path("indicators/", views_indicators.indicator_list, name="indicator_list"),
+    path("indicators/new/", views_indicators.indicator_edit, name="indicator_create"),
+    path("indicators/<int:pk>/", views_indicators.indicator_edit, name="indicator_edit"),
+    path("synthesis/review/", views_synthesis.review_download, name="review_download"),
     path("dashboard/", views_dashboard.dashboard, name="dashboard"),
     path("dashboard/<int:year>/", views_dashboard.dashboard, name="dashboard_year"),
     path("dashboard/<int:year>/reports/", views_dashboard.dashboard_reports, name="dashboard_reports"),

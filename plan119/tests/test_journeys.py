@@ -279,6 +279,25 @@ def test_dfa_builds_edits_downloads_and_finalises_the_synthesis(page, live_serve
     screenshot(page, settings, "synthesis")
 
 
+def test_dfa_downloads_the_mid_term_review_from_the_synthesis_page(page, live_server, plan119, staff, dfa_officer,
+                                                                   settings):
+    import docx
+
+    submitted_report(plan119, staff)
+    url = reverse("synthesis", args=[2026])
+    log_in(page, live_server, "dfa_officer", next_url=url)
+    form = page.locator("#review-form")
+    form.get_by_label(vi("From year")).select_option("2023")
+    form.get_by_label(vi("To year")).select_option("2025")
+    with page.expect_download() as info:
+        form.get_by_role("button", name=vi("Download DOCX")).click()
+    assert info.value.suggested_filename == "so-ket-KH119-2023-2025.docx"
+    text = "\n".join(p.text for p in docx.Document(info.value.path()).paragraphs)
+    assert ("Sơ kết 3 năm thực hiện Kế hoạch số 119/KH-UBND ngày 15/5/2023 của UBND tỉnh giai đoạn 2023 - 2025"
+            in text)
+    assert not axe_serious(page, live_server)
+
+
 # --- 4. admin: a co-operating agency for 3.5, and a district merger ------------------------------------------
 
 def select2_choose(page, field: str, typed: str, option: re.Pattern) -> None:

@@ -12,7 +12,8 @@ from plan119.tests.test_permission_matrix import MATRIX, ROLES, world  # noqa: F
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 360, "height": 740}
-NOT_PAGES = {"attachment_download", "synthesis_download", "calendar_feed", "synthesis_status"}  # files, JSON
+NOT_PAGES = {"attachment_download", "synthesis_download", "report_document", "calendar_feed",
+             "synthesis_status"}  # files (DOCX, PDF, iCal), JSON
 
 # What the page measures, in the page: its width against the window's, and the targets that are too small.
 MEASURE = """() => {

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
 from agencies.text import safe_text
-from reporting.models import PeriodStatus, ReportingPeriod
+from reporting.models import PeriodStatus, Report, ReportingPeriod, due_in_force
 
 
 def _event(uid: str, day: datetime.date, summary: str, url: str, description: str = "") -> Event:
@@ -42,11 +42,15 @@ def calendar_feed(*, user) -> bytes:
                                           % {"year": p.year},
                                           settings.SITE_URL + reverse("synthesis", args=[p.year])))
     elif user.is_agency_staff:
-        # only the plans that give the agency a task: another plan's deadlines are not its own
+        # only the plans that give the agency a task: another plan's deadlines are not its own; an extension the DFA
+        # granted moves the agency's own deadline
+        extended = dict(Report.objects.filter(agency_id=user.agency_id, extended_due__isnull=False)
+                        .values_list("period_id", "extended_due"))
         for p in periods.filter(plan__tasks__assignments__agency_id=user.agency_id).distinct():
             calendar.add_component(_event(f"p{p.pk}-a{user.agency_id}-open", p.opens_on,
                                           _("%(year)s report opens for input") % {"year": p.year}, home))
-            calendar.add_component(_event(f"p{p.pk}-a{user.agency_id}-due", p.agency_due,
+            calendar.add_component(_event(f"p{p.pk}-a{user.agency_id}-due", due_in_force(p.agency_due,
+                                                                                         extended.get(p.pk)),
                                           _("%(year)s report due to the DFA") % {"year": p.year}, home,
                                           str(user.agency)))
     return calendar.to_ical()

@@ -5,7 +5,17 @@ from django.db.models import Prefetch
 
 from agencies.models import Agency
 from reporting.dashboards.metrics import metric_counts_by_year
-from reporting.models import Attachment, DifficultyStatus, PeriodPhase, Report, ReportStatus, SectionFigure
+from reporting.models import (
+    Attachment,
+    DeadlineExtension,
+    DifficultyStatus,
+    ExtensionState,
+    IndicatorValue,
+    PeriodPhase,
+    Report,
+    ReportStatus,
+    SectionFigure,
+)
 from reporting.permissions import difficulties_visible_to
 from tasks.models import Assignment, Plan
 
@@ -24,6 +34,8 @@ def report_with_sections(*, report: Report):
         report.sections.select_related("task", "task__parent")
         .prefetch_related(
             Prefetch("figures", queryset=SectionFigure.objects.order_by("id")),
+            Prefetch("indicator_values", queryset=IndicatorValue.objects.select_related("indicator")
+                     .order_by("indicator__position", "indicator__code")),
             Prefetch("attachments", queryset=Attachment.objects.order_by("uploaded_at")),
         )
         .order_by("task__sort_key")
@@ -31,7 +43,21 @@ def report_with_sections(*, report: Report):
 
 
 def report_timeline(*, report: Report):
-    return report.events.select_related("actor").order_by("at", "id")
+    """Every step of the report, extension requests and decisions included, in the order they happened."""
+    return report.events.select_related("actor", "extension").order_by("at", "id")
+
+
+def extensions_pending(*, plan: Plan | None = None):
+    """Extension requests waiting for the DFA, oldest first: the DFA's list and the count on its home page."""
+    queryset = DeadlineExtension.objects.filter(state=ExtensionState.REQUESTED)
+    if plan is not None:
+        queryset = queryset.filter(report__period__plan=plan)
+    return queryset.select_related("report__agency", "report__period", "requested_by").order_by("requested_at", "pk")
+
+
+def report_extensions(*, report: Report):
+    """The report's extension requests, latest first."""
+    return report.extensions.select_related("requested_by", "decided_by").order_by("-requested_at", "-pk")
 
 
 def report_attachments(*, report: Report):

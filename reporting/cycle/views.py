@@ -15,12 +15,17 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from agencies.forms import pasted_controls_notice
 from agencies.models import User
 from agencies.parsing import parse_id
-from reporting.cycle import services
+from reporting.cycle import extensions, services
 from reporting.cycle.calendar import calendar_feed
 from reporting.cycle.diff import versions_diff
+from reporting.cycle.document import SENT_STATES, report_document_content, report_docx
 from reporting.cycle.files import CONTENT_TYPES
 from reporting.cycle.forms import (
+    DocumentForm,
+    ExtensionDecisionForm,
+    ExtensionRequestForm,
     FigureFormSet,
+    IndicatorsForm,
     ReopenForm,
     ReportForm,
     ReviewForm,
@@ -32,8 +37,10 @@ from reporting.cycle.selectors import (
     agency_assignments,
     agency_past_reports,
     difficulties_escalated,
+    extensions_pending,
     period_overview,
     report_attachments,
+    report_extensions,
     report_timeline,
     report_with_sections,
     review_queue,
@@ -44,16 +51,19 @@ from reporting.permissions import (
     attachment_for,
     dfa_required,
     difficulties_visible_to,
+    extension_to_decide,
+    may_decide_extension,
     may_edit,
     may_read_synthesis,
     may_reopen,
+    may_request_extension,
     may_review,
     readers_only,
     report_for,
     report_to_edit,
     synthesis_of,
 )
-from tasks.selectors import plan_current
+from tasks.selectors import indicators_by_task, plan_current
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +83,7 @@ def home(request):
     if user.is_agency_staff:
         report = services.report_for_home(period=period, agency=user.agency, today=today)
         days_left = metrics.days_left_to_report(report, period, today) if period else None
+        pending = extensions.extension_pending(report=report) if report else None
         return render(
             request,
             "reporting/home_agency.html",
@@ -84,6 +95,8 @@ def home(request):
                 "past_reports": agency_past_reports(agency=user.agency, exclude=report),
                 "difficulties": difficulties_visible_to(user).select_related("task").order_by("-raised_at")[:10],
                 "agency": user.agency,
+                "pending_extension": pending,
+                "can_request_extension": report is not None and pending is None and may_request_extension(user, report),
             },
         )
     if user.can_read_everything:
@@ -93,6 +106,7 @@ def home(request):
             "reporting/home_dfa.html",
             {"plan": plan, "period": period, "today": today, "periods": period_overview(plan=plan, today=today),
              "queue_count": review_queue(plan=plan).count(),
+             "extensions_count": extensions_pending(plan=plan).count(),
              "escalated": escalated.select_related("agency", "task")[:10],
              "escalated_count": escalated.count(),
              "days_left": period.days_left(today) if period else None,
@@ -110,12 +124,16 @@ def _read_only(request, report):
 
 def _section_forms(report, sections, data=None):
     bundles = []
+    by_task = indicators_by_task(plan=report.period.plan)
     for section in sections:
         prefix = f"s{section.pk}"
         bundles.append(
             {
                 "section": section,
                 "form": SectionForm(data, instance=section, prefix=prefix),
+                "indicators": IndicatorsForm(
+                    data, indicators=services.section_indicators(section, by_task), prefix=f"{prefix}-ind",
+                    values={v.indicator_id: v.value for v in section.indicator_values.all()}),
                 "figures": FigureFormSet(data, initial=figure_initial(section), prefix=f"{prefix}-fig"),
                 "anchor": f"task-{section.task.code}",
             }
@@ -171,12 +189,14 @@ def report_edit(request, pk):
     services.report_sync_sections(report=report)
     sections = list(report_with_sections(report=report))
     if request.method == "GET":
-        form = ReportForm(initial={"summary": report.summary, "lock_version": report.lock_version})
+        form = ReportForm(initial={"summary": report.summary, "next_year": report.next_year,
+                                   "lock_version": report.lock_version})
         return _render_edit(request, report, form, _section_forms(report, sections))
 
     form = ReportForm(request.POST)
     bundles = _section_forms(report, sections, request.POST)
-    valid = form.is_valid() & all([b["form"].is_valid() & b["figures"].is_valid() for b in bundles])
+    valid = form.is_valid() & all([b["form"].is_valid() & b["indicators"].is_valid() & b["figures"].is_valid()
+                                   for b in bundles])
     if not valid:
         messages.error(request,
                        _("Some fields need correcting (marked below). Nothing was saved yet; what you typed is kept."))
@@ -187,7 +207,9 @@ def report_edit(request, pk):
             user=request.user,
             lock_version=form.cleaned_data["lock_version"],
             summary=form.cleaned_data["summary"],
+            next_year=form.cleaned_data["next_year"],
             sections={b["section"].pk: b["form"].cleaned_data for b in bundles},
+            indicators={b["section"].pk: b["indicators"].values() for b in bundles},
             figures={b["section"].pk: [row for f in b["figures"] if (row := f.as_row())] for b in bundles},
         )
     except services.StaleReport as error:
@@ -225,7 +247,8 @@ def _delete_attachment(request, report) -> None:
 def _refused(request, report, problems):
     """The form again, the draft saved, with what keeps the report from being submitted marked on its sections."""
     report.refresh_from_db()
-    form = ReportForm(initial={"summary": report.summary, "lock_version": report.lock_version})
+    form = ReportForm(initial={"summary": report.summary, "next_year": report.next_year,
+                               "lock_version": report.lock_version})
     sections = list(report_with_sections(report=report))
     return _render_edit(request, report, form, _section_forms(report, sections), problems=problems)
 
@@ -293,6 +316,8 @@ def _submit(request, report, lock_version):
 def report_detail(request, pk):
     report = report_for(request.user, pk)
     user = request.user
+    extension_list = list(report_extensions(report=report))
+    pending = next((e for e in extension_list if e.is_pending), None)
     return render(
         request,
         "reporting/report_detail.html",
@@ -306,9 +331,75 @@ def report_detail(request, pk):
             "can_reopen": may_reopen(user, report),
             "review_form": ReviewForm(),
             "reopen_form": ReopenForm(),
+            "document_form": DocumentForm(),
+            "document_is_draft": report.status not in SENT_STATES,
             "versions": report.versions.order_by("number").values_list("number", flat=True),
+            "extensions": extension_list, "pending_extension": pending,
+            "can_request_extension": pending is None and may_request_extension(user, report),
+            "can_decide_extension": pending is not None and may_decide_extension(user),
+            "decision_form": ExtensionDecisionForm(),
         },
     )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def extension_request(request, pk):
+    """Agency staff ask the DFA for more time to send their report (reporting.cycle.extensions)."""
+    report = report_to_edit(request.user, pk)
+    if not may_request_extension(request.user, report) and request.method == "GET":
+        messages.info(request, _("An extension cannot be requested for this report now."))
+        return redirect("report_detail", pk=report.pk)
+    form = ExtensionRequestForm(request.POST or None)
+    window = extensions.extension_window(report=report, today=timezone.localdate())
+    if request.method == "POST" and form.is_valid():
+        try:
+            extensions.extension_request(report=report, user=request.user, reason=form.cleaned_data["reason"],
+                                         proposed_date=form.cleaned_data["proposed_date"])
+        except services.ReportingError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Your request was sent to the DFA. You will be told of its decision by e-mail "
+                                        "and here."))
+            return redirect("report_detail", pk=report.pk)
+    return render(request, "reporting/extension_form.html", {"report": report, "form": form, "window": window},
+                  status=400 if request.method == "POST" else 200)
+
+
+@require_POST
+@login_required
+def extension_decide(request, pk):
+    """The DFA grants an extension (to the date it chooses, the proposed one by default) or refuses it with a reason."""
+    extension = extension_to_decide(request.user, pk)
+    form = ExtensionDecisionForm(request.POST)
+    decision = request.POST.get("decision")
+    if not form.is_valid():
+        messages.error(request, _("Check the date and the comment: %(errors)s")
+                       % {"errors": " ".join(str(e) for errors in form.errors.values() for e in errors)})
+    elif decision not in ("grant", "refuse"):
+        messages.error(request, _("Choose to grant or to refuse the extension."))
+    else:
+        try:
+            if decision == "grant":
+                extension = extensions.extension_grant(extension=extension, user=request.user,
+                                                       granted_date=form.cleaned_data["granted_date"],
+                                                       comment=form.cleaned_data["comment"])
+                messages.success(request, _("Extension granted: the report is now due on %(date)s.")
+                                 % {"date": extension.granted_date.strftime("%d/%m/%Y")})
+            else:
+                extensions.extension_refuse(extension=extension, user=request.user,
+                                            comment=form.cleaned_data["comment"])
+                messages.success(request, _("Extension refused; the agency is told why."))
+        except services.ReportingError as error:
+            messages.error(request, str(error))
+    return redirect("report_detail", pk=extension.report_id)
+
+
+@require_safe
+@dfa_required
+def extension_list(request):
+    """Extension requests waiting for the DFA's decision, oldest first."""
+    return render(request, "reporting/extension_list.html", {"extensions": extensions_pending()})
 
 
 @require_POST
@@ -359,6 +450,26 @@ def report_reopen(request, pk):
 
 @require_safe
 @login_required
+def report_document(request, pk):
+    """The report as the agency's signed document (DOCX): whoever may read the report may download it (report_for);
+    what it says and when it is a draft is reporting.cycle.document's rule."""
+    report = report_for(request.user, pk)
+    form = DocumentForm(request.GET)
+    if not form.is_valid():
+        errors = " ".join(error for field_errors in form.errors.values() for error in field_errors)
+        messages.error(request, _("The document was not made: %(errors)s") % {"errors": errors})
+        return redirect("report_detail", pk=report.pk)
+    content = report_document_content(report)
+    body = report_docx(content, doc_number=form.cleaned_data["number"], signer=form.cleaned_data["signer"],
+                       signer_title=form.cleaned_data["signer_title"])
+    response = HttpResponse(body, content_type=CONTENT_TYPES["docx"])
+    name = f"bao-cao-{report.period.year}-{report.agency.code}{'-du-thao' if content['draft'] else ''}.docx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@require_safe
+@login_required
 def report_versions(request, pk):
     """Compare two submitted versions (default: the last two)."""
     report = report_for(request.user, pk)
@@ -404,7 +515,8 @@ def attachment_download(request, pk):
 @dfa_required
 def review_queue_view(request):
     today = timezone.localdate()
-    return render(request, "reporting/review_queue.html", {"reports": review_queue(), "today": today})
+    return render(request, "reporting/review_queue.html", {"reports": review_queue(), "today": today,
+                                                            "extensions_count": extensions_pending().count()})
 
 
 @require_safe

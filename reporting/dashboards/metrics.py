@@ -8,8 +8,12 @@ deadline still owes that year's report; one merged earlier without sending anyth
 Among the reports that count, following DHIS2 (the first completion decides timeliness):
 - expected: the agency is ordered (not only requested, IV.3–IV.4) to carry at least one of its tasks;
 - submitted: expected and sent to the DFA at least once; missing: expected and never sent;
-- on time: the *first* submission came before the end of the due date, local time; late: after it. A return by the
-  DFA and a corrected version never make a report late;
+- on time: the *first* submission came before the end of the report's due date, local time; late: after it. The due
+  date is the period's deadline in force unless the DFA granted the agency an extension (gia hạn), then the granted
+  date (`reporting.models.due_in_force`, one rule in Python and SQL). A return by the DFA and a corrected version never
+  make a report late;
+- extended: the DFA granted an extension that gives the report a later due date than the period's; overdue: missing
+  and past the report's own due date (an extended report is not overdue before its new date);
 - accepted, returned (sent back by the DFA, not yet sent again) and waiting for review (sent, the DFA has not yet
   decided) split the submitted reports;
 - voluntary: reports of organisations the plan only requests; counted apart, never late, missing or overdue;
@@ -17,26 +21,38 @@ Among the reports that count, following DHIS2 (the first completion decides time
 So, for every period: expected = submitted + missing; submitted = on time + late = accepted + returned + waiting.
 """
 import datetime
+from decimal import Decimal
 
 from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from reporting.models import Progress, Report, ReportingPeriod, ReportSection, ReportStatus
+from reporting.models import (
+    Progress,
+    Report,
+    ReportingPeriod,
+    ReportSection,
+    ReportStatus,
+    ReportVersion,
+    due_in_force_sql,
+)
 from tasks.models import AssignmentRole, Plan
 
 
 def _counted(prefix: str = "") -> Q:
     """The reports (or, with prefix "report__", the sections of reports) that count in their period."""
     return (Q(**{f"{prefix}agency__active": True}) | Q(**{f"{prefix}first_submitted_at__isnull": False})
-            | Q(**{f"{prefix}agency__merged_on__gt": F(f"{prefix}period__agency_due")}))
+            | Q(**{f"{prefix}agency__merged_on__gt": due_in_force_sql(prefix)}))
 
 
 COUNTED = _counted()
 
+# each report's own due date: the period's deadline in force, or the date of the extension the DFA granted
+DUE = due_in_force_sql()
 SENT = Q(first_submitted_at__isnull=False)
-# the first submission's local date (USE_TZ: `__date` converts to Asia/Ho_Chi_Minh) against the deadline in force
-SENT_ON_TIME = SENT & Q(first_submitted_at__date__lte=F("period__agency_due"))
-SENT_LATE = SENT & Q(first_submitted_at__date__gt=F("period__agency_due"))
+# the first submission's local date (USE_TZ: `__date` converts to Asia/Ho_Chi_Minh) against the report's due date
+SENT_ON_TIME = SENT & Q(first_submitted_at__date__lte=DUE)
+SENT_LATE = SENT & Q(first_submitted_at__date__gt=DUE)
+EXTENDED = Q(extended_due__gt=F("period__agency_due"))
 EXPECTED = Q(expected=True)
 VOLUNTARY = Q(expected=False)
 
@@ -50,6 +66,7 @@ METRICS = {
     "accepted": EXPECTED & SENT & Q(status=ReportStatus.ACCEPTED),
     "returned": EXPECTED & SENT & Q(status=ReportStatus.RETURNED),
     "waiting": EXPECTED & SENT & ~Q(status__in=(ReportStatus.ACCEPTED, ReportStatus.RETURNED)),
+    "extended": EXPECTED & EXTENDED,
     "voluntary": VOLUNTARY,
     "voluntary_submitted": VOLUNTARY & SENT,
 }
@@ -66,6 +83,8 @@ DEFINITIONS = {
     "accepted": _("Submitted reports the DFA accepted."),
     "returned": _("Submitted reports the DFA sent back for changes that have not been sent again yet."),
     "waiting": _("Submitted reports waiting for the DFA's review (including corrected versions sent again)."),
+    "extended": _("Expected reports whose deadline the DFA extended: their due date is the granted date, and they "
+                  "count on time up to it."),
     "voluntary": _("Organisations the plan requests (not orders) to take part; their reports are voluntary, counted "
                    "apart and never late."),
     "voluntary_submitted": _("Requested organisations that sent a report."),
@@ -76,6 +95,7 @@ DEFINITIONS = {
 LABELS = {
     "expected": _("Expected"), "submitted": _("Submitted"), "on_time": _("On time"), "late": _("Late"),
     "missing": _("Missing"), "accepted": _("Accepted"), "returned": _("Returned"), "waiting": _("Waiting for review"),
+    "extended": _("Extended"),
     "voluntary": _("Requested (voluntary)"), "voluntary_submitted": _("Voluntary reports sent"),
     "reporting_rate": _("Reporting rate"), "on_time_rate": _("On-time rate"),
 }
@@ -113,6 +133,11 @@ def reports_to_chase(*, period: ReportingPeriod) -> QuerySet:
     return counted_reports(period).filter(METRICS["missing"], agency__active=True)
 
 
+def reports_overdue(*, period: ReportingPeriod, today: datetime.date) -> QuerySet:
+    """Missing reports past their own due date (a report given an extension is not overdue before its new date)."""
+    return reports_for_metric(period=period, metric="missing").alias(due=DUE).filter(due__lt=today)
+
+
 def reports_to_invite(*, period: ReportingPeriod) -> QuerySet:
     """Requested organisations that exist and have sent nothing yet: invited to report, never chased as late."""
     return counted_reports(period).filter(VOLUNTARY & ~SENT, agency__active=True)
@@ -138,20 +163,24 @@ def years_series(*, plan: Plan) -> list[dict]:
     out = []
     for year in plan.years():
         r = by_year.get(year, dict.fromkeys(YEAR_METRICS, 0))
-        # a year with nothing expected yet has no rate (None: a gap in the chart, a dash in the table), not 0 %
-        rates = with_rates(r) if r["expected"] else {"reporting_rate": None, "on_time_rate": None}
-        out.append({"year": year, **r, **rates})
+        out.append({"year": year, **year_rates(r)})
     return out
 
 
+def year_rates(counts: dict) -> dict:
+    """A year's counts with both rates; a year with nothing expected yet has no rate (None: a gap in a chart, a dash
+    in a table), not 0 %."""
+    return with_rates(counts) if counts["expected"] else {**counts, "reporting_rate": None, "on_time_rate": None}
+
+
 def days_left_to_report(report: Report | None, period: ReportingPeriod, today: datetime.date) -> int | None:
-    """Days until the deadline for a report still owed; None when nothing is owed (sent and not returned, or
-    voluntary: a requested organisation is never overdue)."""
-    if report is not None and (
-        not report.expected or (report.first_submitted_at and report.status != ReportStatus.RETURNED)
-    ):
+    """Days until the report's own due date (a granted extension's, else the period's) for a report still owed; None
+    when nothing is owed (sent and not returned, or voluntary: a requested organisation is never overdue)."""
+    if report is None:
+        return period.days_left(today)
+    if not report.expected or (report.first_submitted_at and report.status != ReportStatus.RETURNED):
         return None
-    return period.days_left(today)
+    return report.days_left(today)
 
 
 # --- Per-task progress ------------------------------------------------------------------------------
@@ -204,4 +233,50 @@ def task_progress(*, period: ReportingPeriod) -> list[dict]:
     for row in out:
         row["no_progress"] = row["not_started"] + row["none"]
         row["unreported"] = row["expected"] - row["reported"]
+    return out
+
+
+# --- Indicators (chỉ tiêu) ---------------------------------------------------------------------------------------
+
+def last_versions(*, period: ReportingPeriod) -> dict[int, ReportVersion]:
+    """Report id → its last submitted version: what the DFA has (a draft being typed never counts)."""
+    versions: dict[int, ReportVersion] = {}
+    for version in ReportVersion.objects.filter(report__period=period).order_by("report_id", "number"):
+        versions[version.report_id] = version  # the highest number wins
+    return versions
+
+
+def indicator_figures(*, period: ReportingPeriod, reports=None, versions=None) -> dict[str, list[dict]]:
+    """Task code → the task's indicators, catalogue order, each with every agency's value and the total.
+
+    Values come from the last submitted version of each report that counts in the period (`COUNTED`: a body merged
+    after sending keeps its values in its year). Requested organisations' values are listed and totalled apart
+    (`voluntary_total`) and never enter `total`. `Indicator.combined` makes the total (sum, largest, latest — in
+    order of submission). A total is None when no agency gave a value, which is not 0.
+    """
+    reports = reports if reports is not None else list(counted_reports(period).select_related("agency"))
+    versions = versions if versions is not None else last_versions(period=period)
+    catalogue = {i.code: i for i in period.plan.indicators.all()}
+    given: dict[tuple[str, str], list] = {}
+    for report in sorted((r for r in reports if r.pk in versions), key=lambda r: (versions[r.pk].submitted_at, r.pk)):
+        for task_code, section in versions[report.pk].content.get("sections", {}).items():
+            for item in section.get("indicators", []):
+                if item.get("code") in catalogue:
+                    given.setdefault((task_code, item["code"]), []).append(
+                        (report.agency.sort_key, {"agency": report.agency.name, "agency_code": report.agency.code,
+                                                  "value": Decimal(item["value"]), "expected": report.expected}))
+    out: dict[str, list[dict]] = {}
+    for (task_code, code), keyed in given.items():
+        indicator = catalogue[code]
+        values = [value for _key, value in keyed]
+        ordered = [v["value"] for v in values if v["expected"]]
+        voluntary = [v["value"] for v in values if not v["expected"]]
+        out.setdefault(task_code, []).append({
+            "code": code, "name": indicator.name, "unit": indicator.unit, "kind": indicator.kind,
+            "combine": indicator.combine, "position": indicator.position,
+            "values": [v for _key, v in sorted(keyed, key=lambda kv: (not kv[1]["expected"], kv[0]))],
+            "total": indicator.combined(ordered), "voluntary_total": indicator.combined(voluntary),
+        })
+    for items in out.values():
+        items.sort(key=lambda item: (item["position"], item["code"]))
     return out

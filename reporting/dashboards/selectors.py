@@ -10,7 +10,7 @@ from collections import defaultdict
 from django.core.cache import cache
 from django.db.models import Count, Max, Sum
 
-from reporting.dashboards.metrics import SECTION_SENT, period_counts, reports_for_metric
+from reporting.dashboards.metrics import SECTION_SENT, period_counts, reports_overdue
 from reporting.models import Report, ReportingPeriod, ReportSection
 from tasks.models import AssignmentRole, Plan, Task
 
@@ -110,6 +110,5 @@ def progress_by_year(*, plan: Plan) -> list[dict]:
 
 
 def overdue_reports(*, period: ReportingPeriod, today: datetime.date):
-    if period.days_left(today) >= 0:
-        return Report.objects.none()
-    return reports_for_metric(period=period, metric="missing")
+    """Missing reports past their own due date (reporting.dashboards.metrics.reports_overdue)."""
+    return reports_overdue(period=period, today=today)

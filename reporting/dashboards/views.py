@@ -43,7 +43,7 @@ PAGE = 50
 # the headline cards, in order, with their border
 HEADLINE = (("expected", ""), ("submitted", ""), ("on_time", ""), ("late", "border-warning"),
             ("missing", "border-danger"),
-            ("accepted", ""), ("returned", ""), ("waiting", ""))
+            ("accepted", ""), ("returned", ""), ("waiting", ""), ("extended", "border-info"))
 
 
 def _period(year: int | None) -> ReportingPeriod:
@@ -110,7 +110,7 @@ def dashboard(request, year=None):
     if export:
         return export
     shown = rows.only("status", "expected", "submitted_at", "first_submitted_at", "version", "agency__name",
-                      "agency__name_en", "agency__kind", "period__agency_due")
+                      "agency__name_en", "agency__kind", "period__agency_due", "extended_due")
     page = Paginator(shown, PAGE).get_page(request.GET.get("page"))
     page.rows = _agency_rows(page)
     stats = dashboard_stats(period=period, today=today)
@@ -125,8 +125,8 @@ def dashboard(request, year=None):
         "definition_list": [{"label": LABELS[name], "definition": text} for name, text in DEFINITIONS.items()],
         "voluntary": _agency_rows(voluntary),
         "table": table, "page": page,
-        # overdue = the "missing" figure once the deadline has passed
-        "overdue": overdue[:PAGE], "overdue_count": stats["missing"] if stats["days_left"] < 0 else 0,
+        # overdue: missing reports past their own due date (an extension moves it)
+        "overdue": overdue[:PAGE], "overdue_count": overdue.count(),
         "years": period.plan.years(),
         "escalated": Difficulty.objects.filter(status=DifficultyStatus.ESCALATED).select_related("agency", "task")[:20],
         "query": request.GET.urlencode(), "table_query": _pager_query(request),
@@ -168,8 +168,8 @@ def dashboard_reports(request, year):
     reports = reports_for_metric(period=period, metric=metric)
     export = table_response(
         request, filename=f"bao-cao-{year}-{metric}",
-        headers=[_("Agency"), _("Status"), _("Submitted"), _("Days late")],
-        rows=([r.agency.name, _status_label(r), _stamp(r.submitted_at),
+        headers=[_("Agency"), _("Status"), _("Due"), _("Submitted"), _("Days late")],
+        rows=([r.agency.name, _status_label(r), r.due_date.strftime("%d/%m/%Y"), _stamp(r.submitted_at),
                r.days_late] for r in reports.iterator()),
     )
     if export:

@@ -1,20 +1,28 @@
 """Who hears about what, in which language: by e-mail and, for every person with an account, in the app."""
 from collections import defaultdict
 
+from django.db.models import QuerySet
 from django.urls import reverse
 
 from agencies.models import Role, User
 from reporting.delivery.mail import build_mail, render_mail
-from reporting.models import Notification, Report
+from reporting.models import DeadlineExtension, ExtensionState, Notification, Report
 
-# Every report event that e-mails the agency (templates/emails/<kind>_*), and so also tells its staff in the app.
+EXTENSION_KINDS = ("extension_requested", "extension_granted", "extension_refused")
+# Every report event that e-mails someone (templates/emails/<kind>_*), and so also tells them in the app.
 # reporting.delivery.outbox.outbox_record refuses any other kind: a new e-mail cannot forget the notification.
-REPORT_EVENT_KINDS = ("report_submitted", "report_returned", "report_accepted", "report_reopened")
+REPORT_EVENT_KINDS = ("report_submitted", "report_returned", "report_accepted", "report_reopened", *EXTENSION_KINDS)
 REMINDERS_KIND = "reminders"  # the reminder runs' e-mails (reporting.delivery.reminders), each one also notified
+# The report events told to the DFA (a request waits for its decision); every other one is told to the agency.
+TO_DFA = frozenset({"extension_requested"})
 
 
-def _agency_staff(report: Report):
+def _agency_staff(report: Report) -> QuerySet:
     return User.objects.filter(agency=report.agency, is_active=True, groups__name=Role.AGENCY_STAFF).distinct()
+
+
+def _dfa_officers() -> QuerySet:
+    return User.objects.filter(is_active=True, groups__name=Role.DFA_OFFICER).distinct()
 
 
 def _agency_recipients(report: Report) -> dict[str, set[str]]:
@@ -29,25 +37,51 @@ def _agency_recipients(report: Report) -> dict[str, set[str]]:
     return by_language
 
 
-def _event_context(report_id: int) -> tuple[Report, dict]:
-    report = Report.objects.select_related("period__plan", "agency", "submitted_by", "reviewed_by").get(pk=report_id)
-    return report, {"report": report, "url": reverse("report_detail", args=[report.pk])}
+def _dfa_recipients() -> dict[str, set[str]]:
+    by_language = defaultdict(set)
+    for user in _dfa_officers().exclude(email=""):
+        by_language[user.language].add(user.email)
+    return by_language
+
+
+def _extension_of(kind: str, report: Report) -> DeadlineExtension | None:
+    """The extension an event is about: the waiting request, or the latest decision of its kind."""
+    if kind == "extension_requested":
+        return report.extensions.filter(state=ExtensionState.REQUESTED).first()
+    state = ExtensionState.GRANTED if kind == "extension_granted" else ExtensionState.REFUSED
+    return report.extensions.filter(state=state).order_by("-decided_at", "-pk").first()
+
+
+def _context(kind: str, report: Report) -> dict:
+    context = {"report": report, "url": reverse("report_detail", args=[report.pk])}
+    if kind in EXTENSION_KINDS:
+        context["extension"] = _extension_of(kind, report)
+    return context
+
+
+def _report(report_id: int) -> Report:
+    return Report.objects.select_related("period__plan", "agency", "submitted_by", "reviewed_by").get(pk=report_id)
 
 
 def report_event_mails(*, kind: str, report_id: int) -> list:
     """The e-mails for one report event, one per language of its recipients (sent by reporting.delivery.outbox)."""
-    report, context = _event_context(report_id)
+    report = _report(report_id)
+    context = _context(kind, report)
+    recipients = _dfa_recipients() if kind in TO_DFA else _agency_recipients(report)
     return [build_mail(kind, context, to=sorted(addresses), language=language)
-            for language, addresses in sorted(_agency_recipients(report).items()) if addresses]
+            for language, addresses in sorted(recipients.items()) if addresses]
 
 
 def report_event_notify(*, kind: str, report_id: int) -> list[Notification]:
-    """The in-app notifications of one report event: the e-mail's subject and text, for each of the agency's staff
-    in their own language (with or without an e-mail address), linking to the report."""
-    report, context = _event_context(report_id)
+    """The in-app notifications of one report event, in the same words as its e-mail, for every person with an
+    account it concerns, each in their own language (an account without an e-mail address is told in the app only),
+    linking to the report."""
+    report = _report(report_id)
+    users = list(_dfa_officers() if kind in TO_DFA else _agency_staff(report))
+    context = _context(kind, report)
     rendered: dict[str, tuple[str, str, str]] = {}
     notifications = []
-    for user in _agency_staff(report):
+    for user in users:
         if user.language not in rendered:
             rendered[user.language] = render_mail(kind, context, user.language)
         subject, text, _html = rendered[user.language]

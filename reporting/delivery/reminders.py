@@ -42,15 +42,19 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Item:
+    """One reminder stage: `offset` days before (negative: after) the deadline `due` it counts from, a report's own
+    (the period's, or a granted extension's: reporting.models.due_in_force) or the synthesis deadline."""
+
     period: ReportingPeriod
     kind: str
     offset: int
+    due: datetime.date
     reports: list[Report] = field(default_factory=list)
     digest: dict | None = None
 
     @property
     def key(self):
-        return (self.period.pk, self.kind, self.offset)
+        return (self.period.pk, self.kind, self.offset, self.due)
 
 
 @dataclass
@@ -126,7 +130,7 @@ def _digest(period: ReportingPeriod, reports: list[Report], missing: set[int], t
             (r for r in reports if r.submitted_at and timezone.localtime(r.submitted_at).date() >= since),
             key=lambda r: r.submitted_at,
         ),
-        "late": missing_reports if period.agency_due < today else [],
+        "late": [r for r in missing_reports if r.due_date < today],
         # has_content is annotated by ReportQuerySet.with_content_flag(), which the stubs cannot see on a Report
         "not_started": [r for r in missing_reports if not r.has_content],  # type: ignore[attr-defined]
         "waiting": sorted((r for r in reports if r.status == ReportStatus.SUBMITTED), key=lambda r: r.submitted_at),
@@ -171,21 +175,23 @@ class _Due:
         chase = set(reports_to_chase(period=period).values_list("pk", flat=True))
         invite = set(reports_to_invite(period=period).values_list("pk", flat=True))
         staff = _staff_by_agency({r.agency_id for r in reports})
-        stage = deadline_stage(period.days_left(self.today), self.settings)
         for report in reports:
             if report.pk in invite:  # requested organisations are invited once, never chased as late
                 self.add_invitation(period, report, staff)
-            elif report.pk in chase and stage is not None:
-                self.add_chase(period, report, staff, stage)
+            elif report.pk in chase:
+                # each report's stage counts from its own deadline: an extension starts its reminders again
+                stage = deadline_stage(report.days_left(self.today), self.settings)
+                if stage is not None:
+                    self.add_chase(period, report, staff, stage)
         synthesis_days = period.synthesis_days_left(self.today)
         self.add_digest(period, reports, missing, synthesis_days)
         self.add_synthesis(period, synthesis_days)
 
     def add_invitation(self, period: ReportingPeriod, report: Report, staff: dict[int | None, list[User]]) -> None:
         """A requested organisation's report: its people are invited (VOLUNTARY, offset 0), whatever the day."""
-        key = (period.pk, ReminderKind.VOLUNTARY, 0)
+        key = (period.pk, ReminderKind.VOLUNTARY, 0, period.agency_due)
         for batch in self.agency_batches(report, staff):
-            batch.add(key, partial(Item, period, ReminderKind.VOLUNTARY, 0), report)
+            batch.add(key, partial(Item, period, ReminderKind.VOLUNTARY, 0, period.agency_due), report)
 
     def add_chase(
         self, period: ReportingPeriod, report: Report, staff: dict[int | None, list[User]], stage: tuple[str, int]
@@ -193,14 +199,15 @@ class _Due:
         """A report to chase, at the day's deadline stage: its agency's people are reminded; once it is overdue by
         `escalate_after` days or more, the agency's head and every DFA officer get an escalation too."""
         kind, offset = stage
+        due = report.due_date
         for batch in self.agency_batches(report, staff):
-            batch.add((period.pk, kind, offset), partial(Item, period, kind, offset), report)
+            batch.add((period.pk, kind, offset, due), partial(Item, period, kind, offset, due), report)
         if kind == ReminderKind.OVERDUE and -offset >= self.settings.escalate_after:
             heads = [self.batch_for(report.agency.head_email)] if report.agency.head_email else []
             for batch in heads + [self.batch_for(u.email, u) for u in self.dfa]:
                 batch.add(
-                    (period.pk, ReminderKind.ESCALATION, offset),
-                    partial(Item, period, ReminderKind.ESCALATION, offset),
+                    (period.pk, ReminderKind.ESCALATION, offset, due),
+                    partial(Item, period, ReminderKind.ESCALATION, offset, due),
                     report,
                 )
 
@@ -216,8 +223,8 @@ class _Due:
             return
         for user in self.dfa:
             self.batch_for(user.email, user).add(
-                (period.pk, ReminderKind.DIGEST, synthesis_days),
-                partial(Item, period, ReminderKind.DIGEST, synthesis_days, digest=digest),
+                (period.pk, ReminderKind.DIGEST, synthesis_days, period.synthesis_due),
+                partial(Item, period, ReminderKind.DIGEST, synthesis_days, period.synthesis_due, digest=digest),
             )
 
     def add_synthesis(self, period: ReportingPeriod, synthesis_days: int) -> None:
@@ -227,7 +234,8 @@ class _Due:
             return
         for user in self.dfa:
             self.batch_for(user.email, user).add(
-                (period.pk, ReminderKind.SYNTHESIS, s_stage), partial(Item, period, ReminderKind.SYNTHESIS, s_stage)
+                (period.pk, ReminderKind.SYNTHESIS, s_stage, period.synthesis_due),
+                partial(Item, period, ReminderKind.SYNTHESIS, s_stage, period.synthesis_due),
             )
 
 
@@ -253,8 +261,8 @@ def _claim_chunk(wanted: list[tuple[str, Item]], *, token: uuid.UUID, now, day: 
     conflicted are taken over one by one where they may be. Returns {(recipient, item.key): pk} of this run's claims.
     """
     Reminder.objects.bulk_create(
-        [Reminder(period=item.period, recipient=recipient, kind=item.kind, offset=item.offset, claimed_at=now,
-                  claim=token, day=day)
+        [Reminder(period=item.period, recipient=recipient, kind=item.kind, offset=item.offset, due=item.due,
+                  claimed_at=now, claim=token, day=day)
          for recipient, item in wanted],
         ignore_conflicts=True, batch_size=1000,
     )
@@ -262,11 +270,12 @@ def _claim_chunk(wanted: list[tuple[str, Item]], *, token: uuid.UUID, now, day: 
         claim=token,
         period_id__in={item.period.pk for _, item in wanted},
         recipient__in={recipient for recipient, _ in wanted},
-    ).values_list("pk", "recipient", "period_id", "kind", "offset")
-    claimed = {(recipient, (period_id, kind, offset)): pk for pk, recipient, period_id, kind, offset in mine}
+    ).values_list("pk", "recipient", "period_id", "kind", "offset", "due")
+    claimed = {(recipient, (period_id, kind, offset, due)): pk for pk, recipient, period_id, kind, offset, due in mine}
     for recipient, item in wanted:
         if (recipient, item.key) not in claimed:
-            row = Reminder.objects.filter(period=item.period, recipient=recipient, kind=item.kind, offset=item.offset)
+            row = Reminder.objects.filter(period=item.period, recipient=recipient, kind=item.kind, offset=item.offset,
+                                          due=item.due)
             if claims_take(row, token=token, now=now, day=day):
                 claimed[(recipient, item.key)] = row.values_list("pk", flat=True).get()
     return claimed
@@ -287,7 +296,7 @@ def render_batch(batch: Batch, items: list[Item], rendered: dict | None = None):
             "items": [
                 {"item": item, "kind": item.kind, "period": item.period,
                  "reports": [(r, _report_link(r)) for r in item.reports],
-                 "digest": item.digest, "days_left": item.offset, "days_overdue": -item.offset}
+                 "digest": item.digest, "days_left": item.offset, "days_overdue": -item.offset, "due": item.due}
                 for item in items
             ],
         }
@@ -300,8 +309,8 @@ def render_batch(batch: Batch, items: list[Item], rendered: dict | None = None):
 def reminders_manual(
     *, period: ReportingPeriod, today: datetime.date, agency_ids: list[int] | None = None
 ) -> dict[str, Batch]:
-    """What "remind now" on the dashboard owes: the not-yet-submitted expected reports, one per recipient and day."""
-    offset = period.days_left(today)
+    """What "remind now" on the dashboard owes: the not-yet-submitted expected reports, one per recipient and day
+    (and deadline: a report's own, an extension's if one was granted)."""
     to_chase = reports_to_chase(period=period).select_related("agency", "period")
     if agency_ids is not None:
         to_chase = to_chase.filter(agency_id__in=agency_ids)
@@ -318,9 +327,9 @@ def reminders_manual(
             batch = batches.setdefault(address.strip().lower(), Batch(recipient=address.strip().lower()))
             if user is not None and batch.user is None:
                 batch.user, batch.language = user, user.language
-            batch.add(
-                (period.pk, ReminderKind.MANUAL, offset), lambda: Item(period, ReminderKind.MANUAL, offset), report
-            )
+            offset, due = report.days_left(today), report.due_date
+            batch.add((period.pk, ReminderKind.MANUAL, offset, due),
+                      partial(Item, period, ReminderKind.MANUAL, offset, due), report)
     return batches
 
 
@@ -374,7 +383,7 @@ class _Sending:
         the reminders this run claimed; the others are skipped. One that cannot be rendered comes as failed."""
         token = uuid.uuid4()
         wanted = [(recipient, item) for recipient, batch in chunk for item in batch.items.values()
-                  if (item.period.pk, recipient, item.kind, item.offset) not in self.already_sent]
+                  if (item.period.pk, recipient, item.kind, item.offset, item.due) not in self.already_sent]
         claimed = _claim_chunk(wanted, token=token, now=timezone.now(), day=self.today) if wanted else {}
         self.in_flight += len(wanted) - len(claimed)
         for recipient, batch in chunk:
@@ -411,7 +420,7 @@ def _send(batches: dict[str, Batch], *, today: datetime.date, dry_run: bool = Fa
     period_ids = {item.period.pk for batch in batches.values() for item in batch.items.values()}
     already_sent = set(
         Reminder.objects.filter(period_id__in=period_ids, sent_at__isnull=False)
-        .values_list("period_id", "recipient", "kind", "offset")
+        .values_list("period_id", "recipient", "kind", "offset", "due")
     )
     run = _Sending(batches, today, already_sent, reverse("home"))
     counts = deliver(run.deliveries(), connections=django_settings.REMINDER_SMTP_CONNECTIONS, on_done=run.done)
@@ -432,8 +441,8 @@ def reminders_sweep(*, now: datetime.datetime | None = None) -> dict:
     result = {"sent": 0, "failed": 0, "dropped": 0}
     days = {day for day in left.values_list("day", flat=True) if day is not None}  # None excluded above, for mypy
     for day in sorted(days):
-        rows = {(recipient, (period_id, kind, offset)): pk for pk, recipient, period_id, kind, offset
-                in left.filter(day=day).values_list("pk", "recipient", "period_id", "kind", "offset")}
+        rows = {(recipient, (period_id, kind, offset, due)): pk for pk, recipient, period_id, kind, offset, due
+                in left.filter(day=day).values_list("pk", "recipient", "period_id", "kind", "offset", "due")}
         reports_open_due(today=day)  # as the run did before it claimed
         owed = reminders_due(today=day)
         manual = {key[0] for _, key in rows if key[1] == ReminderKind.MANUAL}

@@ -1,7 +1,12 @@
-"""The DFA's synthesis page: build (with progress), edit the narrative, download DOCX/XLSX, finalise."""
+"""The DFA's synthesis page: build (with progress), edit the narrative, download DOCX/XLSX, finalise; the mid-term
+and final reviews (sơ kết, tổng kết) of a span of years."""
+from collections.abc import Sequence
+from typing import cast
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -14,23 +19,95 @@ from agencies.forms import TEXT_LIMIT, pasted_controls_notice
 from reporting.cycle.services import ReportingError
 from reporting.dashboards.metrics import DEFINITIONS, LABELS
 from reporting.models import ReportingPeriod, Synthesis, SynthesisState
-from reporting.permissions import dfa_required, synthesis_for, synthesis_to_edit
+from reporting.permissions import dfa_required, may_read_reviews, synthesis_for, synthesis_to_edit
+from reporting.synthesis import drafting
 from reporting.synthesis.build import synthesis_edit, synthesis_finalise, synthesis_set_state
 from reporting.synthesis.documents import synthesis_docx, synthesis_xlsx
+from reporting.synthesis.review import FINAL, review_content, review_span_check
+from reporting.synthesis.review_documents import review_docx, review_xlsx
+from tasks.models import Plan
+from tasks.selectors import plan_current
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
+def _text(label, rows: int, help_text=""):
+    return CleanTextFormField(label=label, required=False, max_length=TEXT_LIMIT, help_text=help_text,
+                              widget=forms.Textarea(attrs={"rows": rows}))
+
+
+MACHINE_DRAFT = gettext_lazy("Leave empty to print the draft shown below.")
+
+
 class NarrativeForm(forms.Form):
+    """The DFA's own words: the narrative parts, and one box per drafted task paragraph (`p-<task code>`, with
+    `ok-<task code>` to confirm a paragraph whose figures changed after it was edited)."""
+
     doc_number = CleanTextFormField(label=gettext_lazy("Document number"), max_length=20, required=False)
-    introduction = CleanTextFormField(label=gettext_lazy("Introduction"), required=False, max_length=TEXT_LIMIT,
-                                      widget=forms.Textarea(attrs={"rows": 4}))
-    assessment = CleanTextFormField(label=gettext_lazy("Overall assessment"), required=False, max_length=TEXT_LIMIT,
-                                    widget=forms.Textarea(attrs={"rows": 6}))
-    proposals = CleanTextFormField(label=gettext_lazy("Proposals to the Provincial People's Committee"), required=False,
-                                   max_length=TEXT_LIMIT, widget=forms.Textarea(attrs={"rows": 4}))
+    introduction = _text(gettext_lazy("Introduction"), 4)
+    assessment = _text(gettext_lazy("Overall assessment"), 6)
+    shortcomings = _text(gettext_lazy("II. Shortcomings and causes"), 5, MACHINE_DRAFT)
+    directions = _text(gettext_lazy("III. Directions for next year"), 5, MACHINE_DRAFT)
+    proposals = _text(gettext_lazy("Proposals to the Provincial People's Committee"), 4, MACHINE_DRAFT)
     lock_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args, tasks: Sequence[dict] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.task_codes = [t["code"] for t in tasks]
+        for task in tasks:
+            self.fields[f"p-{task['code']}"] = _text(f"{task['code']}. {task['title']}", 4)
+            self.fields[f"ok-{task['code']}"] = forms.BooleanField(
+                required=False, label=gettext_lazy("I have reread it: keep my wording"))
+
+    def paragraphs(self) -> dict[str, str]:
+        return {code: self.cleaned_data.get(f"p-{code}", "") for code in self.task_codes}
+
+    def checked(self) -> set[str]:
+        return {code for code in self.task_codes if self.cleaned_data.get(f"ok-{code}")}
+
+
+def _tasks(synthesis) -> list[dict]:
+    """The drafted task paragraphs as the page shows them: text printed, edited or not, figures changed since."""
+    if synthesis is None:
+        return []
+    out = []
+    for group in synthesis.content.get("groups", []):
+        for task in group.get("tasks", []):
+            text, edited, stale = drafting.task_text(task, synthesis.paragraphs)
+            out.append({"code": task["code"], "title": task["title"], "group": group["code"], "text": text,
+                        "edited": edited, "stale": stale, "draft": task.get("draft", "")})
+    return out
+
+
+class ReviewForm(forms.Form):
+    """The span of a mid-term or final review: two of the plan's years and the file wanted."""
+
+    first = forms.TypedChoiceField(label=gettext_lazy("From year"), coerce=int)
+    last = forms.TypedChoiceField(label=gettext_lazy("To year"), coerce=int)
+    format = forms.ChoiceField(choices=[("docx", "DOCX"), ("xlsx", "XLSX")], widget=forms.HiddenInput,
+                               required=False)
+
+    def __init__(self, *args, plan: Plan, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.plan = plan
+        years = [(year, str(year)) for year in plan.years()]
+        for name in ("first", "last"):
+            cast(forms.TypedChoiceField, self.fields[name]).choices = years
+
+    def clean(self):
+        data = super().clean()
+        if "first" in data and "last" in data:
+            try:
+                review_span_check(self.plan, data["first"], data["last"])
+            except ReportingError as error:
+                raise ValidationError(str(error)) from error
+        return data
+
+
+def review_form_for(plan: Plan, *, last: int | None = None, data=None) -> ReviewForm:
+    """The review form, by default from the plan's first year to `last` (or its last year)."""
+    return ReviewForm(data, plan=plan, initial={"first": plan.first_year, "last": last or plan.last_year})
 
 
 def _period(year: int) -> ReportingPeriod:
@@ -43,13 +120,15 @@ def synthesis_page(request, year):
     period = _period(year)
     if request.method == "POST":
         synthesis = synthesis_to_edit(request.user, period)
-        form = NarrativeForm(request.POST)
+        form = NarrativeForm(request.POST, tasks=_tasks(synthesis))
         if form.is_valid():
             data = form.cleaned_data
             try:
                 synthesis_edit(synthesis=synthesis, user=request.user, lock_version=data["lock_version"],
                                introduction=data["introduction"], assessment=data["assessment"],
-                               proposals=data["proposals"], doc_number=data["doc_number"])
+                               shortcomings=data["shortcomings"], directions=data["directions"],
+                               proposals=data["proposals"], doc_number=data["doc_number"],
+                               paragraphs=form.paragraphs(), checked=form.checked())
                 messages.success(request, _("Narrative saved."))
                 if notice := pasted_controls_notice([form]):
                     messages.warning(request, notice)
@@ -60,11 +139,22 @@ def synthesis_page(request, year):
             messages.error(request, _("Some fields need correcting; nothing was saved yet."))
     else:
         synthesis = synthesis_for(request.user, period)
+        tasks = _tasks(synthesis)
         form = NarrativeForm(initial={**synthesis.narrative(), "doc_number": synthesis.doc_number,
-                                      "lock_version": synthesis.lock_version}) if synthesis else None
+                                      "lock_version": synthesis.lock_version,
+                                      **{f"p-{t['code']}": t["text"] for t in tasks}},
+                             tasks=tasks) if synthesis and request.user.is_dfa_officer else None
     content = synthesis.content if synthesis else {}
-    return render(request, "reporting/synthesis.html", {"period": period, "synthesis": synthesis, "form": form,
-                                                         "content": content, "figures": _figures(content)})
+    tasks = _tasks(synthesis)
+    for task in tasks:
+        task["field"] = form[f"p-{task['code']}"] if form else None
+        task["ok"] = form[f"ok-{task['code']}"] if form else None
+    return render(request, "reporting/synthesis.html", {
+        "period": period, "synthesis": synthesis, "form": form, "content": content, "figures": _figures(content),
+        "tasks": tasks, "stale": sum(t["stale"] for t in tasks), "drafts": content.get("drafts", {}),
+        "narrative_fields": [form[name] for name in ("doc_number", "introduction", "assessment", "shortcomings",
+                                                     "directions", "proposals")] if form else [],
+        "review_form": review_form_for(period.plan, last=period.year) if may_read_reviews(request.user) else None})
 
 
 # the synthesis page's table of figures, in this order, with the words of reporting.dashboards.metrics
@@ -134,4 +224,30 @@ def synthesis_download(request, year, fmt):
     else:
         response = HttpResponse(synthesis_xlsx(synthesis.content, synthesis.narrative()), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="bao-cao-tong-hop-KH119-{year}.{fmt}"'
+    return response
+
+
+@require_safe
+@login_required
+def review_download(request):
+    """A mid-term or final review as DOCX or XLSX (the form's two buttons); without a span, or with a wrong one, the
+    form again with what to correct."""
+    if not may_read_reviews(request.user):
+        raise PermissionDenied
+    plan = plan_current()
+    if plan is None:
+        raise Http404
+    if not request.GET:
+        return render(request, "reporting/review.html", {"plan": plan, "review_form": review_form_for(plan)})
+    form = review_form_for(plan, data=request.GET)
+    if not form.is_valid():
+        return render(request, "reporting/review.html", {"plan": plan, "review_form": form}, status=400)
+    first, last, fmt = form.cleaned_data["first"], form.cleaned_data["last"], form.cleaned_data["format"] or "docx"
+    content = review_content(plan, first, last)
+    if fmt == "docx":
+        response = HttpResponse(review_docx(content, signed_on=timezone.localdate()), content_type=DOCX)
+    else:
+        response = HttpResponse(review_xlsx(content), content_type=XLSX)
+    kind = "tong-ket" if content["kind"] == FINAL else "so-ket"
+    response["Content-Disposition"] = f'attachment; filename="{kind}-KH119-{first}-{last}.{fmt}"'
     return response

@@ -2,7 +2,8 @@
 
 Each example builds a small cast of its own (a plan with two tasks, four ordered departments, one requested
 organisation), plays a random history through the same services the pages call (save a draft, submit, return,
-resubmit, accept, reopen, close the period, merge an agency into another, override the deadline, add a day off),
+resubmit, accept, reopen, close the period, merge an agency into another, override the deadline, add a day off,
+an agency asks for an extension and the DFA grants it),
 then reads the figures every way a user can: the dashboard, its drill-downs and their CSV, the agency table's
 filters, the per-task table, the synthesis, the reminder runs and the home pages.
 
@@ -25,10 +26,10 @@ from hypothesis import strategies as st
 from agencies.models import AgencyKind, Role
 from agencies.tests.factories import AgencyFactory, UserFactory, staff_of
 from plan119.testing import local
-from reporting.cycle import services
+from reporting.cycle import extensions, services
 from reporting.dashboards import metrics
-from reporting.delivery.reminders import reminders_due, reminders_manual
-from reporting.models import DayOff, ReportStatus
+from reporting.delivery.reminders import deadline_stage, reminders_due, reminders_manual
+from reporting.models import DayOff, ReminderSettings, ReportStatus, due_in_force
 from reporting.synthesis.build import synthesis_content
 from tasks.models import AssignmentRole, DeadlineKind
 from tasks.services import agency_merge
@@ -53,6 +54,8 @@ rare_step_strategy = st.one_of(
     st.tuples(st.just("merge"), st.sampled_from(DEPARTMENTS), hours),
     st.tuples(st.just("override"), st.integers(min_value=-4, max_value=6), hours),
     st.tuples(st.just("day_off"), st.sampled_from((datetime.date(2025, 11, 5), datetime.date(2025, 11, 6))), hours),
+    # an agency asks for `days` more than its deadline (from today if it has passed) and the DFA grants it
+    st.tuples(st.just("extend"), st.tuples(agency_code, st.integers(min_value=1, max_value=8)), hours),
 )
 # weights through a plain integer: one_of and sampled_from favour their first and last choices
 step = st.integers(min_value=0, max_value=19).flatmap(
@@ -73,6 +76,10 @@ KNOWN = [
     [("save", "D2", 1), ("submit", "D2", 9 * DAY), ("override", 5, 1), ("day_off", datetime.date(2025, 11, 5), 1)],
     # accepted, reopened, sent again; the period closed
     [("submit", "D4", 1), ("accept", "D4", 1), ("reopen", "D4", 1), ("submit", "D4", 15 * DAY), ("close", "", 1)],
+    # extended, then sent after the period's deadline but by the granted date: on time; another sent after it: late
+    [("extend", ("D1", 5), 1), ("send", "D1", 14 * DAY), ("extend", ("D3", 2), 1), ("send", "D3", 16 * DAY)],
+    # extended, then the period's deadline moved past the granted date: the later date holds
+    [("extend", ("D2", 1), 1), ("override", 6, 1), ("send", "D2", 16 * DAY)],
 ]
 
 
@@ -104,7 +111,7 @@ def play(history, plan, period, agencies, users, dfa, clock):
     Returns the clock at the end and, as the test saw it happen, when each agency first sent its report."""
     now = START
     first_sent: dict[int, datetime.datetime] = {}
-    cast = {"plan": plan, "period": period, "agencies": agencies, "users": users, "dfa": dfa}
+    cast = {"plan": plan, "period": period, "agencies": agencies, "users": users, "dfa": dfa, "granted": {}}
     for action, arg, advance in history:
         now += datetime.timedelta(hours=advance)
         clock.move_to(now)
@@ -113,12 +120,14 @@ def play(history, plan, period, agencies, users, dfa, clock):
         try:
             if action in REPORT_ACTIONS:
                 do_report_step(cast, action, arg, advance, now, first_sent)
+            elif action == "extend":
+                do_extend(cast, *arg, now.date())
             else:
                 do_rare_step(cast, action, arg, now.date())
         except services.ReportingError:
             pass
     period.refresh_from_db()
-    return now, first_sent
+    return now, first_sent, cast["granted"]
 
 
 REPORT_ACTIONS = ("next", "save", "send", "submit", "return", "accept", "reopen")
@@ -147,6 +156,19 @@ def do_report_step(cast, action, code, advance, now, first_sent):
         services.report_accept(report=report, user=dfa)
     elif action == "reopen":
         services.report_reopen(report=report, user=dfa, reason="Mở lại để bổ sung")
+
+
+def do_extend(cast, code, days, today):
+    """The agency asks for `days` beyond its deadline (from today once it has passed), the DFA grants it; either may
+    be refused by a rule (sent, closed, too late for the synthesis). The test notes the granted dates."""
+    report = cast["period"].reports.filter(agency=cast["agencies"][code]).first()
+    if report is None:
+        return
+    day = max(report.due_date, today) + datetime.timedelta(days=days)
+    extension = extensions.extension_request(report=report, user=cast["users"][code], proposed_date=day,
+                                             reason="Cần thêm thời gian")
+    extensions.extension_grant(extension=extension, user=cast["dfa"])
+    cast["granted"][report.pk] = day
 
 
 def do_rare_step(cast, action, arg, today):
@@ -180,10 +202,10 @@ def names(queryset) -> list[str]:
     return sorted(r.agency.name for r in queryset)
 
 
-def check_everything(client, plan, period, dfa, now, first_sent):
+def check_everything(client, plan, period, dfa, now, first_sent, granted):
     counts = metrics.period_counts(period=period)
     counted = list(metrics.counted_reports(period).select_related("agency", "period"))
-    check_what_happened(period, counted, first_sent)
+    check_what_happened(period, counted, first_sent, granted)
     check_invariants(counts, counted)
     check_python_and_sql_agree(period, counted, now.date())
     client.force_login(dfa)
@@ -192,12 +214,16 @@ def check_everything(client, plan, period, dfa, now, first_sent):
     check_reminders(period, now.date())
 
 
-def check_what_happened(period, counted, first_sent):
+def check_what_happened(period, counted, first_sent, granted):
     # what the test saw happen: a report once sent always counts in its year, whatever became of its agency; a report
-    # of an agency that exists counts; late means the first submission came after the deadline in force at the end
+    # of an agency that exists counts; late means the first submission came after the deadline in force at the end,
+    # the period's or, for a report the DFA gave more time, the last date it granted (the later of the two)
     assert set(first_sent) <= {r.pk for r in counted}
     assert {r.pk for r in period.reports.filter(agency__active=True)} <= {r.pk for r in counted}
-    seen_late = {pk for pk, at in first_sent.items() if at.date() > period.agency_due}
+    due = {r.pk: max(period.agency_due, granted.get(r.pk, period.agency_due)) for r in counted}
+    seen_late = {pk for pk, at in first_sent.items() if at.date() > due[pk]}
+    assert {r.pk for r in metrics.reports_for_metric(period=period, metric="extended")} == \
+        {r.pk for r in counted if r.expected and due[r.pk] > period.agency_due}
     assert {r.pk for r in metrics.reports_for_metric(period=period, metric="late")} == \
         {r.pk for r in counted if r.expected and r.pk in seen_late}
     assert {r.pk for r in metrics.reports_for_metric(period=period, metric="on_time")} == \
@@ -213,10 +239,15 @@ def check_invariants(counts, counted):
 
 
 def check_python_and_sql_agree(period, counted, today):
-    """The model's rule for lateness (Python) says what the SQL says."""
+    """The model's rule for lateness and for the due date (Python) says what the SQL says."""
     late = {r.pk for r in metrics.reports_for_metric(period=period, metric="late")}
+    sql_due = dict(metrics.counted_reports(period).annotate(due=metrics.DUE).values_list("pk", "due"))
+    overdue = {r.pk for r in metrics.reports_overdue(period=period, today=today)}
     for report in counted:
         assert (report.days_late > 0) == (report.pk in late), report
+        assert report.due_date == sql_due[report.pk] == due_in_force(period.agency_due, report.extended_due)
+        assert (report.pk in overdue) == (report.expected and report.first_submitted_at is None
+                                          and report.due_date < today)
         if not report.expected:
             assert report.days_late == 0 and metrics.days_left_to_report(report, period, today) is None
         if report.first_submitted_at is not None:  # the first submission decides, whatever came after
@@ -275,8 +306,11 @@ def check_reminders(period, today):
     chased = {r.agency_id for batch in reminders_due(today=today).values() for item in batch.items.values()
               if item.period.pk == period.pk and item.kind in ("deadline", "overdue") for r in item.reports}
     assert chased <= chase and all(r.expected for r in metrics.reports_to_chase(period=period))
-    if chased != chase:  # only when no reminder stage is due today, or the period is closed
-        assert period.is_closed or not chased
+    # each report is chased at the stage its own deadline (an extension's, if granted) puts it on today
+    settings = ReminderSettings.load()
+    staged = {r.agency_id for r in metrics.reports_to_chase(period=period).select_related("period")
+              if deadline_stage(r.days_left(today), settings) is not None}
+    assert chased == (set() if period.is_closed else staged)
 
 
 @hsettings(max_examples=EXAMPLES, deadline=None, derandomize=os.environ.get("CI") != "true",
@@ -297,6 +331,6 @@ def play_and_check(client, history):
     cache.clear()
     with transaction.atomic(), time_machine.travel(START, tick=False) as clock:
         plan, period, agencies, users, dfa = build_cast()
-        now, first_sent = play(history, plan, period, agencies, users, dfa, clock)
-        check_everything(client, plan, period, dfa, now, first_sent)
+        now, first_sent, granted = play(history, plan, period, agencies, users, dfa, clock)
+        check_everything(client, plan, period, dfa, now, first_sent, granted)
         transaction.set_rollback(True)

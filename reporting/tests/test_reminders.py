@@ -302,7 +302,7 @@ def test_stale_claim_of_a_dead_run_is_taken_over(cast, small_periods):
 
     close_other_years(small_periods, cast["dfa"])
     Reminder.objects.create(period=small_periods[2025], recipient=cast["lead"].email, kind="deadline", offset=7,
-                            claimed_at=timezone.now() - datetime.timedelta(hours=1))
+                            due=small_periods[2025].agency_due, claimed_at=timezone.now() - datetime.timedelta(hours=1))
     reminders_send_due(today=D(2025, 10, 29))
     assert len(sent_to(cast["lead"].email)) == 1
 
@@ -324,7 +324,7 @@ def test_a_fresh_claim_of_another_run_is_left_to_it_and_reported(cast, small_per
 
     close_other_years(small_periods, cast["dfa"])
     Reminder.objects.create(period=small_periods[2025], recipient=cast["lead"].email, kind="deadline", offset=7,
-                            claimed_at=timezone.now())
+                            due=small_periods[2025].agency_due, claimed_at=timezone.now())
     result = reminders_send_due(today=D(2025, 10, 29))
     assert result["in_flight"] == 1 and not sent_to(cast["lead"].email)
 
@@ -334,7 +334,8 @@ def test_a_fresh_claim_of_another_run_is_left_to_it_and_reported(cast, small_per
 def _claim_left_by_a_dead_run(period, recipient, age, **fields):
     from django.utils import timezone
 
-    fields = {"recipient": recipient, "kind": "deadline", "offset": 7, "day": D(2025, 10, 29), **fields}
+    fields = {"recipient": recipient, "kind": "deadline", "offset": 7, "day": D(2025, 10, 29),
+              "due": period.agency_due, **fields}
     return Reminder.objects.create(period=period, claimed_at=timezone.now() - age, **fields)
 
 

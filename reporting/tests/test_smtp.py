@@ -76,7 +76,8 @@ def test_rows_are_marked_before_the_server_accepts_and_a_lost_claim_is_never_acc
 
     def claim(recipient):
         return Reminder.objects.create(period=small_periods[2025], recipient=recipient, kind="deadline", offset=7,
-                                       claimed_at=timezone.now(), claim=uuid.uuid4())
+                                       due=small_periods[2025].agency_due, claimed_at=timezone.now(),
+                                       claim=uuid.uuid4())
 
     seen_when_marked = []
     original = outbox._mark

@@ -113,7 +113,8 @@ def test_export_command(season, tmp_path):
 
     text = "\n".join(p.text for p in docx.Document(str(tmp_path / "s.docx")).paragraphs)
     assert "BÁO CÁO" in text and "năm 2025" in text
-    assert len(openpyxl.load_workbook(tmp_path / "s.xlsx").sheetnames) == 3
+    assert openpyxl.load_workbook(tmp_path / "s.xlsx").sheetnames == [
+        "Tình hình báo cáo", "Tiến độ nhiệm vụ", "Khó khăn, kiến nghị", "Chỉ tiêu"]
 
 
 def test_nightly_build_window(season):
@@ -138,7 +139,12 @@ def test_page_permissions(client, season, owner, outsider, dfa, viewer):
     assert synthesis.built_at and synthesis.state == "idle" and synthesis.progress == 100
     assert client.get(reverse("synthesis_status", args=[2025])).json()["progress"] == 100
     client.force_login(viewer)
-    assert client.get(url).status_code == 403  # leadership reads it once final
+    page = client.get(url)  # leadership reads every synthesis once built, a draft marked as one
+    assert page.status_code == 200 and "Dự thảo" in page.content.decode() and 'name="introduction"' not in \
+        page.content.decode()
+    assert client.get(reverse("synthesis_download", args=[2025, "xlsx"])).status_code == 200
+    assert client.post(reverse("synthesis_build", args=[2025])).status_code == 403
+    assert client.post(reverse("synthesis_finalise", args=[2025])).status_code == 403
     client.force_login(dfa)
     client.post(reverse("synthesis_finalise", args=[2025]))
     client.force_login(viewer)
@@ -206,7 +212,7 @@ def test_a_build_whose_worker_died_is_offered_again(client, season, dfa):
     assert synthesis.build_state() == "idle" and synthesis.progress == 100
 
 
-def test_leadership_is_offered_the_synthesis_only_once_final_and_told_why_otherwise(client, season, dfa, viewer):
+def test_leadership_is_offered_the_synthesis_once_built_and_told_why_otherwise(client, season, dfa, viewer):
     """Leadership's home and dashboard link to the synthesis only when they may read it (no bare 403 from a link); a
     direct visit before that answers 403 with a page in Vietnamese."""
     url = reverse("synthesis", args=[2025])
@@ -220,7 +226,6 @@ def test_leadership_is_offered_the_synthesis_only_once_final_and_told_why_otherw
     client.force_login(dfa)
     with at(2025, 11, 10):
         client.post(reverse("synthesis_build", args=[2025]))
-        client.post(reverse("synthesis_finalise", args=[2025]))
         client.force_login(viewer)
         assert url in client.get(reverse("home")).content.decode()
         assert url in client.get(reverse("dashboard_year", args=[2025])).content.decode()
