@@ -41,7 +41,8 @@ run: install messages
 	$(PY) manage.py open_periods
 	$(PY) manage.py seed_demo
 	@echo "Open http://localhost:$(PORT)/ and log in as one of the demo users in README.md. Ctrl-C stops everything."
-	$(VENV)/bin/honcho -f Procfile.dev start -p $(PORT)
+	@# Ctrl-C: honcho stops web, worker and scheduler and exits 130; that is the normal end of `make run`, not an error
+	$(VENV)/bin/honcho -f Procfile.dev start -p $(PORT) || [ $$? -eq 130 ]
 
 test: install-dev messages
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -24,13 +24,18 @@ class PeopleImportForm(forms.Form):
 
 @admin.register(User)
 class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
-    list_display = ("username", "get_full_name", "email", "agency", "is_active", "password_set", "is_superuser")
+    list_display = ("username", "full_name", "email", "agency", "is_active", "password_set", "is_superuser")
     list_filter = ("groups", "is_active", "is_superuser", "agency__kind")
     search_fields = ("username", "first_name", "last_name", "email", "agency__name", "agency__code")
     autocomplete_fields = ("agency",)
     list_select_related = ("agency",)
     fieldsets = (*(DjangoUserAdmin.fieldsets or ()), (_("Agency"), {"fields": ("agency", "language")}))
     add_fieldsets = DjangoUserAdmin.add_fieldsets + ((_("Agency"), {"fields": ("email", "agency", "language")}),)
+
+    @admin.display(description=_("full name"), ordering="last_name")
+    def full_name(self, obj):
+        return obj.get_full_name()
+
     actions = ["invite_again"]
 
     @admin.display(boolean=True, description=gettext_lazy("password set"))

@@ -5,6 +5,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from agencies.fields import CleanTextFormField
+from agencies.numbers import format_number
 
 TEXT_LIMIT = 20000  # characters per text field: several pages, far beyond any real section
 
@@ -17,6 +18,19 @@ def limited_text(label, required=False, rows=4):
         widget=forms.Textarea(attrs={"rows": rows}),
         error_messages={"max_length": _("At most %(limit_value)d characters (you typed %(show_value)d).")},
     )
+
+
+class NumberTextInput(forms.TextInput):
+    """A number as people write it in the active language, without trailing zeros: "80", "1234,5" (agencies.numbers),
+    never "80,00"; what someone typed (bound data, perhaps wrong) is shown back as typed."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"inputmode": "decimal", **(attrs or {})})
+
+    def format_value(self, value):
+        if isinstance(value, str):
+            return value
+        return format_number(value, grouping=False) or None
 
 
 # Django's own widget templates, drawn by Jinja2: the same markup as the default renderer in a fraction of the time

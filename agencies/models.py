@@ -192,6 +192,16 @@ class User(AbstractUser):
         return self.is_superuser or self.is_dfa_officer or self.is_leadership
 
     @property
+    def label(self) -> str:
+        """How the navbar names the person: "name · agency", or the agency once when the account is named after it
+        (a shared agency account, "Sở Công Thương · Sở Công Thương")."""
+        name = self.get_full_name() or self.username
+        if self.agency is None:
+            return name
+        agency_names = {fold(self.agency.name), fold(self.agency.name_en), fold(str(self.agency))}
+        return str(self.agency) if fold(name) in agency_names else f"{name} · {self.agency}"
+
+    @property
     def is_agency_staff(self) -> bool:
         return self.agency_id is not None and self.has_role(Role.AGENCY_STAFF)
 

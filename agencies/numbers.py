@@ -11,9 +11,9 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 
-def format_number(value, *, decimals: int | None = None) -> str:
+def format_number(value, *, decimals: int | None = None, grouping: bool = True) -> str:
     """`value` grouped by thousands in the active language; `decimals` fixes the places (rounded), else as few as
-    needed.
+    needed. Without `grouping` (a form's input: "1234,5", what the field reads back), the decimal separator only.
 
     None and anything that is not a number give "" (a blank cell, not "None").
     """
@@ -31,7 +31,7 @@ def format_number(value, *, decimals: int | None = None) -> str:
         number = number.quantize(Decimal(1))
     else:
         number = number.normalize()
-    return formats.number_format(number, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+    return formats.number_format(number, decimal_pos=decimals, use_l10n=True, force_grouping=grouping)
 
 
 class NotANumber(ValueError):

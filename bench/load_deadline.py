@@ -73,7 +73,8 @@ from bench_dashboards import (  # noqa: E402
 
 DB = f"{DB_PREFIX}deadline"
 YEAR = 2026
-STEPS = ["login_page", "login_post", "home", "edit_form", "submit", "report_page"]
+# "submit" saves the form and is asked to confirm; "confirm" submits (issue 14: a submission is confirmed first)
+STEPS = ["login_page", "login_post", "home", "edit_form", "submit", "confirm_page", "confirm", "report_page"]
 COUNTRIES = ["Hàn Quốc", "Nhật Bản", "Lào", "Thái Lan", "Cộng hòa Liên bang Đức", "Ô-xtrây-li-a",
              "Đài Loan (Trung Quốc)"]
 
@@ -189,8 +190,13 @@ def one_user(base: str, user: dict, start_at: float, index: int, timeout: float,
             raise RuntimeError(f"edit_form: {len(section_ids)} sections in the form, {user['sections']} expected")
         fields, sent = filled_form(user, form.text, section_ids, index)
         record["sent"] = sent
-        detail = f"/reports/{user['report']}/"
+        detail, confirm = f"/reports/{user['report']}/", f"/reports/{user['report']}/submit/"
         step("submit", lambda: client.post(edit.group(1), fields, client.base + edit.group(1)), 302,
+             lambda r: r.location.endswith(confirm))
+        page = step("confirm_page", lambda: client.get(confirm), 200)
+        answer = {"csrfmiddlewaretoken": csrf_token(page.text),
+                  "lock_version": re.search(r'name="lock_version" value="(\d+)"', page.text).group(1)}
+        step("confirm", lambda: client.post(confirm, answer, client.base + confirm), 302,
              lambda r: r.location.endswith(detail))
         record["submitted"] = True
         step("report_page", lambda: client.get(detail), 200)

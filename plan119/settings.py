@@ -86,7 +86,7 @@ INSTALLED_APPS = [
     "django_filters",
     "simple_history",
     "django_celery_beat",
-    "axes",
+    "plan119.apps.AxesConfig",  # django-axes, named in Vietnamese in the admin
     "agencies",
     "tasks",
     "reporting",

@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from agencies.models import User
+from agencies.models import Agency, User
 from reporting.cycle import services
 from reporting.difficulties import services as difficulty_services
 from reporting.models import (
@@ -22,6 +22,8 @@ from reporting.models import (
     Progress,
     Report,
     ReportEvent,
+    ReportSection,
+    ReportStatus,
     ReportVersion,
     Synthesis,
 )
@@ -132,11 +134,33 @@ def _demo_difficulties(*, today: datetime.date, dfa: User) -> None:
             Difficulty.objects.filter(pk=difficulty.pk).update(updated_at=at)
 
 
+# The README's examples ("Demo logins"): whatever the date, each finds the report of the period its home page shows in
+# this state. The DFA's example is the report waiting for review.
+DEMO_EXAMPLES = {"SCT": "draft", "STTTT": "returned", "SKHDT": "submitted"}
+
+
+def _demo_current_period(plan, today: datetime.date):
+    """The period the home pages show (services.period_current), opened today when its opening date is still ahead:
+    a demo run in March still has a report to fill in."""
+    services.periods_ensure(plan=plan)
+    period = services.period_current(plan=plan, today=today)
+    if period is not None and not period.has_opened(today):
+        period = services.period_dates_override(period=period, opens_on=today,
+                                                agency_due=period.agency_due_override,
+                                                synthesis_due=period.synthesis_due_override)
+    return period
+
+
 @transaction.atomic
 def demo_reports_create(*, today: datetime.date, dfa: User) -> int:
-    """Reports for every year up to `today`'s; past years closed with a finalised synthesis. Returns reports touched."""
+    """Reports for every year up to `today`'s; past years closed with a finalised synthesis, and the README's examples
+    in their states (again on every run). Returns reports accepted."""
     plan = plan_current()
-    if plan is None or ReportVersion.objects.exists():
+    if plan is None:
+        return 0
+    current = _demo_current_period(plan, today)
+    if ReportVersion.objects.exists():
+        _demo_examples(current, today=today, dfa=dfa)
         return 0
     _demo_difficulties(today=today, dfa=dfa)
     periods = services.periods_ensure(plan=plan)
@@ -145,12 +169,42 @@ def demo_reports_create(*, today: datetime.date, dfa: User) -> int:
     for period in periods:
         if period.opens_on > today:
             continue
-        current = period.year == today.year
+        is_current = current is not None and period.pk == current.pk
         for report in period.reports.select_related("agency").order_by("agency__code"):
-            touched += _demo_report(report, period=period, today=today, dfa=dfa, current=current)
-        if not current and period.synthesis_due < today:
+            if is_current and report.agency.code in DEMO_EXAMPLES:
+                continue
+            touched += _demo_report(report, period=period, today=today, dfa=dfa, current=is_current)
+        if not is_current and period.synthesis_due < today:
             _demo_synthesis(period, today=today, dfa=dfa)
+    _demo_examples(current, today=today, dfa=dfa)
     return touched
+
+
+def _demo_examples(period, *, today: datetime.date, dfa: User) -> None:
+    """Put each example agency's report of `period` in its state (DEMO_EXAMPLES), unless someone already worked on
+    it: a draft with blanks left to fill in, a report the DFA returned, a report waiting for the DFA."""
+    if period is None:
+        return
+    for agency in Agency.objects.filter(code__in=DEMO_EXAMPLES, active=True).order_by("code"):
+        report = services.report_open(period=period, agency=agency)
+        if report.version or report.updated_by_id or report.status != ReportStatus.DRAFT:
+            continue  # someone worked on it: theirs
+        rng = random.Random(f"{agency.code}-{period.year}")  # noqa: S311  # demo data, repeatable by design
+        user = agency.users.first() or dfa
+        _fill(report, rng, user)
+        state = DEMO_EXAMPLES[agency.code]
+        if state == "draft":
+            # left for the example user to finish: one task without its progress, the confirmation names it
+            first = report.sections.order_by("task__sort_key").first()
+            if first is not None:
+                ReportSection.objects.filter(pk=first.pk).update(progress="")
+            continue
+        report.refresh_from_db()
+        services.report_submit(report=report, user=user)
+        _backdate(report, _local(min(period.agency_due, today), 10))
+        if state == "returned":
+            services.report_return(report=report, user=dfa,
+                                   comment="Đề nghị bổ sung số liệu cụ thể về các hội nghị xúc tiến đã tổ chức.")
 
 
 def _demo_report(report: Report, *, period, today: datetime.date, dfa: User, current: bool) -> bool:

@@ -161,7 +161,7 @@ class Report(models.Model):
     next_year = NFCTextField(_("plans for next year"), blank=True)
     version = models.PositiveIntegerField(_("version"), default=0, help_text=_("Number of submissions so far."))
     # Optimistic locking: every save increments it; a form saved against an older value is refused.
-    lock_version = models.PositiveIntegerField(default=0)
+    lock_version = models.PositiveIntegerField(_("edit counter"), default=0)
     first_submitted_at = models.DateTimeField(_("first submitted at"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     submitted_by = models.ForeignKey(
@@ -179,10 +179,11 @@ class Report(models.Model):
     # The date of the extension the DFA granted last (DeadlineExtension), written only by extension_grant: the
     # report's own deadline (due_in_force), kept on the row so that every figure reads it without a join.
     extended_due = models.DateField(_("deadline extended to"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("updated by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+"
     )
 
     objects = ReportQuerySet.as_manager()
@@ -248,6 +249,22 @@ class Report(models.Model):
         if self.status == ReportStatus.SUBMITTED:
             return False
         return self.period.is_closed or self.status == ReportStatus.ACCEPTED
+
+    def read_only_reason(self) -> str:
+        """Why the agency cannot change the report now (empty when it can), for the report page and the form's
+        redirect: sent and waiting for the DFA, accepted, or its period closed."""
+        def day(moment) -> str:
+            return timezone.localtime(moment).strftime("%d/%m/%Y") if moment else ""
+
+        if self.status == ReportStatus.ACCEPTED:
+            return _("Accepted by the DFA on %(date)s: this report is locked.") % {"date": day(self.reviewed_at)}
+        if self.status == ReportStatus.SUBMITTED:
+            return _("Sent to the DFA on %(date)s; waiting for the DFA's review. It can be changed again only if "
+                     "the DFA returns it.") % {"date": day(self.submitted_at)}
+        if self.period.is_closed and not self.reopened:
+            return _("The %(year)s reporting period was closed on %(date)s; ask the DFA to reopen the report for your "
+                     "agency.") % {"year": self.period.year, "date": day(self.period.closed_at)}
+        return ""
 
     def is_editable(self) -> bool:
         """Agency staff may edit a draft or a returned report while the period is open (or reopened for them)."""
@@ -330,13 +347,16 @@ class IndicatorValue(models.Model):
 class ReportVersion(models.Model):
     """What a report said when it was submitted, kept so that the DFA can compare versions."""
 
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="versions")
+    report = models.ForeignKey(Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField(_("version"))
     submitted_at = models.DateTimeField(_("submitted at"))
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("submitted by"), null=True,
+                                     on_delete=models.SET_NULL, related_name="+")
     content = models.JSONField(_("content"))
 
     class Meta:
+        verbose_name = _("submitted version")
+        verbose_name_plural = _("submitted versions")
         ordering = ["report", "number"]
         constraints = [models.UniqueConstraint(fields=["report", "number"], name="one_version_number_per_report")]
 
@@ -365,10 +385,12 @@ class ReportEvent(models.Model):
     version = models.PositiveIntegerField(_("version"), default=0)
     comment = NFCTextField(_("comment"), blank=True)
     # the extension a request, grant or refusal is about (its dates are shown in the timeline)
-    extension = models.ForeignKey("DeadlineExtension", null=True, blank=True, on_delete=models.SET_NULL,
-                                  related_name="events")
+    extension = models.ForeignKey("DeadlineExtension", verbose_name=_("deadline extension"), null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="events")
 
     class Meta:
+        verbose_name = _("report event")
+        verbose_name_plural = _("report events")
         ordering = ["report", "at", "id"]
 
     def __str__(self):
@@ -435,14 +457,16 @@ def attachment_path(instance, filename):
 class Attachment(models.Model):
     """Evidence attached to a report or to one of its sections. Served only through a permission-checking view."""
 
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="attachments")
-    section = models.ForeignKey(ReportSection, null=True, blank=True, on_delete=models.CASCADE,
-                                related_name="attachments")
-    file = models.FileField(upload_to=attachment_path, max_length=255)
+    report = models.ForeignKey(Report, verbose_name=_("report"), on_delete=models.CASCADE,
+                               related_name="attachments")
+    section = models.ForeignKey(ReportSection, verbose_name=_("report section"), null=True, blank=True,
+                                on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=255)
     original_name = NFCCharField(_("file name"), max_length=255)
     kind = models.CharField(_("type"), max_length=8)
     size = models.PositiveBigIntegerField(_("size"))
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True,
+                                    on_delete=models.SET_NULL, related_name="+")
     uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
 
     class Meta:
@@ -511,6 +535,8 @@ class DifficultyResponse(models.Model):
     at = models.DateTimeField(_("at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("response to a difficulty")
+        verbose_name_plural = _("responses to difficulties")
         ordering = ["difficulty", "at", "id"]
 
     def __str__(self):
@@ -604,7 +630,8 @@ class Reminder(models.Model):
     (healthchecks' claim pattern); a second run, a concurrent one or a worker retry finds it and skips.
     """
 
-    period = models.ForeignKey(ReportingPeriod, on_delete=models.CASCADE, related_name="reminders")
+    period = models.ForeignKey(ReportingPeriod, verbose_name=_("period"), on_delete=models.CASCADE,
+                               related_name="reminders")
     recipient = models.EmailField(_("recipient"))
     kind = models.CharField(_("kind"), max_length=12, choices=ReminderKind.choices)
     offset = models.IntegerField(_("days before the deadline"), help_text=_("negative once the deadline has passed"))
@@ -641,14 +668,19 @@ class Reminder(models.Model):
 class Notification(models.Model):
     """What the app told a person, shown in the app with an unread count (the same words as the e-mail)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+                             related_name="notifications")
+    # the e-mail it repeats: a report event (reporting.delivery.notifications.REPORT_EVENT_KINDS) or "reminders"
+    kind = models.CharField(_("kind"), max_length=32, blank=True)
     subject = NFCCharField(_("subject"), max_length=255)
     body = NFCTextField(_("message"))
-    url = models.CharField(max_length=255, blank=True)
+    url = models.CharField(_("link"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-id"]
         indexes = [
             # the unread badge on every page
@@ -669,7 +701,8 @@ class SynthesisState(models.TextChoices):
 class Synthesis(models.Model):
     """The provincial synthesis of one period (báo cáo tổng hợp, IV.1), rebuilt from the reports until finalised."""
 
-    period = models.OneToOneField(ReportingPeriod, on_delete=models.CASCADE, related_name="synthesis")
+    period = models.OneToOneField(ReportingPeriod, verbose_name=_("period"), on_delete=models.CASCADE,
+                                  related_name="synthesis")
     content = models.JSONField(_("content"), default=dict)
     built_at = models.DateTimeField(_("built at"), null=True, blank=True)
     built_from = models.JSONField(_("report versions used"), default=dict, help_text=_("agency code → report version"))
@@ -687,8 +720,8 @@ class Synthesis(models.Model):
     progress = models.PositiveSmallIntegerField(_("build progress (%)"), default=0)
     # when `state` or `progress` last changed: a build that stops moving belongs to a worker that died
     state_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    error = models.TextField(blank=True)
-    lock_version = models.PositiveIntegerField(default=0)
+    error = models.TextField(_("error"), blank=True)
+    lock_version = models.PositiveIntegerField(_("edit counter"), default=0)
     finalised_at = models.DateTimeField(_("finalised at"), null=True, blank=True)
     finalised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("finalised by"), null=True, blank=True, on_delete=models.SET_NULL,
@@ -734,18 +767,20 @@ class OutboxMessage(models.Model):
     sends it once the broker is back. A claim on the row makes sure it goes out once.
     """
 
-    kind = models.CharField(max_length=32)
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="outbox")
-    created_at = models.DateTimeField(default=timezone.now)
-    claimed_at = models.DateTimeField(null=True, blank=True)
+    kind = models.CharField(_("kind"), max_length=32)
+    report = models.ForeignKey(Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="outbox")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     # Who holds the claim; only its holder may mark the row sent (reporting.delivery.outbox).
     claim = models.UUIDField(null=True, blank=True, editable=False)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    failed_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    error = models.TextField(_("error"), blank=True)
 
     class Meta:
+        verbose_name = _("e-mail waiting to be sent")
+        verbose_name_plural = _("outbox (e-mails about reports)")
         ordering = ["created_at", "id"]
         indexes = [
             # the outbox job: what is still to send

@@ -152,6 +152,10 @@ def main():
                            f"s{sid}-fig-TOTAL_FORMS": "2", f"s{sid}-fig-INITIAL_FORMS": "0",
                            f"s{sid}-fig-MIN_NUM_FORMS": "0", f"s{sid}-fig-MAX_NUM_FORMS": "30"})
         url, page = browser.post(edit, fields, base + edit)
+        require(re.search(r"/reports/\d+/submit/$", url), f"saving did not ask to confirm the submission: {url}")
+        confirm = url[len(base):]
+        url, page = browser.post(confirm, {"csrfmiddlewaretoken": csrf(page), "lock_version": re.search(
+            r'name="lock_version" value="(\d+)"', page).group(1)}, url)
         require(re.search(r"/reports/\d+/$", url), f"submission did not land on the report page: {url}")
         status = manage(env, "shell", "-c", "from reporting.models import Report; print(Report.objects.get("
                         "agency__code='SCT', period__year=__import__('datetime').date.today().year).status)",

@@ -73,7 +73,7 @@ class Plan(models.Model):
 class PlanSection(models.Model):
     """A section of the plan's text (I. purpose, III. funding, IV. implementation), kept as context."""
 
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="sections")
+    plan = models.ForeignKey(Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="sections")
     code = models.CharField(_("code"), max_length=10)
     title = NFCCharField(_("title (Vietnamese)"), max_length=255)
     title_en = NFCCharField(_("title (English)"), max_length=255, blank=True)
@@ -100,7 +100,7 @@ class PlanSection(models.Model):
 class TaskGroup(models.Model):
     """A heading of section II (II.1 … II.6), grouping its tasks."""
 
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="groups")
+    plan = models.ForeignKey(Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="groups")
     code = models.CharField(_("code"), max_length=10)
     title = NFCTextField(_("title (Vietnamese)"))
     title_en = NFCTextField(_("title (English)"), blank=True)
@@ -131,7 +131,7 @@ class TaskQuerySet(models.QuerySet):
 class Task(models.Model):
     """A task of section II (nhiệm vụ, giải pháp): an item such as 3.5, or one of its dash sub-tasks such as 3.1.2."""
 
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="tasks")
+    plan = models.ForeignKey(Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="tasks")
     group = models.ForeignKey(TaskGroup, verbose_name=_("task group"), on_delete=models.PROTECT, related_name="tasks")
     parent = models.ForeignKey(
         "self", verbose_name=_("parent item"), null=True, blank=True, on_delete=models.CASCADE, related_name="children"
@@ -248,7 +248,7 @@ class DeadlineRule(models.Model):
     """A yearly deadline of the plan: agencies report to the DFA before 05/11 (IV.2); the DFA synthesises before 15/11
     (IV.1)."""
 
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="deadline_rules")
+    plan = models.ForeignKey(Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="deadline_rules")
     kind = models.CharField(_("kind"), max_length=20, choices=DeadlineKind.choices)
     month = models.PositiveSmallIntegerField(_("month"))
     day = models.PositiveSmallIntegerField(_("day"))

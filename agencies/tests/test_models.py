@@ -80,3 +80,22 @@ def test_search_is_accent_and_case_insensitive_and_needs_every_word():
     assert list(ours.search("noi vu home")) == [home]
     assert not ours.search("ngoai noi").exists()
     assert ours.search("").count() == 2
+
+
+def test_the_navbar_names_the_agency_once_when_the_account_is_named_after_it(client):
+    from agencies.tests.factories import staff_of
+
+    agency = AgencyFactory(name="Sở Thông tin và Truyền thông", name_en="Department of Information")
+    shared = staff_of(agency, username="stttt", first_name="Sở Thông tin và", last_name="Truyền thông")
+    person = staff_of(agency, username="lan", first_name="Lan", last_name="Nguyễn")
+    nobody = UserFactory(username="khach", first_name="", last_name="")
+    with translation.override("vi"):
+        assert shared.label == "Sở Thông tin và Truyền thông"
+        assert person.label == f"{person.get_full_name()} · Sở Thông tin và Truyền thông"
+        assert nobody.label == "khach"
+    with translation.override("en"):
+        assert shared.label == "Department of Information"
+    client.force_login(shared)
+    html = client.get("/profile/").content.decode()
+    assert "Sở Thông tin và Truyền thông · Sở Thông tin và Truyền thông" not in html
+    assert "Sở Thông tin và Truyền thông" in html

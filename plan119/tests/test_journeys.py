@@ -145,6 +145,11 @@ def test_agency_fills_attaches_saves_and_submits(page, live_server, plan119, sta
 
     mail.outbox.clear()
     page.get_by_role("button", name="Gửi Sở Ngoại vụ").click()
+    # a submission cannot be undone: the agency confirms on its own page, which names what is left blank
+    page.wait_for_url(re.compile(r"/reports/\d+/submit/(#[\w.-]*)?$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Gửi báo cáo đến Sở Ngoại vụ?")
+    assert Report.objects.get(agency=staff.agency, period__year=2026).status == ReportStatus.DRAFT
+    page.get_by_role("button", name="Xác nhận và gửi").click()
     # the browser keeps the fragment (#section the user was in) through the redirect to the read view
     page.wait_for_url(re.compile(r"/reports/\d+/(#[\w.-]*)?$"))
     expect(alert(page, "Đã gửi báo cáo đến Sở Ngoại vụ")).to_be_visible()
@@ -190,6 +195,7 @@ def test_dfa_returns_agency_resubmits_dfa_accepts(page, browser, live_server, pl
         agency.locator(f"section[data-anchor='task-{section.task.code}']").get_by_label(
             "Kết quả đạt được", exact=True).fill(fixed)
         agency.get_by_role("button", name="Gửi Sở Ngoại vụ").click()
+        agency.get_by_role("button", name="Xác nhận và gửi").click()
         agency.wait_for_url(f"**{detail}")
         expect(alert(agency, "Đã gửi báo cáo đến Sở Ngoại vụ")).to_be_visible()
 
@@ -205,7 +211,8 @@ def test_dfa_returns_agency_resubmits_dfa_accepts(page, browser, live_server, pl
         expect(agency.get_by_role("link", name="Lập báo cáo")).to_have_count(0)
         agency.get_by_role("link", name="Xem báo cáo").click()
         agency.wait_for_url(f"**{detail}")
-        expect(agency.get_by_text("Sở Ngoại vụ đã tiếp nhận: báo cáo này đã khóa.")).to_be_visible()
+        expect(agency.locator("#read-only-reason")).to_contain_text("Sở Ngoại vụ đã tiếp nhận ngày")
+        expect(agency.locator("#read-only-reason")).to_contain_text("báo cáo này đã khóa.")
         expect(agency.get_by_role("link", name="Chỉnh sửa", exact=True)).to_have_count(0)
         agency.goto(live_server.url + reverse("report_edit", args=[report.pk]))
         agency.wait_for_url(f"{live_server.url}{detail}")
@@ -376,28 +383,42 @@ def test_language_switch_keeps_the_page(page, live_server, plan119, staff, setti
 # --- 6. accessibility: axe-core on the main pages, and the report form by keyboard alone ----------------------
 
 def test_main_pages_have_no_serious_accessibility_violations(page, browser, live_server, plan119, staff, other_staff,
-                                                             dfa_officer, settings):
+                                                             dfa_officer, admin_user, settings):
+    from plan119.testing import fill
     from reporting.cycle.services import report_open
 
-    submitted_report(plan119, other_staff)  # something in the review queue and on the dashboard
-    report = report_open(period=period_2026(plan119), agency=staff.agency)
+    waiting = submitted_report(plan119, other_staff)  # something in the review queue and on the dashboard
+    report = fill(report_open(period=period_2026(plan119), agency=staff.agency))
 
     found = {}
+    page.goto(f"{live_server.url}{reverse('login')}")
+    found["login"] = axe_serious(page, live_server)
     log_in(page, live_server, "sct_staff")
     found["home (agency)"] = axe_serious(page, live_server)
     page.goto(live_server.url + reverse("report_edit", args=[report.pk]))
     found["report form"] = axe_serious(page, live_server)
+    page.goto(live_server.url + reverse("report_submit", args=[report.pk]))
+    found["confirm submission"] = axe_serious(page, live_server)
 
     dfa_context = browser.new_context()
     try:
         dfa = dfa_context.new_page()
         log_in(dfa, live_server, "dfa_officer", next_url=reverse("review_queue"))
         found["review queue"] = axe_serious(dfa, live_server)
+        dfa.goto(live_server.url + reverse("report_detail", args=[waiting.pk]))
+        found["review"] = axe_serious(dfa, live_server)
         dfa.goto(live_server.url + reverse("dashboard"))
         found["dashboard"] = axe_serious(dfa, live_server)
         screenshot(dfa, settings, "accessibility_dashboard")
     finally:
         dfa_context.close()
+    admin_context = browser.new_context()
+    try:
+        admin = admin_context.new_page()
+        log_in(admin, live_server, "root", next_url=reverse("admin:index"))
+        found["admin index"] = axe_serious(admin, live_server)
+    finally:
+        admin_context.close()
     problems = {name: violations for name, violations in found.items() if violations}
     assert not problems, "serious/critical axe violations:\n" + "\n".join(
         f"{name}:\n  " + "\n  ".join(violations) for name, violations in problems.items())
@@ -436,3 +457,107 @@ def test_report_form_by_keyboard_alone(page, live_server, plan119, staff, settin
     expect(page.get_by_label("Đánh giá chung", exact=True)).to_have_value("Báo cáo nhập hoàn toàn bằng bàn phím.")
     assert Report.objects.get(pk=report.pk).summary == "Báo cáo nhập hoàn toàn bằng bàn phím."
     screenshot(page, settings, "keyboard")
+
+
+# --- 7. issue 14: confirm, then submit; a blank progress is refused; a return is told in the app; comparison ------
+
+def test_blank_progress_is_refused_then_the_agency_confirms_and_submits(page, live_server, plan119, staff, settings):
+    from reporting.models import Report, ReportStatus
+
+    log_in(page, live_server, "sct_staff")
+    page.get_by_role("link", name="Lập báo cáo").click()
+    page.wait_for_url(re.compile(r"/reports/\d+/edit/$"))
+    sections = task_sections(page)
+    for i in range(sections.count()):
+        section = sections.nth(i)
+        if i:  # the first task's progress is left "---------"
+            section.get_by_label("Tiến độ", exact=True).select_option("in_progress")
+        section.get_by_label("Kết quả đạt được", exact=True).fill(f"Đã tổ chức {i + 2} hội nghị xúc tiến.")
+    page.get_by_role("button", name="Gửi Sở Ngoại vụ").click()
+    first = task_sections(page).first
+    code = first.get_attribute("data-anchor")[5:]
+    expect(first.get_by_role("alert")).to_contain_text(f"Nhiệm vụ {code}")
+    expect(first.get_by_role("alert")).to_contain_text("chưa chọn tiến độ")
+    report = Report.objects.get(agency=staff.agency, period__year=2026)
+    assert report.status == ReportStatus.DRAFT and report.sections.exclude(results="").exists()  # the draft is kept
+    screenshot(page, settings, "progress_refused")
+
+    first.get_by_label("Tiến độ", exact=True).select_option("completed")
+    page.get_by_role("button", name="Gửi Sở Ngoại vụ").click()
+    page.wait_for_url(f"**{reverse('report_submit', args=[report.pk])}")
+    expect(page.locator("#submit-blanks")).to_contain_text("Phần đánh giá chung còn trống.")
+    screenshot(page, settings, "confirm_submission")
+    page.get_by_role("link", name="Quay lại báo cáo", exact=True).click()  # not yet: back to the form, nothing sent
+    page.wait_for_url(f"**{reverse('report_edit', args=[report.pk])}")
+    report.refresh_from_db()
+    assert report.status == ReportStatus.DRAFT
+    page.get_by_label("Đánh giá chung", exact=True).fill("Đơn vị đã triển khai nghiêm túc Kế hoạch.")
+    page.get_by_role("button", name="Gửi Sở Ngoại vụ").click()
+    expect(page.locator("#submit-blanks-none")).to_be_visible()
+    page.get_by_role("button", name="Xác nhận và gửi").click()
+    page.wait_for_url(f"**{reverse('report_detail', args=[report.pk])}")
+    expect(page.locator("#read-only-reason")).to_contain_text("Đã gửi Sở Ngoại vụ ngày")
+    expect(page.locator("#read-only-reason")).to_contain_text("đang chờ Sở Ngoại vụ xem xét")
+    report.refresh_from_db()
+    assert report.status == ReportStatus.SUBMITTED
+
+
+def test_a_return_is_told_in_the_app(page, browser, live_server, plan119, staff, dfa_officer, settings):
+    report = submitted_report(plan119, staff)
+    comment = "Đề nghị bổ sung số doanh nghiệp tham gia hội nghị."
+    log_in(page, live_server, "dfa_officer", next_url=reverse("report_detail", args=[report.pk]))
+    page.get_by_label("Ý kiến gửi đơn vị").fill(comment)
+    page.get_by_role("button", name="Trả lại để chỉnh sửa").click()
+    expect(alert(page, "Đã trả lại báo cáo cho đơn vị")).to_be_visible()
+
+    context = browser.new_context()
+    try:
+        agency = context.new_page()
+        log_in(agency, live_server, "sct_staff")
+        notifications = agency.get_by_role("link", name=re.compile(r"^Thông báo"))
+        expect(notifications).to_contain_text("chưa đọc")  # the unread count, said to screen readers too
+        notifications.click()
+        agency.wait_for_url(f"**{reverse('notification_list')}")
+        returned = agency.locator(".card", has_text="trả lại").first
+        expect(returned).to_contain_text(comment)
+        returned.get_by_role("link", name="Mở").click()
+        agency.wait_for_url(f"**{reverse('report_detail', args=[report.pk])}")
+        expect(agency.get_by_text(comment).first).to_be_visible()
+        screenshot(agency, settings, "return_notified")
+    finally:
+        context.close()
+
+
+def test_the_dfa_reads_the_comparison_of_two_versions(page, live_server, plan119, staff, dfa_officer, settings):
+    from reporting.cycle.services import report_return, report_save_draft, report_submit
+
+    report = submitted_report(plan119, staff, text="Đã tổ chức 5 hội nghị xúc tiến")
+    report_return(report=report, user=dfa_officer, comment="Bổ sung")
+    report.refresh_from_db()
+    first = report.sections.select_related("task").order_by("task__sort_key").first()
+    report_save_draft(report=report, user=staff, lock_version=report.lock_version, summary=report.summary,
+                      sections={first.pk: {"results": "Đã số hóa 100% hồ sơ xúc tiến"}})
+    report.refresh_from_db()
+    report_submit(report=report, user=staff)
+
+    log_in(page, live_server, "dfa_officer", next_url=reverse("report_detail", args=[report.pk]))
+    page.get_by_role("link", name="So sánh các phiên bản").click()
+    page.wait_for_url(f"**{reverse('report_versions', args=[report.pk])}")
+    expect(page.locator("#diff-legend")).to_be_visible()
+    block = page.locator(f"[id='diff-{first.task.code}']")
+    old, new = block.locator(".diff-old"), block.locator(".diff-new")
+    expect(old.locator("del").first).to_contain_text("tổ chức 5 hội nghị")
+    expect(new.locator("ins").first).to_contain_text("số hóa 100% hồ sơ")
+    assert old.locator("ins").count() == 0 and new.locator("del").count() == 0
+    # struck through and underlined, not only coloured; side by side on a wide screen
+    assert "line-through" in old.locator("del").first.evaluate("e => getComputedStyle(e).textDecorationLine")
+    assert "underline" in new.locator("ins").first.evaluate("e => getComputedStyle(e).textDecorationLine")
+    assert old.bounding_box()["x"] < new.bounding_box()["x"]
+    screenshot(page, settings, "comparison")
+    page.get_by_label("Hiển thị").select_option("inline")
+    page.get_by_role("button", name="So sánh", exact=True).click()
+    seen = page.locator(f"[id='diff-{first.task.code}'] .diff-text").first.evaluate(
+        "e => { const c = e.cloneNode(true); c.querySelectorAll('.visually-hidden').forEach(x => x.remove());"
+        " return c.textContent; }")
+    assert "5 hội nghị số hóa 100%" in " ".join(seen.split()), seen  # never glued ("hội nghịsố")
+    expect(page.locator(f"[id='diff-{first.task.code}'] del").first).to_contain_text("[đã xóa:")  # said in words

@@ -20,6 +20,7 @@ MATRIX = {
     "task_detail": ("get", {"anonymous": LOGIN, "*": 200}),
     "report_detail": ("get", {"anonymous": LOGIN, "owner": 200, "other": 404, "*": 200}),
     "report_edit": ("get", {"anonymous": LOGIN, "owner": 200, "other": 404, "*": 403}),
+    "report_submit": ("get", {"anonymous": LOGIN, "owner": 200, "other": 404, "*": 403}),
     "report_review": ("post", {"anonymous": LOGIN, "dfa": 302, "admin": 302, "*": 403}),
     "report_reopen": ("post", {"anonymous": LOGIN, "dfa": 302, "admin": 302, "*": 403}),
     "report_versions": ("get", {"anonymous": LOGIN, "other": 404, "*": 200}),
@@ -120,7 +121,8 @@ def world(small_plan, small_periods, owner, outsider, dfa, viewer, admin, django
     args = {
         "indicator_edit": [indicator.pk],
         "plan_detail_pk": [small_plan.plan.pk], "task_detail": [task.pk], "report_detail": [report.pk],
-        "report_edit": [report.pk], "report_review": [report.pk], "report_reopen": [report.pk],
+        "report_edit": [report.pk], "report_submit": [report.pk], "report_review": [report.pk],
+        "report_reopen": [report.pk],
         "report_versions": [report.pk], "report_document": [report.pk], "attachment_download": [attachment.pk],
         "period_close": [periods[2025].pk], "extension_request": [report.pk], "extension_decide": [extension.pk],
         "difficulty_detail": [difficulty.pk], "synthesis": [2025], "synthesis_build": [2025],

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from agencies.fields import CleanTextFormField
-from agencies.forms import FAST_RENDERER, BootstrapFields, bootstrap_classes, limited_text
+from agencies.forms import FAST_RENDERER, BootstrapFields, NumberTextInput, bootstrap_classes, limited_text
 from agencies.numbers import NotANumber, format_number, parse_number
 from reporting.models import ReportSection
 from tasks.models import Indicator
@@ -16,6 +16,12 @@ class ReportForm(BootstrapFields, forms.Form):
     next_year.help_text = _("What your agency plans to do next year; the DFA gathers it into the synthesis.")
     lock_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
     anchor = forms.CharField(widget=forms.HiddenInput, required=False, max_length=40)
+
+
+class SubmitForm(forms.Form):
+    """The confirmation of a submission: the version of the report the agency saw when it confirmed."""
+
+    lock_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
 
 class SectionForm(BootstrapFields, forms.ModelForm):
@@ -77,7 +83,8 @@ class IndicatorsForm(BootstrapFields, forms.Form):
 class FigureForm(BootstrapFields, forms.Form):
     label = CleanTextFormField(label=_("Indicator"), max_length=200, required=False,
                             widget=forms.TextInput(attrs={"placeholder": _("e.g. events held")}))
-    value = forms.DecimalField(label=_("Value"), max_digits=18, decimal_places=2, required=False, localize=True)
+    value = forms.DecimalField(label=_("Value"), max_digits=18, decimal_places=2, required=False, localize=True,
+                               widget=NumberTextInput)
     unit = CleanTextFormField(label=_("Unit"), max_length=50, required=False,
                            widget=forms.TextInput(attrs={"placeholder": _("e.g. events, USD million")}))
 

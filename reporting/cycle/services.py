@@ -414,17 +414,35 @@ def section_indicators(section: ReportSection, by_task: dict[int, list]) -> list
 
 
 def report_problems(report: Report) -> list[tuple[ReportSection | None, str]]:
-    """What keeps a report from being submitted: every task the agency leads needs a results text."""
+    """What keeps a report from being submitted (IV.2): every task the plan orders the agency to carry (lead or
+    co-operating, not requested) needs its progress chosen, and every task it leads a results text."""
     problems: list[tuple[ReportSection | None, str]] = []
     for section in report.sections.select_related("task").order_by("task__sort_key"):
-        if section.is_lead and not section.requested and not section.results.strip():
-            problems.append(
-                (section, _("Task %(code)s (%(title)s): results achieved are missing.")
-                 % {"code": section.task.code, "title": section.task.display_title})
-            )
+        if section.requested:
+            continue
+        names = {"code": section.task.code, "title": section.task.display_title}
+        if not section.progress:
+            problems.append((section, _("Task %(code)s (%(title)s): choose its progress.") % names))
+        if section.is_lead and not section.results.strip():
+            problems.append((section, _("Task %(code)s (%(title)s): results achieved are missing.") % names))
     if not report.sections.exists():
         problems.append((None, _("This report has no task to report on.")))
     return problems
+
+
+def report_blanks(report: Report) -> list[tuple[ReportSection | None, str]]:
+    """What is left blank without keeping the report from being submitted, for the agency to confirm knowingly:
+    the overall assessment, and results or progress not required of a task (co-operating or requested)."""
+    blanks: list[tuple[ReportSection | None, str]] = []
+    if not report.summary.strip():
+        blanks.append((None, _("The overall assessment is empty.")))
+    for section in report.sections.select_related("task").order_by("task__sort_key"):
+        names = {"code": section.task.code, "title": section.task.display_title}
+        if section.requested and not section.progress:
+            blanks.append((section, _("Task %(code)s (%(title)s): no progress chosen.") % names))
+        if not (section.is_lead and not section.requested) and not section.results.strip():
+            blanks.append((section, _("Task %(code)s (%(title)s): no results written.") % names))
+    return blanks
 
 
 def report_snapshot(report: Report) -> dict:
@@ -451,14 +469,18 @@ def report_snapshot(report: Report) -> dict:
 
 
 @transaction.atomic
-def report_submit(*, report: Report, user) -> Report:
+def report_submit(*, report: Report, user, lock_version: int | None = None) -> Report:
     """Submit to the DFA (IV.2). Late submissions are accepted; the first submission decides whether the report is late
-    (`Report.days_late`), so a corrected version sent after a return never makes it late.
+    (`Report.days_late`), so a corrected version sent after a return never makes it late. Refused while
+    `report_problems` names something; with `lock_version` (the version the agency confirmed), refused when the report
+    changed since.
 
     The confirmation e-mail is queued only after the transaction commits, so a mail failure never undoes it.
     """
     report = Report.objects.select_for_update().select_related("period", "agency").get(pk=report.pk)
     _check_editable(report)
+    if lock_version is not None and report.lock_version != lock_version:
+        raise StaleReport(report)
     problems = report_problems(report)
     if problems:
         raise IncompleteReport(problems)
@@ -524,7 +546,7 @@ def report_accept(*, report: Report, user, comment: str = "") -> Report:
 @transaction.atomic
 def report_reopen(*, report: Report, user, reason: str) -> Report:
     """The DFA reopens one agency's report: in a closed period, or after acceptance (`Report.may_be_reopened`).
-    Logged with its reason."""
+    Logged with its reason; the agency is told by e-mail and in the app."""
     report = Report.objects.select_for_update().select_related("period").get(pk=report.pk)
     if not report.may_be_reopened():
         raise ReportingError(_("This report cannot be reopened. Only an accepted report, or a report of a closed "
@@ -540,6 +562,7 @@ def report_reopen(*, report: Report, user, reason: str) -> Report:
     ReportEvent.objects.create(report=report, kind=EventKind.REOPENED, actor=user, version=report.version,
                                comment=reason.strip())
     report_sync_sections(report=report)
+    outbox_record(kind="report_reopened", report_id=report.pk)
     return report
 
 

@@ -30,6 +30,7 @@ from reporting.cycle.forms import (
     ReportForm,
     ReviewForm,
     SectionForm,
+    SubmitForm,
     figure_initial,
 )
 from reporting.cycle.selectors import (
@@ -115,6 +116,12 @@ def home(request):
     return render(request, "reporting/home_empty.html", {"no_agency": True})
 
 
+def _read_only(request, report):
+    """To the report page, which says why it cannot be changed (Report.read_only_reason)."""
+    messages.info(request, _("This report cannot be changed now."))
+    return redirect("report_detail", pk=report.pk)
+
+
 def _section_forms(report, sections, data=None):
     bundles = []
     by_task = indicators_by_task(plan=report.period.plan)
@@ -178,8 +185,7 @@ def report_edit(request, pk):
     """The agency's report form: save a draft at any time, submit when every led task has its results."""
     report = report_to_edit(request.user, pk)
     if not report.is_editable():
-        messages.info(request, _("This report cannot be changed now."))
-        return redirect("report_detail", pk=report.pk)
+        return _read_only(request, report)
     services.report_sync_sections(report=report)
     sections = list(report_with_sections(report=report))
     if request.method == "GET":
@@ -220,7 +226,7 @@ def report_edit(request, pk):
     anchor = form.cleaned_data.get("anchor") or ""
     if request.POST.get("action") == "submit":
         if not failed_uploads:
-            return _submit(request, report)
+            return _to_confirmation(request, report)
         messages.warning(request, _("Your draft was saved, but not submitted: a file could not be attached."))
     messages.success(
         request, _("Draft saved at %(time)s.") % {"time": timezone.localtime().strftime("%H:%M")}
@@ -238,17 +244,53 @@ def _delete_attachment(request, report) -> None:
         messages.info(request, _("%(name)s was removed.") % {"name": attachment.original_name})
 
 
-def _submit(request, report):
-    """Submit the draft just saved; whatever stops it, the draft stays saved and the agency is told why."""
+def _refused(request, report, problems):
+    """The form again, the draft saved, with what keeps the report from being submitted marked on its sections."""
+    report.refresh_from_db()
+    form = ReportForm(initial={"summary": report.summary, "next_year": report.next_year,
+                               "lock_version": report.lock_version})
+    sections = list(report_with_sections(report=report))
+    return _render_edit(request, report, form, _section_forms(report, sections), problems=problems)
+
+
+def _to_confirmation(request, report):
+    """After saving: what keeps the report from being submitted is shown on the form at once; otherwise the agency
+    confirms on its own page (a submission cannot be undone)."""
+    problems = services.report_problems(report)
+    if problems:
+        messages.warning(request, _("Your draft was saved, but not submitted.") + " "
+                         + str(services.IncompleteReport(problems)))
+        return _refused(request, report, problems)
+    return redirect("report_submit", pk=report.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def report_submit(request, pk):
+    """Confirm, then submit to the DFA: the page names what is left blank; the service refuses what is missing."""
+    report = report_to_edit(request.user, pk)
+    if not report.is_editable():
+        return _read_only(request, report)
+    if request.method == "POST":
+        form = SubmitForm(request.POST)
+        # a form that lost its version is treated as out of date: the agency sees the page again and confirms
+        return _submit(request, report, form.cleaned_data["lock_version"] if form.is_valid() else -1)
+    return render(request, "reporting/report_submit.html", {
+        "report": report, "problems": services.report_problems(report), "blanks": services.report_blanks(report),
+        "form": SubmitForm(initial={"lock_version": report.lock_version}),
+    })
+
+
+def _submit(request, report, lock_version):
+    """Submit the draft the agency confirmed; whatever stops it, the draft stays saved and the agency is told why."""
     try:
-        services.report_submit(report=report, user=request.user)
+        services.report_submit(report=report, user=request.user, lock_version=lock_version)
     except services.IncompleteReport as error:
         messages.warning(request, _("Your draft was saved, but not submitted.") + " " + str(error))
-        report.refresh_from_db()
-        form = ReportForm(initial={"summary": report.summary, "next_year": report.next_year,
-                                   "lock_version": report.lock_version})
-        sections = list(report_with_sections(report=report))
-        return _render_edit(request, report, form, _section_forms(report, sections), problems=error.problems)
+        return _refused(request, report, error.problems)
+    except services.StaleReport:
+        messages.warning(request, _("The report changed after you opened this page. Check it again, then confirm."))
+        return redirect("report_submit", pk=report.pk)
     except services.ReportingError as error:
         messages.error(request, str(error))
         return redirect("report_detail", pk=report.pk)
@@ -256,7 +298,7 @@ def _submit(request, report):
         log.exception("Submitting report %s failed after its draft was saved", report.pk)
         messages.error(request, _("Your draft was saved, but the report could not be submitted just now "
                                   "(the database did not answer). Please press Submit again in a moment."))
-        return redirect("report_edit", pk=report.pk)
+        return redirect("report_submit", pk=report.pk)
     report.refresh_from_db()
     if report.days_late and report.version == 1:  # a corrected version is never late (reporting.dashboards.metrics)
         messages.warning(
@@ -441,10 +483,12 @@ def report_versions(request, pk):
     old = pick("a", numbers[-2] if len(numbers) > 1 else numbers[-1])
     a = get_object_or_404(ReportVersion, report=report, number=old)
     b = get_object_or_404(ReportVersion, report=report, number=new)
+    view = "inline" if request.GET.get("view") == "inline" else "side"
     return render(
         request,
         "reporting/report_versions.html",
-        {"report": report, "a": a, "b": b, "numbers": numbers, "rows": versions_diff(a.content, b.content)},
+        {"report": report, "a": a, "b": b, "numbers": numbers, "view": view,
+         "blocks": versions_diff(a.content, b.content)},
     )
 
 

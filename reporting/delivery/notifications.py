@@ -1,4 +1,4 @@
-"""Who hears about what, in which language."""
+"""Who hears about what, in which language: by e-mail and, for every person with an account, in the app."""
 from collections import defaultdict
 
 from django.db.models import QuerySet
@@ -9,10 +9,12 @@ from reporting.delivery.mail import build_mail, render_mail
 from reporting.models import DeadlineExtension, ExtensionState, Notification, Report
 
 EXTENSION_KINDS = ("extension_requested", "extension_granted", "extension_refused")
+# Every report event that e-mails someone (templates/emails/<kind>_*), and so also tells them in the app.
+# reporting.delivery.outbox.outbox_record refuses any other kind: a new e-mail cannot forget the notification.
+REPORT_EVENT_KINDS = ("report_submitted", "report_returned", "report_accepted", "report_reopened", *EXTENSION_KINDS)
+REMINDERS_KIND = "reminders"  # the reminder runs' e-mails (reporting.delivery.reminders), each one also notified
 # The report events told to the DFA (a request waits for its decision); every other one is told to the agency.
 TO_DFA = frozenset({"extension_requested"})
-# The report events also written as in-app notifications when they are recorded (reporting.delivery.outbox).
-NOTIFIED = frozenset(EXTENSION_KINDS)
 
 
 def _agency_staff(report: Report) -> QuerySet:
@@ -57,9 +59,13 @@ def _context(kind: str, report: Report) -> dict:
     return context
 
 
+def _report(report_id: int) -> Report:
+    return Report.objects.select_related("period__plan", "agency", "submitted_by", "reviewed_by").get(pk=report_id)
+
+
 def report_event_mails(*, kind: str, report_id: int) -> list:
     """The e-mails for one report event, one per language of its recipients (sent by reporting.delivery.outbox)."""
-    report = Report.objects.select_related("period__plan", "agency", "submitted_by", "reviewed_by").get(pk=report_id)
+    report = _report(report_id)
     context = _context(kind, report)
     recipients = _dfa_recipients() if kind in TO_DFA else _agency_recipients(report)
     return [build_mail(kind, context, to=sorted(addresses), language=language)
@@ -68,8 +74,9 @@ def report_event_mails(*, kind: str, report_id: int) -> list:
 
 def report_event_notify(*, kind: str, report_id: int) -> list[Notification]:
     """The in-app notifications of one report event, in the same words as its e-mail, for every person with an
-    account it concerns (an account without an e-mail address is told in the app only)."""
-    report = Report.objects.select_related("period__plan", "agency").get(pk=report_id)
+    account it concerns, each in their own language (an account without an e-mail address is told in the app only),
+    linking to the report."""
+    report = _report(report_id)
     users = list(_dfa_officers() if kind in TO_DFA else _agency_staff(report))
     context = _context(kind, report)
     rendered: dict[str, tuple[str, str, str]] = {}
@@ -78,5 +85,5 @@ def report_event_notify(*, kind: str, report_id: int) -> list[Notification]:
         if user.language not in rendered:
             rendered[user.language] = render_mail(kind, context, user.language)
         subject, text, _html = rendered[user.language]
-        notifications.append(Notification(user=user, subject=subject[:255], body=text, url=context["url"]))
+        notifications.append(Notification(user=user, kind=kind, subject=subject[:255], body=text, url=context["url"]))
     return Notification.objects.bulk_create(notifications)

@@ -50,7 +50,7 @@ from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from reporting.delivery.notifications import NOTIFIED, report_event_mails, report_event_notify
+from reporting.delivery.notifications import REPORT_EVENT_KINDS, report_event_mails, report_event_notify
 from reporting.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -312,15 +312,16 @@ def deliver(
 # --- the outbox: confirmations of report events -------------------------------------------------------------------
 
 def outbox_record(*, kind: str, report_id: int) -> OutboxMessage:
-    """Record the e-mail owed in this transaction; hand it to the worker once the transaction commits.
+    """Record the e-mail owed in this transaction, and tell the same people in the app at once (one path for both:
+    every report event that e-mails also notifies); hand the e-mail to the worker once the transaction commits.
 
     A broker that is down loses nothing: the outbox row stays and the outbox job delivers it later.
     The job is queued by its name, so that the reporting cycle (below this room) never imports the Celery jobs.
-    The people the event concerns are also notified in the app, in the same transaction (`NOTIFIED` kinds).
     """
+    if kind not in REPORT_EVENT_KINDS:
+        raise ValueError(f"{kind!r} is not a report event of reporting.delivery.notifications.REPORT_EVENT_KINDS")
     message = OutboxMessage.objects.create(kind=kind, report_id=report_id)
-    if kind in NOTIFIED:
-        report_event_notify(kind=kind, report_id=report_id)
+    report_event_notify(kind=kind, report_id=report_id)
 
     def enqueue():
         try:

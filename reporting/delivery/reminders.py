@@ -23,6 +23,7 @@ from agencies.models import Role, User
 from reporting.cycle.services import reports_open_due
 from reporting.dashboards.metrics import counted_reports, reports_for_metric, reports_to_chase, reports_to_invite
 from reporting.delivery.mail import compose_mail, render_mail
+from reporting.delivery.notifications import REMINDERS_KIND
 from reporting.delivery.outbox import STALE_CLAIM, Delivery, claims_take, deliver
 from reporting.models import (
     Notification,
@@ -402,7 +403,8 @@ class _Sending:
         batch, message = delivery.tag, delivery.message
         if delivery.error is None and isinstance(batch, Batch) and batch.user is not None and message is not None:
             self.notifications.append(
-                Notification(user=batch.user, subject=str(message.subject), body=str(message.body), url=self.home)
+                Notification(user=batch.user, kind=REMINDERS_KIND, subject=str(message.subject), body=str(message.body),
+                             url=self.home)
             )
 
 

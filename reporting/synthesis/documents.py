@@ -16,11 +16,13 @@ import functools
 import io
 from decimal import Decimal
 
+from django.utils import translation
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from agencies.numbers import format_number
 from agencies.text import safe_text, sheet_cell
 from reporting.synthesis import decree30, drafting
 from reporting.synthesis.decree30 import (
@@ -112,10 +114,11 @@ def _citation_date(value) -> str:
 
 
 def _percent(value) -> str:
-    """One decimal with the Vietnamese decimal comma: 83.3 → "83,3"."""
+    """One decimal in the document's Vietnamese number format (agencies.numbers): 83.3 → "83,3"."""
     if value is None:
         return "-"
-    return f"{float(value):.1f}".replace(".", ",")
+    with translation.override("vi"):
+        return format_number(value, decimals=1)
 
 
 

@@ -30,3 +30,28 @@ def test_demo_has_reports_and_difficulties_in_every_state(plan119, settings):
     with at(2026, 11, 21, 9):
         call_command("seed_demo", stdout=io.StringIO())
     assert Difficulty.objects.count() == 5
+
+
+@pytest.mark.parametrize("day", [datetime.date(2026, 3, 15), datetime.date(2027, 11, 20)])
+def test_the_readme_examples_always_have_something_to_do(plan119, settings, client, day):
+    """Whatever the date (before the year's period opens, while it is open, after its deadline): sct has a draft to
+    finish and submit, stttt a report the DFA returned, and the DFA skhdt's report waiting for review."""
+    from django.urls import reverse
+
+    from agencies.models import User
+    from reporting.demo import DEMO_EXAMPLES
+
+    settings.DEBUG = True
+    with at(day.year, day.month, day.day, 9):
+        call_command("seed_demo", stdout=io.StringIO())
+        call_command("seed_demo", stdout=io.StringIO())  # again: the examples stay as they are
+        reports = {code: Report.objects.get(agency__code=code, period__year=day.year) for code in DEMO_EXAMPLES}
+        assert {code: r.status for code, r in reports.items()} == {
+            "SCT": ReportStatus.DRAFT, "STTTT": ReportStatus.RETURNED, "SKHDT": ReportStatus.SUBMITTED}
+        assert all(r.is_editable() for r in (reports["SCT"], reports["STTTT"]))
+        client.force_login(User.objects.get(username="sct"))
+        home = client.get(reverse("home")).content.decode()
+        assert reverse("report_edit", args=[reports["SCT"].pk]) in home
+        client.force_login(User.objects.get(username="dfa"))
+        assert reverse("report_detail", args=[reports["SKHDT"].pk]) in client.get(reverse("review_queue")).content \
+            .decode()

@@ -168,6 +168,7 @@ def test_in_app_notification_with_unread_count(client, cast, small_periods):
     close_other_years(small_periods, cast["dfa"])
     reminders_send_due(today=D(2025, 10, 29))
     assert Notification.objects.filter(user=cast["lead"], read_at__isnull=True).count() == 1
+    assert set(Notification.objects.values_list("kind", flat=True)) == {"reminders"}
     client.force_login(cast["lead"])
     html = client.get("/notifications/").content.decode()
     assert "2025" in html

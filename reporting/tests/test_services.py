@@ -200,6 +200,7 @@ def test_forged_section_id_is_ignored(small_report, owner, small_period, outside
 
 
 def test_submit_needs_results_for_every_led_task(small_report, owner):
+    small_report.sections.update(progress="in_progress")
     with pytest.raises(services.IncompleteReport) as error:
         services.report_submit(report=small_report, user=owner)
     messages = [m for _, m in error.value.problems]
@@ -207,6 +208,48 @@ def test_submit_needs_results_for_every_led_task(small_report, owner):
     assert [section.task.code for section, _ in error.value.problems] == ["1.1", "1.2.1"]  # not 2.1: co-operating
     small_report.refresh_from_db()
     assert small_report.status == ReportStatus.DRAFT
+
+
+def test_submit_needs_progress_for_every_ordered_task_lead_or_co_operating(small_report, owner):
+    fill(small_report)
+    small_report.sections.filter(task__code__in=["1.1", "2.1"]).update(progress="")
+    with pytest.raises(services.IncompleteReport) as error:
+        services.report_submit(report=small_report, user=owner)
+    assert [(section.task.code, message) for section, message in error.value.problems] == [
+        ("1.1", "Nhiệm vụ 1.1 (Hội nghị xúc tiến): chưa chọn tiến độ."),
+        ("2.1", "Nhiệm vụ 2.1 (Kết nghĩa): chưa chọn tiến độ."),
+    ]
+    small_report.refresh_from_db()
+    assert small_report.status == ReportStatus.DRAFT and small_report.version == 0
+
+
+def test_a_draft_with_blanks_is_saved(small_report, owner):
+    section = small_report.sections.get(task__code="1.1")
+    before = small_report.lock_version
+    services.report_save_draft(report=small_report, user=owner, lock_version=before, summary="Còn dở",
+                               sections={section.pk: {"progress": "", "results": ""}})
+    small_report.refresh_from_db()
+    assert small_report.lock_version == before + 1 and small_report.summary == "Còn dở"
+
+
+def test_voluntary_report_needs_no_progress_but_its_blanks_are_named(small_period, small_plan, in_october_2025):
+    voluntary = services.report_open(period=small_period, agency=small_plan.requested)
+    assert services.report_problems(voluntary) == []
+    assert [m for _s, m in services.report_blanks(voluntary)] == [
+        "Phần đánh giá chung còn trống.",
+        "Nhiệm vụ 1.1 (Hội nghị xúc tiến): chưa chọn tiến độ (không bắt buộc).",
+        "Nhiệm vụ 1.1 (Hội nghị xúc tiến): chưa nhập kết quả.",
+    ]
+
+
+def test_submit_refuses_a_version_the_agency_did_not_confirm(small_report, owner, colleague):
+    fill(small_report)
+    confirmed = small_report.lock_version
+    services.report_save_draft(report=small_report, user=colleague, lock_version=confirmed, summary="Lan", sections={})
+    with pytest.raises(services.StaleReport):
+        services.report_submit(report=small_report, user=owner, lock_version=confirmed)
+    small_report.refresh_from_db()
+    services.report_submit(report=small_report, user=owner, lock_version=small_report.lock_version)
 
 
 def test_submit_on_time(small_report, owner, django_capture_on_commit_callbacks):

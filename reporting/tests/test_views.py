@@ -252,14 +252,101 @@ def test_concurrent_edit_is_refused_with_who_saved_first(client, small_report, o
 
 def test_submit_incomplete_saves_the_draft_and_says_what_is_missing(client, small_report, owner):
     login(client, owner)
-    data = form_data(small_report, action="submit", summary="Đã có", **{section_key(small_report, "1.1",
-                                                                                    "results"): "Có kết quả"})
+    data = form_data(small_report, action="submit", summary="Đã có", **{
+        section_key(small_report, "1.1", "results"): "Có kết quả",
+        section_key(small_report, "1.1", "progress"): "ongoing",
+        section_key(small_report, "1.2.1", "progress"): "completed", section_key(small_report, "2.1", "progress"): "",
+    })
     response = client.post(reverse("report_edit", args=[small_report.pk]), data)
     assert response.status_code == 200
-    missing = [str(m) for bundle in response.context["bundles"] for m in bundle["problems"]]
-    assert len(missing) == 1 and "1.2.1" in missing[0] and missing[0] in response.content.decode()
+    missing = {str(m) for bundle in response.context["bundles"] for m in bundle["problems"]}
+    assert missing == {"Nhiệm vụ 1.2.1 (Hội chợ): chưa nhập kết quả đạt được.",
+                       "Nhiệm vụ 2.1 (Kết nghĩa): chưa chọn tiến độ."}, missing  # 2.1: co-operating, ordered
+    assert all(m in response.content.decode() for m in missing)
     small_report.refresh_from_db()
     assert small_report.status == ReportStatus.DRAFT and small_report.summary == "Đã có"
+
+
+def test_submit_asks_to_confirm_naming_what_is_blank_then_submits(client, small_report, owner,
+                                                                  django_capture_on_commit_callbacks):
+    login(client, owner)
+    fill(small_report)
+    small_report.refresh_from_db()
+    data = form_data(small_report, action="submit", summary="", **{section_key(small_report, "2.1", "results"): ""})
+    response = client.post(reverse("report_edit", args=[small_report.pk]), data)
+    confirm = reverse("report_submit", args=[small_report.pk])
+    assert response.status_code == 302 and response["Location"] == confirm
+    small_report.refresh_from_db()
+    assert small_report.status == ReportStatus.DRAFT  # nothing is sent before the agency confirms
+    page = client.get(confirm)
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Phần đánh giá chung còn trống." in html and "Nhiệm vụ 2.1 (Kết nghĩa): chưa nhập kết quả." in html
+    assert [str(m) for _s, m in page.context["blanks"]] == ["Phần đánh giá chung còn trống.",
+                                                            "Nhiệm vụ 2.1 (Kết nghĩa): chưa nhập kết quả."]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(confirm, {"lock_version": small_report.lock_version})
+    assert response.status_code == 302 and response["Location"] == reverse("report_detail", args=[small_report.pk])
+    small_report.refresh_from_db()
+    assert small_report.status == ReportStatus.SUBMITTED and len(mail.outbox) == 1
+
+
+def test_confirming_a_report_changed_since_asks_again(client, small_report, owner, colleague):
+    login(client, owner)
+    fill(small_report)
+    small_report.refresh_from_db()
+    seen = small_report.lock_version
+    services.report_save_draft(report=small_report, user=colleague, lock_version=seen, summary="Lan sửa", sections={})
+    confirm = reverse("report_submit", args=[small_report.pk])
+    for data in ({"lock_version": seen}, {}):
+        response = client.post(confirm, data)
+        assert response.status_code == 302 and response["Location"] == confirm
+    small_report.refresh_from_db()
+    assert small_report.status == ReportStatus.DRAFT
+
+
+def test_confirmation_page_of_an_incomplete_report_names_what_is_missing(client, small_report, owner):
+    login(client, owner)
+    response = client.get(reverse("report_submit", args=[small_report.pk]))
+    html = response.content.decode()
+    assert response.status_code == 200 and "chưa chọn tiến độ" in html
+    assert "Xác nhận và gửi" not in html  # no confirm button while something is missing
+    url = reverse("report_submit", args=[small_report.pk])
+    response = client.post(url, {"lock_version": small_report.lock_version})
+    assert response.status_code == 200 and "chưa chọn tiến độ" in response.content.decode()
+    small_report.refresh_from_db()
+    assert small_report.status == ReportStatus.DRAFT
+
+
+@pytest.mark.parametrize("who,expected", {"outsider": 404, "dfa": 403, "viewer": 403, None: 302}.items())
+def test_confirmation_page_only_for_the_agency(client, small_report, request, who, expected):
+    login(client, request.getfixturevalue(who) if who else None)
+    url = reverse("report_submit", args=[small_report.pk])
+    assert client.get(url).status_code == expected
+    assert client.post(url, {"lock_version": small_report.lock_version}).status_code == expected
+    small_report.refresh_from_db()
+    assert small_report.status == ReportStatus.DRAFT
+
+
+def test_read_only_report_says_why(client, small_report, owner, dfa):
+    fill(small_report)
+    login(client, owner)
+    with at(2025, 10, 20):
+        services.report_submit(report=small_report, user=owner)
+    response = client.get(reverse("report_edit", args=[small_report.pk]), follow=True)
+    assert "Đã gửi Sở Ngoại vụ ngày 20/10/2025; đang chờ Sở Ngoại vụ xem xét." in response.content.decode()
+    with at(2025, 10, 22):
+        services.report_accept(report=small_report, user=dfa)
+    html = client.get(reverse("report_detail", args=[small_report.pk])).content.decode()
+    assert "Sở Ngoại vụ đã tiếp nhận ngày 22/10/2025: báo cáo này đã khóa." in html
+
+
+def test_read_only_report_of_a_closed_period_says_so(client, small_report, owner, dfa):
+    with at(2025, 12, 1):
+        services.period_close(period=small_report.period, user=dfa)
+    login(client, owner)
+    response = client.get(reverse("report_edit", args=[small_report.pk]), follow=True)
+    assert "Kỳ báo cáo năm 2025 đã đóng ngày 01/12/2025" in response.content.decode()
 
 
 def test_submit_failing_in_the_database_keeps_the_draft_and_says_so(client, small_report, owner, monkeypatch):
@@ -273,9 +360,11 @@ def test_submit_failing_in_the_database_keeps_the_draft_and_says_so(client, smal
     small_report.refresh_from_db()
     monkeypatch.setattr(services, "report_submit", down)
     data = form_data(small_report, action="submit", summary="Bản cuối")
-    response = client.post(reverse("report_edit", args=[small_report.pk]), data, follow=True)
-    assert response.status_code == 200 and response.redirect_chain[-1][0] == reverse("report_edit",
-                                                                                     args=[small_report.pk])
+    client.post(reverse("report_edit", args=[small_report.pk]), data)
+    small_report.refresh_from_db()
+    confirm = reverse("report_submit", args=[small_report.pk])
+    response = client.post(confirm, {"lock_version": small_report.lock_version}, follow=True)
+    assert response.status_code == 200 and response.redirect_chain[-1][0] == confirm
     assert "could not be submitted" in response.content.decode() or "chưa gửi được" in response.content.decode()
     small_report.refresh_from_db()
     assert small_report.status == ReportStatus.DRAFT and small_report.summary == "Bản cuối"
@@ -288,8 +377,11 @@ def test_submit_with_a_pdf_then_confirmation(client, small_report, owner, django
     data = form_data(small_report, action="submit")
     data[f"file-s{small_report.sections.get(task__code='1.1').pk}"] = SimpleUploadedFile("minh-chung.pdf", PDF,
                                                                                          content_type="application/pdf")
+    response = client.post(reverse("report_edit", args=[small_report.pk]), data)
+    assert response.status_code == 302 and response["Location"] == reverse("report_submit", args=[small_report.pk])
+    small_report.refresh_from_db()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("report_edit", args=[small_report.pk]), data)
+        response = client.post(response["Location"], {"lock_version": small_report.lock_version})
     assert response.status_code == 302 and response["Location"] == reverse("report_detail", args=[small_report.pk])
     small_report.refresh_from_db()
     assert small_report.status == ReportStatus.SUBMITTED
@@ -377,6 +469,8 @@ def test_review_return_with_section_comment_then_accept(client, small_report, ow
     results = section_key(small_report, "1.1", "results")
     corrected = form_data(small_report, action="submit", **{results: "Kim ngạch 5 tỷ USD"})
     client.post(reverse("report_edit", args=[small_report.pk]), corrected)
+    small_report.refresh_from_db()
+    client.post(reverse("report_submit", args=[small_report.pk]), {"lock_version": small_report.lock_version})
     small_report.refresh_from_db()
     assert small_report.status == ReportStatus.SUBMITTED and small_report.version == 2
     login(client, dfa)
@@ -471,4 +565,67 @@ def test_report_pages_query_count_is_bounded(client, small_report, owner, dfa):
         client.get(reverse("report_edit", args=[small_report.pk]))
     with CaptureQueriesContext(connection) as detail:
         client.get(reverse("report_detail", args=[small_report.pk]))
-    assert len(edit) <= 30 and len(detail) <= 20
+    with CaptureQueriesContext(connection) as confirm:
+        client.get(reverse("report_submit", args=[small_report.pk]))
+    assert len(edit) <= 30 and len(detail) <= 20 and len(confirm) <= 15
+
+
+def test_confirmation_and_comparison_queries_do_not_grow_with_the_tasks(client, small_report, small_plan, owner, dfa):
+    """The confirmation page and the comparison of versions: the same number of queries for 3 tasks or 13."""
+    from tasks.models import AssignmentRole
+    from tasks.tests.factories import AssignmentFactory, TaskFactory
+
+    def measure():
+        fill(small_report)
+        small_report.refresh_from_db()
+        login(client, owner)
+        with CaptureQueriesContext(connection) as confirm:
+            assert client.get(reverse("report_submit", args=[small_report.pk])).status_code == 200
+        services.report_submit(report=small_report, user=owner)
+        services.report_return(report=small_report, user=dfa, comment="Bổ sung")
+        fill(small_report, text="Đã sửa")
+        services.report_submit(report=small_report, user=owner)
+        services.report_return(report=small_report, user=dfa, comment="Bổ sung")
+        login(client, dfa)
+        with CaptureQueriesContext(connection) as versions:
+            assert client.get(reverse("report_versions", args=[small_report.pk])).status_code == 200
+        return len(confirm), len(versions)
+
+    few = measure()
+    group = small_plan.tasks["1.1"].group
+    for i in range(10):
+        task = TaskFactory(group=group, plan=small_plan.plan, code=f"1.{i + 5}", title=f"Nhiệm vụ {i}")
+        AssignmentFactory(task=task, agency=small_report.agency, role=AssignmentRole.LEAD)
+    services.report_sync_sections(report=small_report)
+    assert small_report.sections.count() == 13
+    assert measure() == few
+
+
+# --- one number format (agencies.numbers) ---
+
+def test_figures_in_the_form_and_on_the_report_page_in_one_format(client, small_report, owner):
+    from reporting.models import SectionFigure
+
+    section = small_report.sections.get(task__code="1.1")
+    SectionFigure.objects.create(section=section, label="Tin bài", value="80.00", unit="tin bài")
+    SectionFigure.objects.create(section=section, label="Vốn", value="1234.50", unit="triệu USD")
+    login(client, owner)
+    form = client.get(reverse("report_edit", args=[small_report.pk])).content.decode()
+    assert 'value="80"' in form and 'value="1234,5"' in form and "80,00" not in form
+    page = client.get(reverse("report_detail", args=[small_report.pk])).content.decode()
+    assert ">80<" in page and ">1.234,5<" in page
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    form = client.get(reverse("report_edit", args=[small_report.pk])).content.decode()
+    assert 'value="1234.5"' in form
+    assert ">1,234.5<" in client.get(reverse("report_detail", args=[small_report.pk])).content.decode()
+
+
+def test_a_figure_typed_with_a_decimal_comma_is_read_back(client, small_report, owner):
+    login(client, owner)
+    prefix = f"s{small_report.sections.get(task__code='1.1').pk}-fig-0"
+    data = form_data(small_report, **{f"{prefix}-label": "Tin bài", f"{prefix}-value": "12,5", f"{prefix}-unit": "tin"})
+    assert client.post(reverse("report_edit", args=[small_report.pk]), data).status_code == 302
+    assert str(small_report.sections.get(task__code="1.1").figures.get().value) == "12.50"
+    data[f"{prefix}-value"] = "mười hai"
+    response = client.post(reverse("report_edit", args=[small_report.pk]), data)
+    assert response.status_code == 400 and 'value="mười hai"' in response.content.decode()  # kept as typed
