@@ -1,6 +1,7 @@
 """Compile locale/*/LC_MESSAGES/django.po into .mo files with polib (no GNU gettext needed on the machine), then check
 the catalogues: Vietnamese has every entry, translated and not fuzzy; English holds only the entries whose English
-differs from the msgid (the msgids are English, and Django shows the msgid when English has no entry).
+differs from the msgid (the msgids are English, and Django shows the msgid when English has no entry); no msgid is
+defined twice.
 
 Exits 1 when a check fails (the .mo files are written all the same).
 """
@@ -27,6 +28,13 @@ def catalogue_problems(vi: polib.POFile, en: polib.POFile) -> list[str]:
     """What is wrong with the two catalogues: a Vietnamese entry untranslated or fuzzy, an English entry that repeats
     its msgid or that Vietnamese does not know."""
     problems = [f"vi: untranslated {_name(e)}" for e in vi.untranslated_entries()]
+    # two entries with one msgid (parallel branches both adding it): GNU msgfmt refuses the file, polib keeps one
+    seen: set = set()
+    for entry in vi:
+        key = (entry.msgctxt, entry.msgid)
+        if key in seen and not entry.obsolete:
+            problems.append(f"vi: defined twice {_name(entry)}")
+        seen.add(key)
     problems += [f"vi: fuzzy {_name(e)}" for e in vi.fuzzy_entries()]
     known = {(e.msgctxt, e.msgid) for e in vi if not e.obsolete}
     for entry in en:

@@ -34,6 +34,7 @@ def test_the_check_finds_what_is_wrong():
         polib.POEntry(msgid="Draft", msgstr=""),
         polib.POEntry(msgid="Late", msgstr="Chậm", flags=["fuzzy"]),
         polib.POEntry(msgid="%(n)d day", msgid_plural="%(n)d days", msgstr_plural={0: "%(n)d ngày"}),
+        polib.POEntry(msgid="Report", msgstr="Báo cáo"),  # a second definition, as two merged branches leave it
     )
     en = catalogue(
         polib.POEntry(msgid="Lead (chủ trì)", msgstr="Lead"),
@@ -45,6 +46,7 @@ def test_the_check_finds_what_is_wrong():
     problems = compile_messages.catalogue_problems(vi, en)
     assert problems == [
         "vi: untranslated 'Draft'",
+        "vi: defined twice 'Report'",
         "vi: fuzzy 'Late'",
         "en: same as the msgid, leave it out 'Report'",
         "en: same as the msgid, leave it out '%(n)d day'",
