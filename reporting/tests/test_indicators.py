@@ -123,3 +123,22 @@ def test_values_and_plans_for_next_year_are_part_of_the_submitted_version(
     assert content["sections"]["1.1"]["indicators"] == [
         {"code": "events", "name": "Sự kiện xúc tiến", "unit": "sự kiện", "value": "3.00"}]
     assert content["sections"]["2.1"]["indicators"] == []
+
+
+def test_a_changed_value_shows_in_the_comparison_of_versions(client, staff_client, owner, dfa, small_report,
+                                                             small_indicators):
+    from reporting.cycle.services import report_return
+
+    fill(small_report)
+    name = field(small_report, "1.1", small_indicators["capital"])
+    post(staff_client, small_report, **{name: "1.234,5"})
+    small_report.refresh_from_db()
+    report_submit(report=small_report, user=owner)
+    report_return(report=small_report, user=dfa, comment="Kiểm tra lại số vốn")
+    small_report.refresh_from_db()
+    post(staff_client, small_report, **{name: "2.000"})
+    small_report.refresh_from_db()
+    report_submit(report=small_report, user=owner)
+    client.force_login(dfa)
+    page = client.get(reverse("report_versions", args=[small_report.pk])).content.decode()
+    assert "1.234,5" in page and "2.000" in page and "Vốn thu hút" in page
