@@ -15,11 +15,13 @@ from django.utils.translation import gettext as _
 
 from agencies.models import Agency
 from reporting.cycle.files import UnpackedTooLarge, classify_upload
+from reporting.delivery.feed import feed_record
 from reporting.delivery.outbox import outbox_record
 from reporting.models import (
     Attachment,
     DayOff,
     EventKind,
+    FeedKind,
     PeriodStatus,
     Report,
     ReportEvent,
@@ -242,6 +244,12 @@ def period_reopen(*, period: ReportingPeriod, user) -> None:
     period.save()
 
 
+def _feed_report(report: Report, kind: str) -> None:
+    """A report transition into the changes feed (reporting.delivery.feed), in the transition's transaction."""
+    feed_record(kind=FeedKind.REPORT, action=kind, period_id=report.period_id, agency_id=report.agency_id,
+                report_id=report.pk, version=report.version)
+
+
 # --- Reports and their sections ---------------------------------------------------------------------
 
 def _agency_assignments(*, plan: Plan, agency: Agency) -> list[Assignment]:
@@ -425,6 +433,7 @@ def report_submit(*, report: Report, user) -> Report:
     ReportVersion.objects.create(report=report, number=report.version, submitted_at=now, submitted_by=user,
                                  content=_snapshot(report))
     ReportEvent.objects.create(report=report, kind=EventKind.SUBMITTED, actor=user, at=now, version=report.version)
+    _feed_report(report, EventKind.SUBMITTED)
     outbox_record(kind="report_submitted", report_id=report.pk)
     return report
 
@@ -449,6 +458,7 @@ def report_return(*, report: Report, user, comment: str, section_comments: dict[
     report.save()
     ReportEvent.objects.create(report=report, kind=EventKind.RETURNED, actor=user, at=now, version=report.version,
                                comment=comment.strip())
+    _feed_report(report, EventKind.RETURNED)
     outbox_record(kind="report_returned", report_id=report.pk)
     return report
 
@@ -468,6 +478,7 @@ def report_accept(*, report: Report, user, comment: str = "") -> Report:
     report.sections.update(review_comment="")
     ReportEvent.objects.create(report=report, kind=EventKind.ACCEPTED, actor=user, at=now, version=report.version,
                                comment=comment.strip())
+    _feed_report(report, EventKind.ACCEPTED)
     outbox_record(kind="report_accepted", report_id=report.pk)
     return report
 
@@ -490,6 +501,7 @@ def report_reopen(*, report: Report, user, reason: str) -> Report:
     report.save()
     ReportEvent.objects.create(report=report, kind=EventKind.REOPENED, actor=user, version=report.version,
                                comment=reason.strip())
+    _feed_report(report, EventKind.REOPENED)
     report_sync_sections(report=report)
     return report
 
