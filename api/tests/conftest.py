@@ -38,3 +38,21 @@ def by_token(owner_token):
 
 def v1(path: str) -> str:
     return f"/api/v1/{path.lstrip('/')}"
+
+
+@pytest.fixture
+def difficulty(small_report, owner, small_plan):
+    """A difficulty the owner's department raised on 1.1 in 2025."""
+    from reporting.difficulties.services import difficulty_raise
+
+    return difficulty_raise(agency=owner.agency, task=small_plan.tasks["1.1"], kind="difficulty",
+                            title="Thiếu kinh phí", text="Chưa được cấp kinh phí tổ chức hội nghị.", user=owner,
+                            period=small_report.period)
+
+
+@pytest.fixture
+def synthesis(small_report, small_period):
+    """The 2025 synthesis, built (not final)."""
+    from reporting.synthesis.build import synthesis_build
+
+    return synthesis_build(period=small_period)
