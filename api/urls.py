@@ -1,6 +1,9 @@
 """/api/: the schema, its documentation pages, and version 1. The plan is part of every path that belongs to a plan,
 so that more plans fit without breaking a client."""
+from csp.constants import SELF
+from csp.decorators import csp_update
 from django.urls import include, path
+from django.utils.decorators import method_decorator
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from api import views
@@ -37,9 +40,12 @@ v1 = [
     path("events/", views.EventList.as_view(), name="event_list"),
 ]
 
+# Redoc searches in a web worker it starts from a blob: URL
+RedocView = method_decorator(csp_update({"worker-src": [SELF, "blob:"]}), name="dispatch")(SpectacularRedocView)
+
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("redoc/", RedocView.as_view(url_name="api:schema"), name="redoc"),
     path("v1/", include(v1)),
 ]
