@@ -55,6 +55,8 @@ def feed_sequence() -> int:
             FeedEntry.objects.bulk_update(pending, ["seq"])
             counter.save(update_fields=["last"])
             given += len(pending)
+        if len(pending) < SEQUENCE_BATCH:
+            return given
 
 
 def feed_since(*, entries: QuerySet, cursor: int, limit: int) -> list[FeedEntry]:
