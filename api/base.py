@@ -55,7 +55,10 @@ class ApiMixin:
 
 
 class ApiView(ApiMixin, generics.GenericAPIView):
-    pass
+    """One thing, or a short fixed list: not paginated, not filtered."""
+
+    pagination_class = None
+    filter_backends: list = []
 
 
 class ListView(ApiMixin, generics.ListAPIView):
@@ -63,4 +66,4 @@ class ListView(ApiMixin, generics.ListAPIView):
 
 
 class DetailView(ApiMixin, generics.RetrieveAPIView):
-    pass
+    filter_backends: list = []

@@ -32,7 +32,7 @@ class TaskGroupSerializer(serializers.ModelSerializer):
 
 
 class AgencySerializer(serializers.ModelSerializer):
-    merged_into = serializers.SlugRelatedField(slug_field="code", read_only=True,
+    merged_into = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True,
                                                help_text=_("Code of the agency it was merged into."))
 
     class Meta:
@@ -56,7 +56,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
 
 class TaskSerializer(serializers.ModelSerializer):
     group = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     assignments = AssignmentSerializer(many=True, read_only=True)
 
     class Meta:
@@ -255,7 +255,7 @@ class EventSerializer(serializers.ModelSerializer):
     cursor = serializers.IntegerField(source="seq", help_text=_("Pass the last one as ?since= to read what follows."))
     year = serializers.IntegerField(source="period.year", read_only=True, allow_null=True)
     plan = serializers.IntegerField(source="period.plan_id", read_only=True, allow_null=True)
-    agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    agency = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = FeedEntry

@@ -340,7 +340,7 @@ class SynthesisDetail(ApiView):
 
 @extend_schema(summary=_("Download the synthesis (DOCX or XLSX)"),
                parameters=[PLAN, YEAR, OpenApiParameter("fmt", str, OpenApiParameter.PATH, enum=["docx", "xlsx"])],
-               responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+               responses={(200, DOCX): OpenApiTypes.BINARY, (200, XLSX): OpenApiTypes.BINARY})
 class SynthesisDownload(ApiView):
     queryset = ReportingPeriod.objects.none()
 
