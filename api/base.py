@@ -13,7 +13,7 @@ from tasks.models import Plan
 log = logging.getLogger("api")
 
 
-class ApiMixin:
+class ApiMixin(generics.GenericAPIView):
     """Vietnamese unless the client asks otherwise (Accept-Language: en); every request made with a token is logged
     with the token's name."""
 
@@ -54,7 +54,7 @@ class ApiMixin:
         return self._period
 
 
-class ApiView(ApiMixin, generics.GenericAPIView):
+class ApiView(ApiMixin):
     """One thing, or a short fixed list: not paginated, not filtered."""
 
     pagination_class = None

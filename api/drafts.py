@@ -54,7 +54,7 @@ def draft_from_request(*, report: Report, data, lock_version: int) -> Draft:
     """The draft in `data` checked as the report form checks it; 400 with every field's message otherwise."""
     serializer = ReportDraftSerializer(data=data)
     serializer.is_valid(raise_exception=True)
-    values = serializer.validated_data
+    values: dict = dict(serializer.validated_data or {})
     errors: dict = {}
     form = ReportForm({"summary": values.get("summary", report.summary), "lock_version": lock_version})
     if not form.is_valid():
@@ -68,7 +68,7 @@ def draft_from_request(*, report: Report, data, lock_version: int) -> Draft:
             section_errors[str(item["id"])] = {"id": [str(exceptions.NotFound.default_detail)]}
             continue
         cleaned, rows, problems = _section(section, item)
-        if problems:
+        if problems or cleaned is None:
             section_errors[str(section.pk)] = problems
             continue
         draft.sections[section.pk] = cleaned

@@ -122,7 +122,7 @@ class ReportList(ListView):
                 .select_related("agency", "period").order_by("agency__sort_key"))
 
 
-class ReportMixin:
+class ReportMixin(ApiView):
     def report(self, *, for_update: bool = False) -> Report:
         """The agency's report of the period if this user may read it, else 404."""
         reports = reports_visible_to(self.request.user).filter(period=self.period())
@@ -147,7 +147,7 @@ class ReportMixin:
 
 
 @extend_schema(parameters=[PLAN, YEAR, AGENCY])
-class ReportDetail(ReportMixin, ApiView):
+class ReportDetail(ReportMixin):
     serializer_class = s.ReportSerializer
 
     @extend_schema(summary=_("One agency's report, with its sections and indicator values"))
@@ -174,7 +174,7 @@ class ReportDetail(ReportMixin, ApiView):
         return self.answer(report)
 
 
-class ReportActionView(ReportMixin, ApiView):
+class ReportActionView(ReportMixin):
     serializer_class = s.ReviewSerializer
 
     def act(self, report: Report, data: dict) -> Report:
