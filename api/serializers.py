@@ -77,7 +77,9 @@ class PeriodSerializer(serializers.ModelSerializer):
 
 
 class FigureSerializer(serializers.ModelSerializer):
-    """An indicator value of a section (chỉ tiêu). Where the indicators of tasks are defined, they come in here."""
+    """An indicator value of a section (chỉ tiêu): today a label, a value and a unit typed by the agency. When tasks
+    get indicators of their own, the indicator's id and code join these fields, and SectionSerializer.figures lists
+    them (the draft's FigureInputSerializer accepts them the same way)."""
 
     class Meta:
         model = SectionFigure
@@ -95,6 +97,9 @@ class SectionSerializer(serializers.ModelSerializer):
 
 
 class ReportListSerializer(serializers.ModelSerializer):
+    """A report in a list. Where deadline extensions are granted, the report's deadline in force belongs here, beside
+    `days_late` (which already follows the deadline its model method uses)."""
+
     agency = AgencyRefSerializer(read_only=True)
     year = serializers.IntegerField(source="period.year", read_only=True)
     days_late = serializers.IntegerField(read_only=True)

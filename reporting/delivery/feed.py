@@ -16,6 +16,9 @@ everything committed before it; SQLite runs one writer at a time) and numbers th
 An entry committed later is numbered later, by a later turn, so its place is always above every place a client
 has already read: `seq > cursor` never skips one. Places are unique and never change: nothing repeats. The feed
 asks for places before every read, so the feed is as fresh as the database.
+
+A new kind of change (deadline extensions requested, granted or refused, for instance) adds a `FeedKind` and calls
+`feed_record` from its service, in the service's transaction; the feed, its cursor and the API need nothing more.
 """
 from django.db import transaction
 from django.db.models import QuerySet
