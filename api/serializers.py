@@ -259,7 +259,7 @@ class SynthesisSerializer(serializers.ModelSerializer):
 class EventSerializer(serializers.ModelSerializer):
     cursor = serializers.IntegerField(source="seq", help_text=_("Pass the last one as ?since= to read what follows."))
     year = serializers.IntegerField(source="period.year", read_only=True, allow_null=True)
-    plan = serializers.IntegerField(source="period.plan_id", read_only=True, allow_null=True)
+    plan = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     agency = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:

@@ -644,6 +644,7 @@ class FeedEntry(models.Model):
     kind = models.CharField(_("kind"), max_length=12, choices=FeedKind.choices)
     action = models.CharField(_("what happened"), max_length=20)
     at = models.DateTimeField(_("at"), default=timezone.now)
+    plan = models.ForeignKey(Plan, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     period = models.ForeignKey(ReportingPeriod, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     report = models.ForeignKey(Report, null=True, blank=True, on_delete=models.CASCADE, related_name="+")

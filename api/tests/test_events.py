@@ -45,7 +45,7 @@ def _as(user):
     return client
 
 
-def test_the_dfa_follows_every_change_in_order(history, dfa):
+def test_the_dfa_follows_every_change_in_order(history, dfa, small_plan):
     events, cursor = _read_all(_as(dfa), limit=2)
     assert [(e["kind"], e["action"]) for e in events] == [
         ("difficulty", "raised"),
@@ -56,6 +56,7 @@ def test_the_dfa_follows_every_change_in_order(history, dfa):
     cursors = [e["cursor"] for e in events]
     assert cursors == sorted(cursors) and len(set(cursors)) == len(cursors) and cursor == cursors[-1]
     assert events[1]["agency"] == "T-LEAD" and events[1]["year"] == 2025 and events[1]["version"] == 1
+    assert {e["plan"] for e in events} == {small_plan.plan.pk}  # a difficulty without a period has its task's plan
     assert _read_all(_as(dfa), since=cursor)[0] == []  # nothing repeats
 
 

@@ -87,7 +87,10 @@ def test_problems_speak_english_when_asked(by_token, url, small_report):
     assert response["Content-Language"] == "en"
     response = by_token.patch(url, {"summary": "a"}, format="json")
     assert response["Content-Language"] == "vi"
-    assert response.json()["title"] != "Precondition required"
+    assert response.json()["title"] == "Cần điều kiện tiên quyết"
+    anonymous = APIClient().get(url)  # Django REST framework's own words, in Vietnamese too (locale/vi)
+    assert anonymous.status_code == 401
+    assert anonymous.json()["detail"] == "Chưa gửi thông tin xác thực (mã truy cập hoặc phiên đăng nhập)."
 
 
 def test_submitting_an_incomplete_report_lists_the_sections(by_token, url, small_report):

@@ -23,16 +23,21 @@ A new kind of change (deadline extensions requested, granted or refused, for ins
 from django.db import transaction
 from django.db.models import QuerySet
 
-from reporting.models import FeedCounter, FeedEntry
+from reporting.models import FeedCounter, FeedEntry, ReportingPeriod
 
 SEQUENCE_BATCH = 1000
 
 
-def feed_record(*, kind: str, action: str, period_id: int | None = None, agency_id: int | None = None,
-                report_id: int | None = None, difficulty_id: int | None = None, version: int = 0) -> FeedEntry:
-    """Write one change into the feed, inside the caller's transaction (it commits, or vanishes, with the change)."""
-    return FeedEntry.objects.create(kind=kind, action=action, period_id=period_id, agency_id=agency_id,
-                                    report_id=report_id, difficulty_id=difficulty_id, version=version)
+def feed_record(*, kind: str, action: str, plan_id: int | None = None, period_id: int | None = None,
+                agency_id: int | None = None, report_id: int | None = None, difficulty_id: int | None = None,
+                version: int = 0) -> FeedEntry:
+    """Write one change into the feed, inside the caller's transaction (it commits, or vanishes, with the change).
+    The plan is the period's when only the period is given."""
+    if plan_id is None and period_id is not None:
+        plan_id = ReportingPeriod.objects.filter(pk=period_id).values_list("plan_id", flat=True).first()
+    return FeedEntry.objects.create(kind=kind, action=action, plan_id=plan_id, period_id=period_id,
+                                    agency_id=agency_id, report_id=report_id, difficulty_id=difficulty_id,
+                                    version=version)
 
 
 def _counter() -> FeedCounter:

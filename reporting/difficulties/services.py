@@ -60,5 +60,5 @@ def difficulty_respond(*, difficulty: Difficulty, user, text: str, status: str) 
 
 def _feed_difficulty(difficulty: Difficulty, action: str) -> None:
     """A difficulty raised or answered (its new status) into the changes feed (reporting.delivery.feed)."""
-    feed_record(kind=FeedKind.DIFFICULTY, action=action, period_id=difficulty.period_id,
-                agency_id=difficulty.agency_id, difficulty_id=difficulty.pk)
+    feed_record(kind=FeedKind.DIFFICULTY, action=action, plan_id=difficulty.task.plan_id,
+                period_id=difficulty.period_id, agency_id=difficulty.agency_id, difficulty_id=difficulty.pk)
