@@ -159,6 +159,15 @@ def small_plan(db):
 
 
 @pytest.fixture
+def small_indicators(small_plan):
+    """The small plan's indicator catalogue: events (count, 1.1 and 2.1), capital (amount, lead only, 1.1), share
+    (percentage, 2.2)."""
+    from plan119.testing import small_indicators_build
+
+    return small_indicators_build(small_plan)
+
+
+@pytest.fixture
 def small_periods(small_plan):
     from reporting.cycle.services import periods_ensure
 

@@ -5,6 +5,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -193,3 +194,44 @@ class User(AbstractUser):
     @property
     def is_agency_staff(self) -> bool:
         return self.agency_id is not None and self.has_role(Role.AGENCY_STAFF)
+
+
+class AccountMailKind(models.TextChoices):
+    INVITATION = "invitation", _("Invitation")
+    PASSWORD_RESET = "password_reset", _("Password reset")
+
+
+class AccountMail(models.Model):
+    """An e-mail owed to one person about their account: an invitation to set a first password, or a password reset.
+
+    A row first, sent after the transaction commits by the one claim-and-send path (reporting.delivery.outbox
+    rule 1–4; reporting.delivery.accounts sends these rows). The link in it is made when it is sent, never stored:
+    it would be a password. Whether the person still should get it (active, e-mail, no password yet for an
+    invitation) is decided again at that moment.
+    """
+
+    kind = models.CharField(_("kind"), max_length=32, choices=AccountMailKind.choices)
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="account_mails")
+    requested_by = models.ForeignKey(
+        User, verbose_name=_("requested by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    # Who holds the claim; only its holder may mark the row sent (reporting.delivery.outbox).
+    claim = models.UUIDField(null=True, blank=True, editable=False)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("account e-mail")
+        verbose_name_plural = _("account e-mails")
+        ordering = ["created_at", "id"]
+        indexes = [
+            # the outbox job: what is still to send
+            models.Index(fields=["sent_at", "created_at"], name="account_mail_pending"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} · {self.user_id}"

@@ -395,6 +395,25 @@ def _plan_report(period, agency_id, assignments, staff_of, dfa_ids, marker_id, m
     return report, (state, versions, events)
 
 
+NEXT_YEAR = [
+    "Tiếp tục tổ chức các đoàn xúc tiến đầu tư, thương mại tại các thị trường trọng điểm.",
+    "Tăng cường phối hợp với Sở Ngoại vụ trong công tác thông tin đối ngoại và vận động nguồn lực.",
+    "Tổ chức hội nghị quán triệt, bồi dưỡng kiến thức ngoại giao kinh tế cho cán bộ, công chức.",
+]
+INDICATORS: dict[int, list] = {}  # task id → the plan's indicators of that task, filled by generate()
+
+
+def _indicator_values(plan_tasks, task_id: int, role: str, rng) -> list[dict]:
+    """Values of the catalogue indicators asked of a section, as a submitted version stores them."""
+    values = []
+    for code, name, unit, kind, lead_only in INDICATORS.get(task_id, []):
+        if lead_only and role != "lead":
+            continue
+        value = rng.randint(0, 40) if kind == "count" else round(rng.uniform(0, 100), 1)
+        values.append({"code": code, "name": name, "unit": unit, "value": str(value)})
+    return values
+
+
 def _report_rows(report, state, versions, events, assignments, plan_tasks, rng) -> tuple[list, list, list]:
     """A saved report's sections, versions and events (unsaved): (sections, versions_rows, event_rows)."""
     from reporting.models import ReportEvent, ReportSection, ReportVersion
@@ -417,14 +436,17 @@ def _report_rows(report, state, versions, events, assignments, plan_tasks, rng) 
                                       review_comment=report.review_comment
                                       and rng.choice(["", report.review_comment]),
                                       **values))
-        content_sections[code] = {"title": title, **values, "figures": []}
+        content_sections[code] = {"title": title, **values, "figures": [],
+                                  "indicators": _indicator_values(plan_tasks, task_id, role, rng)
+                                  if values["results"] else []}
     for number in range(1, versions + 1):
         if number < versions:  # the earlier version said less
             content = {"summary": report.summary, "attachments": [], "sections": {
                 code: {**s, "results": s["results"].split(". ")[0]} for code, s in content_sections.items()
             }}
         else:
-            content = {"summary": report.summary, "sections": content_sections, "attachments": []}
+            content = {"summary": report.summary, "sections": content_sections, "attachments": [],
+                       "next_year": nfc(rng.choice(NEXT_YEAR))}
         at = [e[1] for e in events if e[0] == "submitted"][number - 1]
         versions_rows.append(ReportVersion(report_id=report.pk, number=number, submitted_at=at,
                                            submitted_by_id=report.submitted_by_id, content=content))
@@ -499,6 +521,11 @@ def generate(agencies: int, years: int, seed: int = 1, co_tasks: tuple[int, int]
     years_list = chosen_years(plan, years)
     reporting = _reporting_agencies(plan)
     plan_tasks = {t.pk: (t.code, t.title) for t in Task.objects.filter(plan=plan)}
+    INDICATORS.clear()
+    for indicator in plan.indicators.prefetch_related("tasks"):
+        for task in indicator.tasks.all():
+            INDICATORS.setdefault(task.pk, []).append(
+                (indicator.code, indicator.name, indicator.unit, indicator.kind, indicator.lead_only))
     staff_of: dict[int, list[int]] = {}
     for user_id, agency_id in (User.objects.filter(email__endswith=BENCH_DOMAIN, agency_id__in=list(reporting),
                                                    groups__name="agency_staff").values_list("pk", "agency_id")):

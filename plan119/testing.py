@@ -25,7 +25,8 @@ def at(year: int, month: int, day: int, hour: int = 10, minute: int = 0):
 
 def report_form_data(report, **overrides) -> dict:
     """What the browser posts for the report form as the report stands, with overrides by field name."""
-    data = {"summary": report.summary, "lock_version": report.lock_version, "anchor": "", "action": "save"}
+    data = {"summary": report.summary, "next_year": report.next_year, "lock_version": report.lock_version,
+            "anchor": "", "action": "save"}
     for s in report.sections.all():
         p = f"s{s.pk}"
         data.update({f"{p}-progress": s.progress, f"{p}-results": s.results, f"{p}-difficulties": s.difficulties,
@@ -101,6 +102,25 @@ def small_plan_build() -> SmallPlan:
     AssignmentFactory(task=tasks["2.2"], agency=co_operating, role=AssignmentRole.LEAD)
     return SmallPlan(plan=plan, tasks=tasks, lead=lead, co_operating=co_operating, requested=requested, outside=outside)
 
+
+
+def small_indicators_build(small: SmallPlan) -> dict:
+    """A catalogue for the small plan: events held (a count, summed) on 1.1 and 2.1, capital attracted (an amount in
+    USD million, summed, lead agencies only) on 1.1, and a share of requests answered (a percentage, the largest
+    value) on 2.2."""
+    from tasks.models import Indicator
+
+    def make(code, name, unit, kind, combine, tasks, lead_only=False, position=0):
+        indicator = Indicator.objects.create(plan=small.plan, code=code, name=name, name_en=code, unit=unit,
+                                             kind=kind, combine=combine, lead_only=lead_only, position=position)
+        indicator.tasks.set([small.tasks[t] for t in tasks])
+        return indicator
+
+    return {
+        "events": make("events", "Sự kiện xúc tiến", "sự kiện", "count", "sum", ["1.1", "2.1"], position=1),
+        "capital": make("capital", "Vốn thu hút", "triệu USD", "amount", "sum", ["1.1"], lead_only=True, position=2),
+        "share": make("share", "Tỷ lệ kiến nghị được trả lời", "%", "percentage", "max", ["2.2"], position=3),
+    }
 
 
 def another_plan_build(agency):

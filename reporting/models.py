@@ -10,7 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from agencies.fields import NFCCharField, NFCTextField
 from agencies.models import Agency
-from tasks.models import AssignmentRole, Plan, Task
+from tasks.models import AssignmentRole, Indicator, Plan, Task
 
 
 class DayOff(models.Model):
@@ -139,6 +139,8 @@ class Report(models.Model):
     # Only organisations the plan requests (đề nghị) have no obligation to report.
     expected = models.BooleanField(_("expected"), default=True)
     summary = NFCTextField(_("overall assessment"), blank=True)
+    # the agency's plan for next year, which the synthesis gathers into its directions (III)
+    next_year = NFCTextField(_("plans for next year"), blank=True)
     version = models.PositiveIntegerField(_("version"), default=0, help_text=_("Number of submissions so far."))
     # Optimistic locking: every save increments it; a form saved against an older value is refused.
     lock_version = models.PositiveIntegerField(default=0)
@@ -265,6 +267,24 @@ class SectionFigure(models.Model):
 
     def __str__(self):
         return f"{self.label}: {self.value} {self.unit}".strip()
+
+
+class IndicatorValue(models.Model):
+    """An agency's value of a catalogue indicator for one task of its report (tasks.models.Indicator)."""
+
+    section = models.ForeignKey(ReportSection, on_delete=models.CASCADE, related_name="indicator_values")
+    indicator = models.ForeignKey(Indicator, verbose_name=_("indicator"), on_delete=models.PROTECT,
+                                  related_name="values")
+    value = models.DecimalField(_("value"), max_digits=18, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("indicator value")
+        verbose_name_plural = _("indicator values")
+        ordering = ["section", "indicator__position", "indicator__code"]
+        constraints = [models.UniqueConstraint(fields=["section", "indicator"], name="one_value_per_indicator")]
+
+    def __str__(self):
+        return f"{self.indicator.code}: {self.value}"
 
 
 class ReportVersion(models.Model):
@@ -554,7 +574,12 @@ class Synthesis(models.Model):
     built_from = models.JSONField(_("report versions used"), default=dict, help_text=_("agency code → report version"))
     introduction = NFCTextField(_("introduction"), blank=True)
     assessment = NFCTextField(_("overall assessment"), blank=True)
+    shortcomings = NFCTextField(_("shortcomings and causes"), blank=True)
+    directions = NFCTextField(_("directions for next year"), blank=True)
     proposals = NFCTextField(_("proposals to the Provincial People's Committee"), blank=True)
+    # the officer's own wording of drafted task paragraphs: task code → {"text": …, "basis": the figures' fingerprint
+    # when it was written}; a rebuild keeps them and marks those whose figures changed since (reporting.synthesis)
+    paragraphs = models.JSONField(_("edited task paragraphs"), default=dict, blank=True)
     doc_number = models.CharField(_("document number"), max_length=20, blank=True)
     state = models.CharField(_("build state"), max_length=10, choices=SynthesisState.choices,
                              default=SynthesisState.IDLE)
@@ -597,7 +622,8 @@ class Synthesis(models.Model):
         return self.state
 
     def narrative(self) -> dict:
-        return {"introduction": self.introduction, "assessment": self.assessment, "proposals": self.proposals}
+        return {"introduction": self.introduction, "assessment": self.assessment, "shortcomings": self.shortcomings,
+                "directions": self.directions, "proposals": self.proposals, "paragraphs": self.paragraphs}
 
 
 class OutboxMessage(models.Model):

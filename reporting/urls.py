@@ -13,6 +13,7 @@ urlpatterns = [
     path("reports/<int:pk>/review/", views.report_review, name="report_review"),
     path("reports/<int:pk>/reopen/", views.report_reopen, name="report_reopen"),
     path("reports/<int:pk>/versions/", views.report_versions, name="report_versions"),
+    path("reports/<int:pk>/document.docx", views.report_document, name="report_document"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment_download"),
     path("review/", views.review_queue_view, name="review_queue"),
     path("periods/", views.period_list, name="period_list"),

@@ -12,7 +12,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from agencies.models import Agency
 
-from .models import Assignment, Plan, PlanSection, Task, TaskGroup
+from .models import Assignment, Indicator, Plan, PlanSection, Task, TaskGroup
 from .services import agency_merge, agency_save, assignment_save, assignments_sync_for_task
 
 
@@ -151,3 +151,16 @@ class AssignmentAdmin(SimpleHistoryAdmin):
     def save_model(self, request, obj, form, change):
         assignment_save(assignment=obj, by_hand=True)
 
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(SimpleHistoryAdmin):
+    """The indicator catalogue (chỉ tiêu) of each plan; the DFA edits it on its own page (reporting), admins here."""
+
+    list_display = ("code", "name", "unit", "kind", "combine", "lead_only", "suggested", "active", "position")
+    list_filter = ("plan", "kind", "combine", "suggested", "active")
+    list_editable = ("position",)
+    search_fields = ("code", "name", "name_en")
+    filter_horizontal = ("tasks",)
+    fields = ("plan", "code", "name", "name_en", "unit", "unit_en", "kind", "combine", "tasks", "lead_only",
+              "suggested", "active", "position")

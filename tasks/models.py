@@ -1,6 +1,7 @@
 """Plans (kế hoạch), their task groups and tasks (nhiệm vụ, giải pháp), who is assigned what, and the yearly
 deadlines."""
 import datetime
+from decimal import Decimal
 
 import holidays
 from django.core.exceptions import ValidationError
@@ -285,3 +286,94 @@ class DeadlineRule(models.Model):
         else:
             day = datetime.date(year, self.month, self.day)
         return next_working_day(day, extra_days_off) if self.move_to_working_day else day
+
+
+class IndicatorKind(models.TextChoices):
+    COUNT = "count", _("Count (whole number)")
+    AMOUNT = "amount", _("Amount")
+    PERCENTAGE = "percentage", _("Percentage")
+
+
+class IndicatorCombine(models.TextChoices):
+    SUM = "sum", _("Sum")
+    MAX = "max", _("Largest value")
+    LATEST = "latest", _("Latest value")
+
+
+class Indicator(models.Model):
+    """A figure (chỉ tiêu) agencies report next to a task — conferences held, FDI capital registered … — so that the
+    DFA can add it up across agencies and compare it with earlier years.
+
+    `combine` says how several values make one: the agencies of one year, and the years of a review. `suggested`
+    marks the indicators the DFA proposes that the plan's text does not name.
+    """
+
+    plan = models.ForeignKey(Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="indicators")
+    code = models.SlugField(_("code"), max_length=40, help_text=_("Short and stable, e.g. fdi-capital."))
+    name = NFCCharField(_("name (Vietnamese)"), max_length=200)
+    name_en = NFCCharField(_("name (English)"), max_length=200, blank=True)
+    unit = NFCCharField(_("unit (Vietnamese)"), max_length=50)
+    unit_en = NFCCharField(_("unit (English)"), max_length=50, blank=True)
+    kind = models.CharField(_("kind"), max_length=12, choices=IndicatorKind.choices, default=IndicatorKind.COUNT)
+    combine = models.CharField(_("values combine by"), max_length=8, choices=IndicatorCombine.choices,
+                               default=IndicatorCombine.SUM)
+    tasks = models.ManyToManyField(Task, verbose_name=_("tasks"), related_name="indicators")
+    lead_only = models.BooleanField(_("reported by the lead agency only"), default=False)
+    suggested = models.BooleanField(
+        _("suggested by the DFA"), default=False,
+        help_text=_("Suggested by the DFA, not named in the plan's text."),
+    )
+    active = models.BooleanField(_("asked in report forms"), default=True,
+                                 help_text=_("Untick to stop asking for it; values already reported are kept."))
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    history = HistoricalRecords(m2m_fields=[tasks])
+
+    class Meta:
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
+        ordering = ["plan", "position", "code"]
+        constraints = [models.UniqueConstraint(fields=["plan", "code"], name="unique_indicator_code_per_plan")]
+
+    def __str__(self):
+        return f"{self.display_name} ({self.display_unit})"
+
+    @property
+    def display_name(self) -> str:
+        return _localised(self, "name")
+
+    @property
+    def display_unit(self) -> str:
+        return _localised(self, "unit")
+
+    def asked_of(self, *, is_lead: bool) -> bool:
+        """Is an agency asked for this indicator in a section of one of its tasks (lead or co-operating)?"""
+        return self.active and (is_lead or not self.lead_only)
+
+    def check_value(self, value) -> None:
+        """Counts are whole and not negative, amounts not negative, percentages from 0 to 100."""
+        if value < 0:
+            raise ValidationError(_("%(name)s cannot be negative.") % {"name": self.display_name})
+        if value.as_tuple().exponent < -2 and value != value.quantize(Decimal("0.01")):
+            raise ValidationError(_("%(name)s: at most two digits after the decimal comma.")
+                                  % {"name": self.display_name})
+        if value >= Decimal(10) ** 16:
+            raise ValidationError(_("%(name)s: this number is too large.") % {"name": self.display_name})
+        if self.kind == IndicatorKind.COUNT and value != value.to_integral_value():
+            raise ValidationError(_("%(name)s is counted in whole numbers.") % {"name": self.display_name})
+        if self.kind == IndicatorKind.PERCENTAGE and value > 100:
+            raise ValidationError(_("%(name)s is a percentage: at most 100.") % {"name": self.display_name})
+
+    def combined(self, values: list):
+        """One value from several, oldest first: the agencies' values of a year, or the years of a review.
+
+        None when there is nothing to combine (no one reported it), which is not the same as 0.
+        """
+        values = [v for v in values if v is not None]
+        if not values:
+            return None
+        if self.combine == IndicatorCombine.MAX:
+            return max(values)
+        if self.combine == IndicatorCombine.LATEST:
+            return values[-1]
+        return sum(values)

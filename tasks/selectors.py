@@ -1,7 +1,7 @@
 """Reads that feed the plan pages."""
 from django.db.models import Prefetch
 
-from .models import Assignment, AssignmentSource, Plan, Task
+from .models import Assignment, AssignmentSource, Indicator, Plan, Task
 
 
 def plan_current() -> Plan | None:
@@ -25,3 +25,13 @@ def plan_tasks(*, plan: Plan, queryset=None):
 
 def task_assignments(*, task: Task):
     return task.assignments.select_related("agency").order_by("role", "-source", "agency__kind", "agency__sort_key")
+
+
+def indicators_by_task(*, plan: Plan) -> dict[int, list[Indicator]]:
+    """The plan's indicators per task id, in catalogue order (two queries). Whether one is asked of a given agency's
+    section is `Indicator.asked_of`."""
+    by_task: dict[int, list[Indicator]] = {}
+    for indicator in plan.indicators.prefetch_related("tasks").order_by("position", "code"):
+        for task in indicator.tasks.all():
+            by_task.setdefault(task.pk, []).append(indicator)
+    return by_task

@@ -17,10 +17,12 @@ from .models import (
     AssignmentRole,
     AssignmentSource,
     DeadlineRule,
+    Indicator,
     Plan,
     PlanSection,
     Task,
     TaskGroup,
+    code_sort_key,
 )
 
 BUNDLED_PLAN = Path(settings.BASE_DIR) / "fixtures" / "plan119.json"
@@ -161,7 +163,23 @@ def plan_load(*, data: dict) -> LoadReport:
             protected_tasks,
         )
     _load_assignments(data, plan, tasks, agencies, report)
+    _load_indicators(data, plan, tasks, report)
     return report
+
+
+def _load_indicators(data: dict, plan: Plan, tasks: dict[str, Task], report: LoadReport) -> None:
+    """The plan file's indicator catalogue (chỉ tiêu). Indicators the DFA or an admin changed are kept as they are."""
+    protected = _ids_changed_by_people(Indicator)
+    for position, row in enumerate(data.get("indicators", [])):
+        values = {field: row.get(field, "") for field in ("name", "name_en", "unit", "unit_en")}
+        values.update(kind=row["kind"], combine=row["combine"], lead_only=row.get("lead_only", False),
+                      suggested=row.get("suggested", False), position=position)
+        indicator = _upsert(Indicator, {"plan": plan, "code": row["code"]}, values, report, "indicators", protected)
+        if indicator.pk in protected:
+            continue
+        wanted = {tasks[code].pk for code in row["tasks"] if code in tasks}
+        if set(indicator.tasks.values_list("pk", flat=True)) != wanted:
+            indicator.tasks.set(wanted)
 
 
 def _desired_assignments(data: dict, tasks: dict, agencies: dict) -> dict:
@@ -381,6 +399,12 @@ def plan_export(*, plan: Plan) -> dict:
         ],
         "sections": [{"code": s.code, "title": s.title, "text": s.text} for s in plan.sections.all()],
         "items": items,
+        "indicators": [
+            {"code": i.code, "name": i.name, "name_en": i.name_en, "unit": i.unit, "unit_en": i.unit_en,
+             "kind": i.kind, "combine": i.combine, "tasks": sorted((t.code for t in i.tasks.all()), key=code_sort_key),
+             "lead_only": i.lead_only, "suggested": i.suggested}
+            for i in plan.indicators.prefetch_related("tasks")
+        ],
         "agencies": [
             {
                 "code": a.code,

@@ -53,3 +53,32 @@ def test_charts_render_in_the_browser(page, live_server, plan119, settings):
     assert page.locator("#progress-table a[href*='progress=in_progress']").count() >= 1
     os.makedirs(settings.BASE_DIR / "var" / "screenshots", exist_ok=True)
     page.screenshot(path=str(settings.BASE_DIR / "var" / "screenshots" / "charts.png"), full_page=True)
+
+
+def test_forgot_password_in_the_browser(page, live_server, plan119, settings, mailoutbox):
+    """From the log in page to a new password and back in, in Vietnamese, through the e-mail's one-time link."""
+    import re
+
+    from agencies.models import Agency
+    from agencies.tests.factories import staff_of
+
+    staff_of(Agency.objects.get(code="TTXT"), username="quen", email="quen@example.vn")
+    page.goto(live_server.url + reverse("login"))
+    page.get_by_role("link", name="Quên mật khẩu?").click()
+    page.get_by_label("Địa chỉ thư điện tử").fill("QUEN@example.vn")
+    page.get_by_role("button", name="Gửi đường dẫn").click()
+    page.wait_for_url(f"**{reverse('password_reset_done')}")
+    assert page.get_by_role("heading", name="Kiểm tra thư điện tử").is_visible()
+    link = re.search(r"http://\S+", mailoutbox[-1].body).group(0).replace(settings.SITE_URL, live_server.url)
+    page.goto(link)
+    page.fill("#id_new_password1", "một mật khẩu khá dài 2026")
+    page.fill("#id_new_password2", "một mật khẩu khá dài 2026")
+    page.get_by_role("button", name="Đặt mật khẩu").click()
+    page.wait_for_url(f"**{reverse('login')}")
+    assert page.get_by_text("Mật khẩu đã được đặt").is_visible()
+    page.get_by_label("Tên đăng nhập").fill("quen")
+    page.get_by_label("Mật khẩu").fill("một mật khẩu khá dài 2026")
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url(f"**{reverse('home')}")
+    page.goto(link)
+    assert page.get_by_text("Đường dẫn này không còn dùng được").is_visible()

@@ -21,6 +21,7 @@ MATRIX = {
     "report_review": ("post", {"anonymous": LOGIN, "dfa": 302, "admin": 302, "*": 403}),
     "report_reopen": ("post", {"anonymous": LOGIN, "dfa": 302, "admin": 302, "*": 403}),
     "report_versions": ("get", {"anonymous": LOGIN, "other": 404, "*": 200}),
+    "report_document": ("get", {"anonymous": LOGIN, "other": 404, "*": 200}),
     "attachment_download": ("get", {"anonymous": LOGIN, "other": 404, "*": 200}),
     "review_queue": ("get", {"anonymous": LOGIN, "dfa": 200, "admin": 200, "*": 403}),
     "period_list": ("get", {"anonymous": LOGIN, "dfa": 200, "leader": 200, "admin": 200, "*": 403}),
@@ -53,6 +54,12 @@ MATRIX = {
     "password_change": ("get", {"anonymous": LOGIN, "*": 200}),
     "password_change_done": ("get", {"anonymous": LOGIN, "*": 200}),
     "set_language": ("post", {"*": 302}),
+    # "forgot password" and the one-time links (agencies/account_views.py): open to anyone; a wrong link is a page
+    "password_reset": ("get", {"*": 200}),
+    "password_reset_done": ("get", {"*": 200}),
+    "password_reset_confirm": ("get", {"*": 200}),
+    "password_reset_complete": ("get", {"*": 302}),
+    "invitation_accept": ("get", {"*": 200}),
     "admin:index": ("get", {"anonymous": 302, "admin": 200, "*": 302}),
 }
 
@@ -100,12 +107,14 @@ def world(small_plan, small_periods, owner, outsider, dfa, viewer, admin, django
     args = {
         "plan_detail_pk": [small_plan.plan.pk], "task_detail": [task.pk], "report_detail": [report.pk],
         "report_edit": [report.pk], "report_review": [report.pk], "report_reopen": [report.pk],
-        "report_versions": [report.pk], "attachment_download": [attachment.pk], "period_close": [periods[2025].pk],
+        "report_versions": [report.pk], "report_document": [report.pk], "attachment_download": [attachment.pk],
+        "period_close": [periods[2025].pk],
         "difficulty_detail": [difficulty.pk], "synthesis": [2025], "synthesis_build": [2025],
         "synthesis_status": [2025], "synthesis_finalise": [2025],
         "synthesis_download": [2025, "docx"], "dashboard_year": [2025], "dashboard_reports": [2025],
         "dashboard_sections": [2025], "dashboard_matrix": [2025], "dashboard_tasks": [2025], "dashboard_remind": [2025],
         "calendar_feed": [owner.calendar_token], "api_token_revoke": [1],
+        "password_reset_confirm": ["MQ", "cz5b3k-0123456789abcdef"], "invitation_accept": ["MQ", "cz5b3k-0123"],
     }
     users = {"anonymous": None, "owner": owner, "other": outsider, "dfa": dfa, "leader": viewer, "admin": admin}
     return args, users

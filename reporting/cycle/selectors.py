@@ -5,7 +5,15 @@ from django.db.models import Prefetch
 
 from agencies.models import Agency
 from reporting.dashboards.metrics import metric_counts_by_year
-from reporting.models import Attachment, DifficultyStatus, PeriodPhase, Report, ReportStatus, SectionFigure
+from reporting.models import (
+    Attachment,
+    DifficultyStatus,
+    IndicatorValue,
+    PeriodPhase,
+    Report,
+    ReportStatus,
+    SectionFigure,
+)
 from reporting.permissions import difficulties_visible_to
 from tasks.models import Assignment, Plan
 
@@ -24,6 +32,8 @@ def report_with_sections(*, report: Report):
         report.sections.select_related("task", "task__parent")
         .prefetch_related(
             Prefetch("figures", queryset=SectionFigure.objects.order_by("id")),
+            Prefetch("indicator_values", queryset=IndicatorValue.objects.select_related("indicator")
+                     .order_by("indicator__position", "indicator__code")),
             Prefetch("attachments", queryset=Attachment.objects.order_by("uploaded_at")),
         )
         .order_by("task__sort_key")

@@ -8,8 +8,9 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,6 +23,7 @@ from reporting.models import (
     DayOff,
     EventKind,
     FeedKind,
+    IndicatorValue,
     PeriodStatus,
     Report,
     ReportEvent,
@@ -32,6 +34,7 @@ from reporting.models import (
     SectionFigure,
 )
 from tasks.models import Assignment, DeadlineKind, DeadlineRule, Plan
+from tasks.selectors import indicators_by_task
 
 log = logging.getLogger(__name__)
 
@@ -349,12 +352,17 @@ def _check_editable(report: Report) -> None:
 @transaction.atomic
 def report_save_draft(
     *, report: Report, user, lock_version: int, summary: str, sections: dict[int, dict],
-    figures: dict[int, list[dict]] | None = None
+    figures: dict[int, list[dict]] | None = None, indicators: dict[int, dict] | None = None,
+    next_year: str | None = None,
 ) -> Report:
-    """Save what the agency typed, partial input allowed. Refused when someone else saved since `lock_version`."""
+    """Save what the agency typed, partial input allowed. Refused when someone else saved since `lock_version`.
+
+    `indicators` is section id → indicator id → value (None clears it); only indicators asked of the section count.
+    """
     _check_editable(report)
+    fields = {"summary": summary} if next_year is None else {"summary": summary, "next_year": next_year}
     claimed = Report.objects.filter(pk=report.pk, lock_version=lock_version).update(
-        lock_version=F("lock_version") + 1, summary=summary, updated_at=timezone.now(), updated_by=user
+        lock_version=F("lock_version") + 1, updated_at=timezone.now(), updated_by=user, **fields
     )
     if not claimed:
         report.refresh_from_db()
@@ -376,8 +384,41 @@ def report_save_draft(
         SectionFigure.objects.bulk_create(
             SectionFigure(section=section, label=r["label"], value=r["value"], unit=r.get("unit", "")) for r in rows
         )
+    if indicators:
+        _save_indicator_values(report, own, indicators)
     report.refresh_from_db()
     return report
+
+
+def _save_indicator_values(report: Report, own: dict[int, ReportSection], indicators: dict[int, dict]) -> None:
+    """Store the catalogue values typed in each section. An indicator not asked of the section (a forged field, a
+    lead-only one in a co-operating section) is ignored, except to clear a value stored before."""
+    by_task = indicators_by_task(plan=report.period.plan)
+    for section_id, values in indicators.items():
+        section = own.get(section_id)
+        if section is None:
+            continue
+        stored = {v.indicator_id: v for v in section.indicator_values.all()}
+        asked = {i.pk: i for i in by_task.get(section.task_id, []) if i.asked_of(is_lead=section.is_lead)}
+        for indicator_id, value in values.items():
+            if value is None:
+                if indicator_id in stored:
+                    stored[indicator_id].delete()
+                continue
+            indicator = asked.get(indicator_id)
+            if indicator is None:
+                continue
+            try:
+                indicator.check_value(value)
+            except ValidationError as error:
+                raise ReportingError(" ".join(error.messages)) from None
+            IndicatorValue.objects.update_or_create(section=section, indicator=indicator, defaults={"value": value})
+
+
+def section_indicators(section: ReportSection, by_task: dict[int, list]) -> list:
+    """The indicators a section shows: those asked of it, and any other it holds a value of (so it can be cleared)."""
+    held = {v.indicator_id for v in section.indicator_values.all()}
+    return [i for i in by_task.get(section.task_id, []) if i.asked_of(is_lead=section.is_lead) or i.pk in held]
 
 
 def report_problems(report: Report) -> list[tuple[ReportSection | None, str]]:
@@ -394,7 +435,9 @@ def report_problems(report: Report) -> list[tuple[ReportSection | None, str]]:
     return problems
 
 
-def _snapshot(report: Report) -> dict:
+def report_snapshot(report: Report) -> dict:
+    """What the report says now, as plain data: what a submission keeps (ReportVersion.content) and what the
+    agency's document shows of a draft (reporting.cycle.document)."""
     return {
         "summary": report.summary,
         "sections": {
@@ -402,9 +445,15 @@ def _snapshot(report: Report) -> dict:
                 "title": s.task.title,
                 **{f: getattr(s, f) for f in SECTION_FIELDS},
                 "figures": [{"label": f.label, "value": str(f.value), "unit": f.unit} for f in s.figures.all()],
+                "indicators": [{"code": v.indicator.code, "name": v.indicator.name, "unit": v.indicator.unit,
+                                "value": str(v.value)} for v in s.indicator_values.all()],
             }
-            for s in report.sections.select_related("task").prefetch_related("figures").order_by("task__sort_key")
+            for s in report.sections.select_related("task").prefetch_related(
+                "figures", Prefetch("indicator_values", queryset=IndicatorValue.objects.select_related("indicator")
+                                    .order_by("indicator__position", "indicator__code"))
+            ).order_by("task__sort_key")
         },
+        "next_year": report.next_year,
         "attachments": [a.original_name for a in report.attachments.all()],
     }
 
@@ -431,7 +480,7 @@ def report_submit(*, report: Report, user) -> Report:
     report.lock_version += 1
     report.save()
     ReportVersion.objects.create(report=report, number=report.version, submitted_at=now, submitted_by=user,
-                                 content=_snapshot(report))
+                                 content=report_snapshot(report))
     ReportEvent.objects.create(report=report, kind=EventKind.SUBMITTED, actor=user, at=now, version=report.version)
     _feed_report(report, EventKind.SUBMITTED)
     outbox_record(kind="report_submitted", report_id=report.pk)

@@ -18,8 +18,18 @@ from agencies.parsing import parse_id
 from reporting.cycle import services
 from reporting.cycle.calendar import calendar_feed
 from reporting.cycle.diff import versions_diff
+from reporting.cycle.document import SENT_STATES, report_document_content, report_docx
 from reporting.cycle.files import CONTENT_TYPES
-from reporting.cycle.forms import FigureFormSet, ReopenForm, ReportForm, ReviewForm, SectionForm, figure_initial
+from reporting.cycle.forms import (
+    DocumentForm,
+    FigureFormSet,
+    IndicatorsForm,
+    ReopenForm,
+    ReportForm,
+    ReviewForm,
+    SectionForm,
+    figure_initial,
+)
 from reporting.cycle.selectors import (
     agency_assignments,
     agency_past_reports,
@@ -45,7 +55,7 @@ from reporting.permissions import (
     report_to_edit,
     synthesis_of,
 )
-from tasks.selectors import plan_current
+from tasks.selectors import indicators_by_task, plan_current
 
 log = logging.getLogger(__name__)
 
@@ -96,12 +106,16 @@ def home(request):
 
 def _section_forms(report, sections, data=None):
     bundles = []
+    by_task = indicators_by_task(plan=report.period.plan)
     for section in sections:
         prefix = f"s{section.pk}"
         bundles.append(
             {
                 "section": section,
                 "form": SectionForm(data, instance=section, prefix=prefix),
+                "indicators": IndicatorsForm(
+                    data, indicators=services.section_indicators(section, by_task), prefix=f"{prefix}-ind",
+                    values={v.indicator_id: v.value for v in section.indicator_values.all()}),
                 "figures": FigureFormSet(data, initial=figure_initial(section), prefix=f"{prefix}-fig"),
                 "anchor": f"task-{section.task.code}",
             }
@@ -158,12 +172,14 @@ def report_edit(request, pk):
     services.report_sync_sections(report=report)
     sections = list(report_with_sections(report=report))
     if request.method == "GET":
-        form = ReportForm(initial={"summary": report.summary, "lock_version": report.lock_version})
+        form = ReportForm(initial={"summary": report.summary, "next_year": report.next_year,
+                                   "lock_version": report.lock_version})
         return _render_edit(request, report, form, _section_forms(report, sections))
 
     form = ReportForm(request.POST)
     bundles = _section_forms(report, sections, request.POST)
-    valid = form.is_valid() & all([b["form"].is_valid() & b["figures"].is_valid() for b in bundles])
+    valid = form.is_valid() & all([b["form"].is_valid() & b["indicators"].is_valid() & b["figures"].is_valid()
+                                   for b in bundles])
     if not valid:
         messages.error(request,
                        _("Some fields need correcting (marked below). Nothing was saved yet; what you typed is kept."))
@@ -174,7 +190,9 @@ def report_edit(request, pk):
             user=request.user,
             lock_version=form.cleaned_data["lock_version"],
             summary=form.cleaned_data["summary"],
+            next_year=form.cleaned_data["next_year"],
             sections={b["section"].pk: b["form"].cleaned_data for b in bundles},
+            indicators={b["section"].pk: b["indicators"].values() for b in bundles},
             figures={b["section"].pk: [row for f in b["figures"] if (row := f.as_row())] for b in bundles},
         )
     except services.StaleReport as error:
@@ -216,7 +234,8 @@ def _submit(request, report):
     except services.IncompleteReport as error:
         messages.warning(request, _("Your draft was saved, but not submitted.") + " " + str(error))
         report.refresh_from_db()
-        form = ReportForm(initial={"summary": report.summary, "lock_version": report.lock_version})
+        form = ReportForm(initial={"summary": report.summary, "next_year": report.next_year,
+                                   "lock_version": report.lock_version})
         sections = list(report_with_sections(report=report))
         return _render_edit(request, report, form, _section_forms(report, sections), problems=error.problems)
     except services.ReportingError as error:
@@ -257,6 +276,8 @@ def report_detail(request, pk):
             "can_reopen": may_reopen(user, report),
             "review_form": ReviewForm(),
             "reopen_form": ReopenForm(),
+            "document_form": DocumentForm(),
+            "document_is_draft": report.status not in SENT_STATES,
             "versions": report.versions.order_by("number").values_list("number", flat=True),
         },
     )
@@ -306,6 +327,26 @@ def report_reopen(request, pk):
     except services.ReportingError as error:
         messages.error(request, str(error))
     return redirect("report_detail", pk=report.pk)
+
+
+@require_safe
+@login_required
+def report_document(request, pk):
+    """The report as the agency's signed document (DOCX): whoever may read the report may download it (report_for);
+    what it says and when it is a draft is reporting.cycle.document's rule."""
+    report = report_for(request.user, pk)
+    form = DocumentForm(request.GET)
+    if not form.is_valid():
+        errors = " ".join(error for field_errors in form.errors.values() for error in field_errors)
+        messages.error(request, _("The document was not made: %(errors)s") % {"errors": errors})
+        return redirect("report_detail", pk=report.pk)
+    content = report_document_content(report)
+    body = report_docx(content, doc_number=form.cleaned_data["number"], signer=form.cleaned_data["signer"],
+                       signer_title=form.cleaned_data["signer_title"])
+    response = HttpResponse(body, content_type=CONTENT_TYPES["docx"])
+    name = f"bao-cao-{report.period.year}-{report.agency.code}{'-du-thao' if content['draft'] else ''}.docx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @require_safe

@@ -17,11 +17,12 @@ Among the reports that count, following DHIS2 (the first completion decides time
 So, for every period: expected = submitted + missing; submitted = on time + late = accepted + returned + waiting.
 """
 import datetime
+from decimal import Decimal
 
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from reporting.models import Progress, Report, ReportingPeriod, ReportSection, ReportStatus
+from reporting.models import Progress, Report, ReportingPeriod, ReportSection, ReportStatus, ReportVersion
 from tasks.models import AssignmentRole, Plan
 
 
@@ -211,4 +212,50 @@ def task_progress(*, period: ReportingPeriod) -> list[dict]:
     for row in out:
         row["no_progress"] = row["not_started"] + row["none"]
         row["unreported"] = row["expected"] - row["reported"]
+    return out
+
+
+# --- Indicators (chỉ tiêu) ---------------------------------------------------------------------------------------
+
+def last_versions(*, period: ReportingPeriod) -> dict[int, ReportVersion]:
+    """Report id → its last submitted version: what the DFA has (a draft being typed never counts)."""
+    versions: dict[int, ReportVersion] = {}
+    for version in ReportVersion.objects.filter(report__period=period).order_by("report_id", "number"):
+        versions[version.report_id] = version  # the highest number wins
+    return versions
+
+
+def indicator_figures(*, period: ReportingPeriod, reports=None, versions=None) -> dict[str, list[dict]]:
+    """Task code → the task's indicators, catalogue order, each with every agency's value and the total.
+
+    Values come from the last submitted version of each report that counts in the period (`COUNTED`: a body merged
+    after sending keeps its values in its year). Requested organisations' values are listed and totalled apart
+    (`voluntary_total`) and never enter `total`. `Indicator.combined` makes the total (sum, largest, latest — in
+    order of submission). A total is None when no agency gave a value, which is not 0.
+    """
+    reports = reports if reports is not None else list(counted_reports(period).select_related("agency"))
+    versions = versions if versions is not None else last_versions(period=period)
+    catalogue = {i.code: i for i in period.plan.indicators.all()}
+    given: dict[tuple[str, str], list] = {}
+    for report in sorted((r for r in reports if r.pk in versions), key=lambda r: (versions[r.pk].submitted_at, r.pk)):
+        for task_code, section in versions[report.pk].content.get("sections", {}).items():
+            for item in section.get("indicators", []):
+                if item.get("code") in catalogue:
+                    given.setdefault((task_code, item["code"]), []).append(
+                        (report.agency.sort_key, {"agency": report.agency.name, "agency_code": report.agency.code,
+                                                  "value": Decimal(item["value"]), "expected": report.expected}))
+    out: dict[str, list[dict]] = {}
+    for (task_code, code), keyed in given.items():
+        indicator = catalogue[code]
+        values = [value for _key, value in keyed]
+        ordered = [v["value"] for v in values if v["expected"]]
+        voluntary = [v["value"] for v in values if not v["expected"]]
+        out.setdefault(task_code, []).append({
+            "code": code, "name": indicator.name, "unit": indicator.unit, "kind": indicator.kind,
+            "combine": indicator.combine, "position": indicator.position,
+            "values": [v for _key, v in sorted(keyed, key=lambda kv: (not kv[1]["expected"], kv[0]))],
+            "total": indicator.combined(ordered), "voluntary_total": indicator.combined(voluntary),
+        })
+    for items in out.values():
+        items.sort(key=lambda item: (item["position"], item["code"]))
     return out

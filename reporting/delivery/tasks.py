@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from agencies.models import Agency
 from reporting.cycle.services import periods_recompute_all, reports_open_due
+from reporting.delivery.accounts import account_mail_deliver, account_mails_flush
 from reporting.delivery.outbox import outbox_deliver, outbox_flush
 from reporting.delivery.reminders import reminders_send_due, reminders_send_now, reminders_sweep
 from reporting.models import ReportingPeriod
@@ -48,11 +49,27 @@ def deliver_outbox_message(message_id: int) -> bool:
     return outbox_deliver(message_id=message_id)
 
 
+@shared_task(
+    name=NAME.format(job="deliver_account_mail"),
+    autoretry_for=(OSError, smtplib.SMTPException),
+    retry_backoff=30,
+    retry_backoff_max=1800,
+    retry_jitter=True,
+    max_retries=8,
+)
+def deliver_account_mail(mail_id: int) -> bool:
+    """E-mail a person their invitation or password reset link (agencies.accounts). Retried when mail is down."""
+
+    return account_mail_deliver(mail_id=mail_id)
+
+
 @shared_task(name=NAME.format(job="flush_outbox"))
 def flush_outbox() -> dict:
-    """Every few minutes: send what waited in the outbox while the broker or the mail server was down."""
+    """Every few minutes: send what waited in the outbox while the broker or the mail server was down (report
+    events and account e-mails alike)."""
 
-    return outbox_flush()
+    report_events, accounts = outbox_flush(), account_mails_flush()
+    return {key: report_events[key] + accounts[key] for key in ("sent", "failed")}
 
 
 @shared_task(name=NAME.format(job="open_periods"))

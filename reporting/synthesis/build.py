@@ -10,19 +10,27 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from reporting.cycle.services import ReportingError, reports_open_due
-from reporting.dashboards.metrics import counted_reports, period_counts, reports_for_metric, task_progress
+from reporting.dashboards.metrics import (
+    counted_reports,
+    indicator_figures,
+    last_versions,
+    period_counts,
+    reports_for_metric,
+    task_progress,
+)
 from reporting.delivery.feed import feed_record
 from reporting.models import (
     Difficulty,
+    DifficultyStatus,
     FeedKind,
     Progress,
     Report,
     ReportingPeriod,
     ReportStatus,
-    ReportVersion,
     Synthesis,
     SynthesisState,
 )
+from reporting.synthesis import drafting
 from tasks.models import AssignmentRole
 
 
@@ -41,14 +49,19 @@ def synthesis_content(*, period: ReportingPeriod, progress=None) -> tuple[dict, 
     reports = list(counted_reports(period).select_related("agency", "period")
                    .order_by("agency__sort_key", "agency__code"))
     tell(10)
-    last_versions = {}
-    for version in ReportVersion.objects.filter(report__period=period).order_by("report_id", "number"):
-        last_versions[version.report_id] = version  # the highest number wins
+    versions = last_versions(period=period)
     tell(40)
-    said = _what_each_agency_said(reports, last_versions)
+    said = _what_each_agency_said(reports, versions)
+    previous = plan.periods.filter(year=period.year - 1).first()
+    figures = _with_previous(indicator_figures(period=period, reports=reports, versions=versions),
+                             indicator_figures(period=previous) if previous else {})
     tell(60)
-    groups = _groups(period=period, reports=reports, said=said)
+    previous_year = previous.year if previous else None
+    groups = _groups(period=period, reports=reports, said=said, figures=figures, previous_year=previous_year)
+    difficulties = _difficulties(period)
+    plans = _plans_for_next_year(reports, versions)
     tell(80)
+    tasks = [task for group in groups for task in group["tasks"]]
     content = {
         "plan": {"number": plan.number, "title": plan.title, "issued_on": plan.issued_on.isoformat()},
         "year": period.year,
@@ -60,10 +73,51 @@ def synthesis_content(*, period: ReportingPeriod, progress=None) -> tuple[dict, 
         "late": [{"name": r.agency.name, "days_late": r.days_late}
                  for r in reports_for_metric(period=period, metric="late")],
         "groups": groups,
-        "difficulties": _difficulties(period),
+        "difficulties": difficulties,
+        "previous_year": previous_year,
+        "next_year": plans,
+        "drafts": {
+            "shortcomings": drafting.shortcomings(tasks),
+            "directions": drafting.directions(plans, period.year + 1),
+            "proposals": drafting.proposals(groups, [d for d in difficulties
+                                                     if d["status"] == DifficultyStatus.ESCALATED]),
+        },
     }
-    built_from = {r.agency.code: last_versions[r.pk].number for r in reports if r.pk in last_versions}
+    built_from = {r.agency.code: versions[r.pk].number for r in reports if r.pk in versions}
     return content, built_from
+
+
+def _with_previous(figures: dict, before: dict) -> dict:
+    """Each indicator of the year with the previous year's total beside it (None when it had none) — as text, the
+    way the content is stored."""
+    for task_code, items in figures.items():
+        earlier = {item["code"]: item["total"] for item in before.get(task_code, [])}
+        for item in items:
+            item["previous"] = earlier.get(item["code"])
+    return figures
+
+
+def _stored(item: dict) -> dict:
+    """An indicator's figures as the stored content keeps them: decimals as text."""
+    def text(value):
+        return None if value is None else str(value)
+
+    return {"code": item["code"], "name": item["name"], "unit": item["unit"], "kind": item["kind"],
+            "combine": item["combine"], "total": text(item["total"]), "previous": text(item["previous"]),
+            "voluntary_total": text(item["voluntary_total"]),
+            "values": [{**v, "value": text(v["value"])} for v in item["values"]]}
+
+
+def _plans_for_next_year(reports: list[Report], versions: dict) -> list[dict]:
+    """Every agency's plan for next year from its last submitted version: ordered agencies first, leads of the plan's
+    departments before the rest as the reports are ordered."""
+    plans = []
+    for report in sorted(reports, key=lambda r: not r.expected):
+        version = versions.get(report.pk)
+        text = version.content.get("next_year", "") if version else ""
+        if text.strip():
+            plans.append({"agency": report.agency.name, "text": text})
+    return plans
 
 
 def _agency_row(report: Report) -> dict:
@@ -87,8 +141,10 @@ def _what_each_agency_said(reports: list[Report], last_versions: dict) -> dict[s
     return said
 
 
-def _groups(*, period: ReportingPeriod, reports: list[Report], said: dict) -> list[dict]:
-    """Per task group and task: the progress counts of the dashboards and what each assigned agency said."""
+def _groups(*, period: ReportingPeriod, reports: list[Report], said: dict, figures: dict,
+            previous_year: int | None) -> list[dict]:
+    """Per task group and task: the progress counts of the dashboards, the indicator totals, what each assigned
+    agency said, and the drafted paragraph (reporting.synthesis.drafting)."""
     by_code = {r.agency.code: r for r in reports}
     # per task, the same counts as the dashboards' progress table (reporting.dashboards.metrics)
     task_counts = {row["task_id"]: {**{p: row[p] for p in Progress.values}, "not_started": row["no_progress"],
@@ -103,11 +159,23 @@ def _groups(*, period: ReportingPeriod, reports: list[Report], said: dict) -> li
                 key=lambda a: (a.role != AssignmentRole.LEAD, a.agency.sort_key, a.agency.code),
             )
             if assignments:
-                group_tasks.append({"code": task.code, "title": task.title, "all_agencies": task.assigned_to_all,
-                                    "counts": task_counts.get(task.pk, NO_PROGRESS),
-                                    "entries": _entries(assignments, said.get(task.code, {}))})
+                group_tasks.append(_task(task, task_counts.get(task.pk, NO_PROGRESS),
+                                         _entries(assignments, said.get(task.code, {})),
+                                         figures.get(task.code, []), previous_year))
         groups.append({"code": group.code, "title": group.title, "tasks": group_tasks})
     return groups
+
+
+def _task(task, counts: dict, entries: list[dict], figures: list[dict], previous_year: int | None) -> dict:
+    lead = next((e for e in entries if e["role"] == AssignmentRole.LEAD and e["results"].strip()), None)
+    row = {"code": task.code, "title": task.title, "all_agencies": task.assigned_to_all, "counts": counts,
+           "entries": entries, "indicators": [_stored(item) for item in figures],
+           "lead": {"agency": lead["agency"], "results": lead["results"]} if lead else None,
+           "difficulties": [{"agency": e["agency"], "text": e["difficulties"]} for e in entries
+                            if e["difficulties"].strip()],
+           "proposals": [{"agency": e["agency"], "text": e["proposals"]} for e in entries if e["proposals"].strip()]}
+    row["draft"], row["basis"] = drafting.task_paragraph(row, previous_year), drafting.fingerprint(row)
+    return row
 
 
 def _entries(assignments, said_of_task: dict) -> list[dict]:
@@ -194,19 +262,54 @@ def syntheses_build_due(*, today: datetime.date) -> list[int]:
 
 @transaction.atomic
 def synthesis_edit(*, synthesis: Synthesis, user, lock_version: int, introduction: str, assessment: str, proposals: str,
-                   doc_number: str = "") -> Synthesis:
-    """The DFA edits the narrative before finalising (optimistic lock, like reports)."""
+                   doc_number: str = "", shortcomings: str | None = None, directions: str | None = None,
+                   paragraphs: dict[str, str] | None = None, checked: set[str] | frozenset = frozenset()
+                   ) -> Synthesis:
+    """The DFA edits the narrative and the drafted task paragraphs before finalising (optimistic lock, like reports).
+
+    `paragraphs` is task code → the text on the page: the draft itself or an empty box means "the machine's draft";
+    anything else is the officer's wording, kept by every rebuild. `checked` are the task codes whose changed figures
+    the officer has reread: their wording stays and is no longer marked.
+    """
     if synthesis.is_final:
         raise ReportingError(_finalised_message())
+    fields: dict[str, object] = {"introduction": introduction, "assessment": assessment, "proposals": proposals,
+                                 "doc_number": doc_number}
+    if shortcomings is not None:
+        fields["shortcomings"] = shortcomings
+    if directions is not None:
+        fields["directions"] = directions
+    if paragraphs is not None:
+        fields["paragraphs"] = paragraphs_edited(synthesis, paragraphs, checked)
     updated = Synthesis.objects.filter(pk=synthesis.pk, lock_version=lock_version, finalised_at__isnull=True).update(
-        introduction=introduction, assessment=assessment, proposals=proposals, doc_number=doc_number,
-        lock_version=lock_version + 1,
+        lock_version=lock_version + 1, **fields
     )
     if not updated:
         raise ReportingError(_("Someone else changed the synthesis after you opened it. Reload the page; your text is "
                                "still in the form."))
     synthesis.refresh_from_db()
     return synthesis
+
+
+def _same(a: str, b: str) -> bool:
+    return " ".join((a or "").split()) == " ".join((b or "").split())
+
+
+def paragraphs_edited(synthesis: Synthesis, typed: dict[str, str], checked=frozenset()) -> dict:
+    """The officer's wording per task after a save (see `synthesis_edit`), each with the fingerprint of the figures
+    it was written against (reporting.synthesis.drafting.fingerprint)."""
+    tasks = {t["code"]: t for g in synthesis.content.get("groups", []) for t in g.get("tasks", [])}
+    kept = dict(synthesis.paragraphs or {})
+    for code, text in typed.items():
+        task = tasks.get(code)
+        if task is None:
+            continue
+        before = kept.get(code)
+        if not text.strip() or _same(text, task.get("draft", "")):
+            kept.pop(code, None)
+        elif before is None or not _same(before.get("text", ""), text) or code in checked:
+            kept[code] = {"text": text, "basis": task.get("basis", "")}
+    return kept
 
 
 @transaction.atomic

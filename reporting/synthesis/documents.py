@@ -6,41 +6,41 @@ so the same input always yields the same document text. Every piece of text goes
 (agencies/text.py) on its way into the files: a control character stored before the rule existed cannot break them,
 and a cell made of text is never a formula.
 
-The DOCX follows Decree 30/2020/NĐ-CP on administrative documents (Appendix I, the layout of an
-administrative document): A4 portrait, fixed margins, Times New Roman, the two-column header block
-(issuing agency | national motto), the place/date line, the "Nơi nhận" / signature block and the
-page number centred in the top margin from page 2 on. The comments marked "Decree 30" say which rule
-a piece of layout implements, so nobody "tidies" it away.
+The DOCX follows Decree 30/2020/NĐ-CP on administrative documents through the pieces shared with the agency's own
+report (reporting/synthesis/decree30.py): page, header block, title, body paragraphs, tables, closing block.
 """
 from __future__ import annotations
 
-import copy
 import datetime
 import functools
 import io
-import math
-from collections.abc import Sequence
+from decimal import Decimal
 
-from docx import Document
-from docx.enum.section import WD_ORIENT
-from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Cm, Mm, Pt, Twips
-from docx.table import _Row
-from docx.text.paragraph import Paragraph
-from docx.text.run import Run
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from agencies.text import safe_text, sheet_cell
+from reporting.synthesis import decree30, drafting
+from reporting.synthesis.decree30 import (
+    Issuer,
+    add_body,
+    add_closing_block,
+    add_header_block,
+    add_line,
+    add_row,
+    add_table,
+    add_title,
+    document_bytes,
+    new_document,
+    paragraphs,
+    signature_lines,
+    vn_date_line,
+)
 
-__all__ = ["synthesis_docx", "synthesis_xlsx", "vn_date_line"]
+__all__ = ["number_line", "plan_subject", "synthesis_docx", "synthesis_xlsx", "vn_date_line"]
 
-FONT = "Times New Roman"
-PROVINCE = "Thanh Hóa"
 # Thanh Hóa is UTC+7 all year (no daylight saving), so a fixed offset is exact.
 VN_TZ = datetime.timezone(datetime.timedelta(hours=7))
 
@@ -82,16 +82,6 @@ PROGRESS_LINE = [
 
 # --------------------------------------------------------------------------- small formatters
 
-def vn_date_line(place: str, day: datetime.date) -> str:
-    """The place/date line of an administrative document, e.g. "Thanh Hóa, ngày 05 tháng 11 năm 2024".
-
-    Decree 30, Appendix I: days below 10 and the months 1 and 2 take a leading zero (so that
-    "1" cannot later be turned into "11" or "12"); every other number is written as is ("tháng 3").
-    """
-    month = f"{day.month:02d}" if day.month <= 2 else str(day.month)
-    return f"{place}, ngày {day.day:02d} tháng {month} năm {day.year}"
-
-
 def _date(value) -> datetime.date | None:
     """An ISO date or datetime string (or a date) → a date; datetimes are read in Vietnam time."""
     if not value:
@@ -126,312 +116,8 @@ def _percent(value) -> str:
     return f"{float(value):.1f}".replace(".", ",")
 
 
-def _paragraphs(text: str | None) -> list[str]:
-    """Narrative text → its non-empty paragraphs (the editor separates them with newlines)."""
-    return [line.strip() for line in safe_text(text).splitlines() if line.strip()]
-
-
-# --------------------------------------------------------------------------- DOCX helpers
-
-def _set_fonts(parent, size_pt: float | None = None) -> None:
-    """Force Times New Roman on every script slot of the ``w:rPr`` under ``parent`` (created if absent).
-
-    Vietnamese letters with diacritics fall in the hAnsi range, and Word uses the East Asian slot
-    when the editing language is an Asian one, so setting only ``font.name`` (ascii/hAnsi) is not
-    enough for "Times New Roman everywhere".
-    """
-    rpr = _child(parent, "w:rPr")
-    rfonts = rpr.find(qn("w:rFonts"))
-    if rfonts is None:
-        rfonts = OxmlElement("w:rFonts")
-        rpr.insert(0, rfonts)  # rFonts is the first child of rPr
-    for attr in list(rfonts.attrib):  # theme fonts take precedence over explicit names: drop them
-        if attr.lower().endswith("theme"):
-            del rfonts.attrib[attr]
-    for slot in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-        rfonts.set(qn(slot), FONT)
-    if size_pt is not None:
-        for tag in ("w:sz", "w:szCs"):
-            _child(rpr, tag).set(qn("w:val"), str(int(size_pt * 2)))
-
-
-def _child(parent, tag: str):
-    """The first ``tag`` child of ``parent``, appended if missing."""
-    el = parent.find(qn(tag))
-    if el is None:
-        el = OxmlElement(tag)
-        parent.append(el)
-    return el
-
-
-def _setup_styles(doc) -> None:
-    # Document defaults too, so that table styles and anything not based on Normal stay in TNR.
-    defaults = doc.styles.element.find(qn("w:docDefaults"))
-    rpr_default = defaults.find(qn("w:rPrDefault")) if defaults is not None else None
-    if rpr_default is not None:
-        _set_fonts(rpr_default, 14)
-
-    normal = doc.styles["Normal"]
-    normal.font.name = FONT
-    normal.font.size = Pt(14)  # Decree 30: body text 13–14 pt
-    _set_fonts(normal.element, 14)
-    lang = _child(_child(normal.element, "w:rPr"), "w:lang")  # spell-check in Vietnamese
-    lang.set(qn("w:val"), "vi-VN")
-    lang.set(qn("w:eastAsia"), "vi-VN")
-    fmt = normal.paragraph_format
-    fmt.space_before = Pt(0)
-    fmt.space_after = Pt(0)
-    fmt.line_spacing_rule = WD_LINE_SPACING.SINGLE
-
-
-def _run(paragraph, text: str, *, bold=False, italic=False, size: float | None = None):
-    """A run with its properties. The same XML as ``paragraph.add_run(text)``, written directly: python-docx feeds
-    the text through a character-by-character translator and sets each property through schema lookups, which
-    dominates the export of a synthesis with tens of thousands of runs (bench/bench_scheduler.py)."""
-    text = safe_text(text)
-    if any(ch in text for ch in "\t\n\r"):  # tabs and breaks need python-docx's translation
-        run = paragraph.add_run(text)
-        run.bold = bold or None
-        run.italic = italic or None
-        if size is not None:
-            run.font.size = Pt(size)
-        return run
-    r = OxmlElement("w:r")
-    rpr = OxmlElement("w:rPr")
-    r.append(rpr)
-    if bold:
-        rpr.append(OxmlElement("w:b"))
-    if italic:
-        rpr.append(OxmlElement("w:i"))
-    if size is not None:
-        sz = OxmlElement("w:sz")
-        sz.set(qn("w:val"), str(int(round(size * 2))))
-        rpr.append(sz)
-    if text:
-        t = OxmlElement("w:t")
-        t.text = text
-        if len(text.strip()) < len(text):
-            t.set(qn("xml:space"), "preserve")
-        r.append(t)
-    paragraph._p.append(r)
-    return Run(r, paragraph)
-
-
-def _line(container, text: str = "", *, align=WD_ALIGN_PARAGRAPH.CENTER, bold=False, italic=False,
-          size: float | None = None, space_before: float = 0):
-    """A plain single-run paragraph (header block, title, tables, signature)."""
-    p = container.add_paragraph()
-    p.alignment = align
-    p.paragraph_format.space_before = Pt(space_before)
-    p.paragraph_format.space_after = Pt(0)
-    if text:
-        _run(p, text, bold=bold, italic=italic, size=size)
-    return p
-
-
-@functools.cache
-def _body_prototype():
-    """A body paragraph. Decree 30: justified, first-line indent 1–1.27 cm, at least 6 pt between paragraphs."""
-    p = Document().add_paragraph()
-    p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
-    fmt = p.paragraph_format
-    fmt.first_line_indent = Cm(1)
-    fmt.space_before = Pt(6)
-    fmt.space_after = Pt(0)
-    return p._p
-
-
-def _body(doc, text: str = "", *, bold=False, italic=False):
-    """A body paragraph (see _body_prototype), inserted before the section properties.
-
-    ``doc.add_paragraph`` searches all body children for the section properties on every call, which makes a long
-    synthesis quadratic; the section properties are always the body's last element, so look there only.
-    """
-    body = doc.element.body
-    p = copy.deepcopy(_body_prototype())
-    if body[-1].tag == qn("w:sectPr"):
-        body[-1].addprevious(p)
-    else:
-        body.append(p)
-    paragraph = Paragraph(p, doc._body)
-    if text:
-        _run(paragraph, text, bold=bold, italic=italic)
-    return paragraph
-
-
-def _rule(container, *, width_mm: float, box_mm: float, space_before: float = 0):
-    """A short solid horizontal rule, centred in a box ``box_mm`` wide.
-
-    Decree 30 asks for a solid line under the issuing agency's name (1/3–1/2 of the name's length),
-    under the motto (as long as the motto) and under the subject line. It is drawn as the top border
-    of an empty, 1 pt-high paragraph whose indents set its length, so no underscores end up in the
-    document text.
-    """
-    p = container.add_paragraph()
-    fmt = p.paragraph_format
-    side = max((box_mm - width_mm) / 2, 0)
-    fmt.left_indent = Mm(side)
-    fmt.right_indent = Mm(side)
-    fmt.space_before = Pt(space_before)
-    fmt.space_after = Pt(0)
-    fmt.line_spacing = Pt(1)
-    ppr = p._p.get_or_add_pPr()
-    borders = OxmlElement("w:pBdr")
-    top = OxmlElement("w:top")
-    for key, val in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"), ("w:color", "auto")):
-        top.set(qn(key), val)
-    borders.append(top)
-    ppr.append(borders)
-    # Keep the empty paragraph's own mark tiny so the rule sits right under the text above.
-    mark = OxmlElement("w:rPr")
-    sz = OxmlElement("w:sz")
-    sz.set(qn("w:val"), "2")
-    mark.append(sz)
-    ppr.append(mark)
-    # pPr children must follow the schema order: pBdr before spacing/ind/jc, rPr last.
-    spacing, ind = ppr.find(qn("w:spacing")), ppr.find(qn("w:ind"))
-    first = next((el for el in (spacing, ind) if el is not None), None)
-    if first is not None:
-        first.addprevious(borders)
-    return p
-
-
-def _borders(table, value: str) -> None:
-    """Set every table border to ``value`` ("nil" for the layout tables, "single" for data tables)."""
-    tbl_pr = table._tbl.tblPr
-    old = tbl_pr.find(qn("w:tblBorders"))
-    if old is not None:
-        tbl_pr.remove(old)
-    borders = OxmlElement("w:tblBorders")
-    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
-        el = OxmlElement(f"w:{edge}")
-        el.set(qn("w:val"), value)
-        if value != "nil":
-            el.set(qn("w:sz"), "4")
-            el.set(qn("w:space"), "0")
-            el.set(qn("w:color"), "auto")
-        borders.append(el)
-    # Schema order inside tblPr: tblStyle, ..., tblW, jc, ..., tblBorders, ..., tblLayout, ...
-    anchor = None
-    for tag in ("w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook"):
-        anchor = tbl_pr.find(qn(tag))
-        if anchor is not None:
-            break
-    if anchor is not None:
-        anchor.addprevious(borders)
-    else:
-        tbl_pr.append(borders)
-
-
-def _table(doc, widths_mm: Sequence[float], *, bordered: bool):
-    table = doc.add_table(rows=0, cols=len(widths_mm))
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False
-    _borders(table, "single" if bordered else "nil")
-    # A fixed layout needs an explicit total width, or some viewers shrink the table to its content.
-    tbl_w = table._tbl.tblPr.find(qn("w:tblW"))
-    if tbl_w is not None:
-        tbl_w.set(qn("w:type"), "dxa")
-        tbl_w.set(qn("w:w"), str(Mm(sum(widths_mm)).twips))
-    for column, width in zip(table.columns, widths_mm, strict=True):
-        column.width = Mm(width)
-    return table
-
-
-def _build_row(table, values: list[str], widths_mm, *, header=False, size: float = 13, aligns=None):
-    row = table.add_row()
-    if header:
-        # Repeat the header row on every page the table runs over.
-        tr_pr = row._tr.get_or_add_trPr()
-        tr_pr.append(OxmlElement("w:tblHeader"))
-    for i, (cell, value) in enumerate(zip(row.cells, values, strict=True)):
-        cell.width = Mm(widths_mm[i])
-        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-        align = WD_ALIGN_PARAGRAPH.CENTER if header or aligns is None else aligns[i]
-        p = cell.paragraphs[0]
-        p.alignment = align
-        lines = str(value).split("\n")
-        _run(p, lines[0], bold=header, size=size)
-        for extra in lines[1:]:
-            q = cell.add_paragraph()
-            q.alignment = align
-            _run(q, extra, italic=True, size=size)
-    return row
-
-
-@functools.lru_cache(maxsize=32)
-def _row_prototype(widths_mm: tuple, header: bool, size: float, aligns: tuple | None):
-    """A row of one-line cells built the python-docx way, to be copied: building each of a synthesis's thousands of
-    rows cell by cell through python-docx's schema lookups took most of the DOCX export (bench/bench_scheduler.py)."""
-    table = Document().add_table(rows=0, cols=len(widths_mm))
-    for column, width in zip(table.columns, widths_mm, strict=True):
-        column.width = Mm(width)
-    return _build_row(table, ["x"] * len(widths_mm), widths_mm, header=header, size=size, aligns=aligns)._tr
-
-
-def _row(table, values: list[str], widths_mm: Sequence[float], *, header=False, size: float = 13,
-         aligns: list | None = None):
-    """A table row, one cell per value; a value's further lines become italic paragraphs of its cell."""
-    texts = [safe_text(value) for value in values]
-    if any(ch in text for text in texts for ch in "\t\n\r"):
-        return _build_row(table, texts, widths_mm, header=header, size=size, aligns=aligns)
-    tr = copy.deepcopy(_row_prototype(tuple(widths_mm), header, size, tuple(aligns) if aligns is not None else None))
-    for t, text in zip(list(tr.iter(qn("w:t"))), texts, strict=False):
-        if not text:
-            t.getparent().remove(t)
-            continue
-        t.text = text
-        if len(text.strip()) < len(text):
-            t.set(qn("xml:space"), "preserve")
-    table._tbl.append(tr)
-    return _Row(tr, table)
-
-
-def _page_number_header(section) -> None:
-    """Decree 30: the page number is centred in the top margin and not shown on the first page."""
-    section.different_first_page_header_footer = True
-    # An explicit, empty first-page header (rather than none at all) keeps page 1 blank in every viewer.
-    section.first_page_header.is_linked_to_previous = False
-    header = section.header
-    header.is_linked_to_previous = False
-    p = header.paragraphs[0]
-    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-
-    def field_char(kind: str):
-        run = p.add_run()
-        run.font.size = Pt(14)
-        el = OxmlElement("w:fldChar")
-        el.set(qn("w:fldCharType"), kind)
-        run._r.append(el)
-        return run
-
-    field_char("begin")
-    instr_run = p.add_run()
-    instr_run.font.size = Pt(14)
-    instr = OxmlElement("w:instrText")
-    instr.set(qn("xml:space"), "preserve")
-    instr.text = " PAGE "
-    instr_run._r.append(instr)
-    field_char("separate")
-    field_char("end")
-
 
 # --------------------------------------------------------------------------- DOCX
-
-# Decree 30, Appendix I: A4 portrait; margins top/bottom 20–25 mm, left 30–35 mm, right 15–20 mm.
-PAGE_W, PAGE_H = 210, 297
-MARGIN_TOP, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT = 20, 20, 30, 15
-TEXT_W = PAGE_W - MARGIN_LEFT - MARGIN_RIGHT  # 165 mm
-# Header/closing block: the agency side is narrower than the motto side.
-BLOCK_W = [65, TEXT_W - 65]
-HEADER_SIZE = 13  # Decree 30: the header block is set in 12–13 pt
-
-
-def _margin(mm: float) -> Twips:
-    """A margin of at least ``mm``: Word stores whole twips, and 15 mm (850.4 tw) would round to
-    850 tw, i.e. just under the Decree's minimum."""
-    return Twips(math.ceil(mm * 1440 / 25.4))
-
 
 def synthesis_docx(content: dict, narrative: dict, *, doc_number: str = "",
                    signed_on: datetime.date | None = None, signer: str = "",
@@ -442,110 +128,52 @@ def synthesis_docx(content: dict, narrative: dict, *, doc_number: str = "",
     plan = content.get("plan", {})
     year = content.get("year")
 
-    doc = Document()
-    _setup_styles(doc)
-    section = doc.sections[0]
-    section.orientation = WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = Mm(PAGE_W), Mm(PAGE_H)
-    section.top_margin, section.bottom_margin = _margin(MARGIN_TOP), _margin(MARGIN_BOTTOM)
-    section.left_margin, section.right_margin = _margin(MARGIN_LEFT), _margin(MARGIN_RIGHT)
-    section.header_distance = Mm(10)
-    section.footer_distance = Mm(10)
-    _page_number_header(section)
-
-    _header_block(doc, doc_number, day)
-    _title(doc, plan, year)
+    doc = new_document()
+    add_header_block(doc, issuer=ISSUER, number=number_line(doc_number), day=day)
+    add_title(doc, plan_subject(plan, year))
+    # The body reads as a provincial report and does not grow with the number of agencies (drafting.py);
+    # every agency's own words go to the appendix after the signature.
     _part_results(doc, content, narrative)
-    _part_reporting(doc, content)
-    _part_difficulties(doc, content)
-    _body(doc, "IV. ĐÁNH GIÁ CHUNG", bold=True)
-    for text in _paragraphs(narrative.get("assessment")):
-        _body(doc, text)
-    _body(doc, "V. KIẾN NGHỊ, ĐỀ XUẤT", bold=True)
-    for text in _paragraphs(narrative.get("proposals")):
-        _body(doc, text)
-    _closing_block(doc, signer, signer_title)
-
-    # Fixed metadata: nothing time-dependent except the signing date the caller chose.
-    props = doc.core_properties
-    props.title = safe_text(f"Báo cáo kết quả thực hiện Kế hoạch số {plan.get('number', '')} năm {year}")
-    props.subject = safe_text(plan.get("title"))[:255]  # the core property holds at most 255 characters
-    props.author = "Sở Ngoại vụ tỉnh Thanh Hóa"
-    props.last_modified_by = "Sở Ngoại vụ tỉnh Thanh Hóa"
-    props.language = "vi-VN"
-    props.keywords = "Kế hoạch 119; ngoại giao kinh tế; báo cáo tổng hợp"
-    props.comments = ""
-    props.revision = 1
-    props.created = props.modified = datetime.datetime.combine(day, datetime.time())
-
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
+    drafts = content.get("drafts", {})
+    _narrative_part(doc, "II. TỒN TẠI, HẠN CHẾ VÀ NGUYÊN NHÂN", narrative.get("shortcomings"),
+                    drafts.get("shortcomings") or ["Không có cơ quan, đơn vị báo cáo khó khăn, vướng mắc."])
+    next_year = (year + 1) if isinstance(year, int) else ""
+    _narrative_part(doc, f"III. PHƯƠNG HƯỚNG, NHIỆM VỤ NĂM {next_year}", narrative.get("directions"),
+                    drafts.get("directions", []))
+    _narrative_part(doc, "IV. KIẾN NGHỊ, ĐỀ XUẤT", narrative.get("proposals"), drafts.get("proposals", []))
+    add_closing_block(doc, recipients=RECIPIENTS, authority=signature_lines(ISSUER.head, signer_title), signer=signer)
+    _appendix(doc, content)
+    return document_bytes(
+        doc, title=f"Báo cáo kết quả thực hiện Kế hoạch số {plan.get('number', '')} năm {year}",
+        subject=plan.get("title"), author=AUTHOR, keywords="Kế hoạch 119; ngoại giao kinh tế; báo cáo tổng hợp",
+        day=day)
 
 
-DOC_SYMBOL = "BC-SNgV"  # ký hiệu: a report (BC) of the DFA (SNgV), Decree 30/2020/NĐ-CP, Appendix III
+AUTHOR = "Sở Ngoại vụ tỉnh Thanh Hóa"
+# The DFA issues the synthesis: a provincial department.
+ISSUER = Issuer(name_lines=("SỞ NGOẠI VỤ",), symbol="SNgV", head="GIÁM ĐỐC", governing_body="UBND TỈNH THANH HÓA")
+DOC_SYMBOL = f"BC-{ISSUER.symbol}"  # ký hiệu: a report (BC) of the DFA (SNgV), Decree 30/2020/NĐ-CP, Appendix III
+# The synthesis goes to the Provincial People's Committee; the file copy goes to the clerk (VT) and the drafting
+# division (HTQT: international cooperation).
+RECIPIENTS = ("- UBND tỉnh (để b/c);",
+              "- Các sở, ban, ngành, UBND các huyện, thị xã, thành phố;",
+              "- Lưu: VT, HTQT.")
+number_line = functools.partial(decree30.number_line, symbol=DOC_SYMBOL)
 
 
-def number_line(doc_number: str | None) -> str:
-    """"Số: 245/BC-SNgV": the symbol is written once, whether the officer typed "245" or "245/BC-SNgV". An unnumbered
-    draft keeps room for the number the clerk (văn thư) writes in at registration."""
-    number = (doc_number or "").strip()
-    if not number:
-        return f"Số:       /{DOC_SYMBOL}"
-    return f"Số: {number}" if "/" in number else f"Số: {number}/{DOC_SYMBOL}"
-
-
-def _header_block(doc, doc_number: str, day: datetime.date) -> None:
-    """Decree 30 header: issuing agency (left) and national motto (right), number and date below.
-
-    Two rows so that "Số: …" and the date line always sit on the same baseline, whatever the
-    height of the names above them.
-    """
-    table = _table(doc, BLOCK_W, bordered=False)
-    top, bottom = table.add_row(), table.add_row()
-    for row in (top, bottom):
-        for cell, width in zip(row.cells, BLOCK_W, strict=True):
-            cell.width = Mm(width)
-
-    left = top.cells[0]
-    left.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
-    # Governing body in regular capitals, issuing agency in bold capitals.
-    _run(left.paragraphs[0], "UBND TỈNH THANH HÓA", size=HEADER_SIZE)
-    _line(left, "SỞ NGOẠI VỤ", bold=True, size=HEADER_SIZE)
-    _rule(left, width_mm=18, box_mm=BLOCK_W[0], space_before=1)
-
-    right = top.cells[1]
-    right.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _run(right.paragraphs[0], "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold=True, size=HEADER_SIZE)
-    _line(right, "Độc lập - Tự do - Hạnh phúc", bold=True, size=HEADER_SIZE)
-    _rule(right, width_mm=60, box_mm=BLOCK_W[1], space_before=1)
-
-    p = bottom.cells[0].paragraphs[0]
-    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    p.paragraph_format.space_before = Pt(6)
-    _run(p, number_line(doc_number), size=HEADER_SIZE)
-
-    p = bottom.cells[1].paragraphs[0]
-    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    p.paragraph_format.space_before = Pt(6)
-    _run(p, vn_date_line(PROVINCE, day), italic=True, size=HEADER_SIZE)
-
-
-def _title(doc, plan: dict, year) -> None:
-    """Decree 30: document type in bold capitals, the subject line (trích yếu) bold below, then a short rule."""
-    _line(doc, "BÁO CÁO", bold=True, size=14, space_before=18)
+def plan_subject(plan: dict, year) -> str:
+    """The subject line (trích yếu) of a report on the plan's results in a year, as the plan is cited."""
     issued = _citation_date(plan.get("issued_on"))
     subject = f"Kết quả thực hiện Kế hoạch số {plan.get('number', '')}"
     if issued:
         subject += f" ngày {issued}"
-    subject += f" của UBND tỉnh năm {year}"
-    _line(doc, subject, bold=True, size=14)
-    _rule(doc, width_mm=45, box_mm=TEXT_W, space_before=2)
+    return subject + f" của UBND tỉnh năm {year}"
+
 
 
 def _part_results(doc, content: dict, narrative: dict) -> None:
-    _body(doc, "I. KẾT QUẢ THỰC HIỆN", bold=True)
-    intro = _paragraphs(narrative.get("introduction"))
+    add_body(doc, "I. KẾT QUẢ THỰC HIỆN", bold=True)
+    intro = paragraphs(narrative.get("introduction"))
     if not intro:
         # Default opening so that an un-edited draft still reads as a report.
         plan, period = content.get("plan", {}), content.get("period", {})
@@ -555,23 +183,109 @@ def _part_results(doc, content: dict, narrative: dict) -> None:
             text += f" (số liệu từ ngày {_dmy(period['covers_from'])} đến ngày {_dmy(period['covers_to'])})"
         intro = [text + " như sau:"]
     for text in intro:
-        _body(doc, text)
+        add_body(doc, text)
+    add_body(doc, _reporting_sentence(content))
 
+    edited = narrative.get("paragraphs") or {}
     for group in content.get("groups", []):
-        _body(doc, f"{group['code']}. {group['title']}", bold=True)
+        add_body(doc, f"{group['code']}. {group['title']}", bold=True)
         for task in group.get("tasks", []):
-            _body(doc, f"{task['code']}. {task['title']}", bold=True, italic=True)
-            for entry in task.get("entries", []):
-                results = _paragraphs(entry.get("results"))
-                if not results:
-                    continue
+            add_body(doc, f"{task['code']}. {task['title']}", bold=True, italic=True)
+            text, _edited, _stale = drafting.task_text(task, edited)
+            for paragraph in paragraphs(text):
+                add_body(doc, paragraph)
+    assessment = paragraphs(narrative.get("assessment"))
+    if assessment:
+        add_body(doc, "Đánh giá chung", bold=True, italic=True)
+        for text in assessment:
+            add_body(doc, text)
+
+
+def _reporting_sentence(content: dict) -> str:
+    """The reporting in one sentence; the lists of who is missing or late are in Appendix 1."""
+    c = content.get("completeness", {})
+    text = (f"Đến ngày tổng hợp, {c.get('submitted', 0)}/{c.get('expected', 0)} cơ quan, đơn vị phải báo cáo đã gửi "
+            f"báo cáo (đạt {_percent(c.get('reporting_rate'))} %), trong đó {c.get('on_time', 0)} báo cáo đúng hạn, "
+            f"{c.get('late', 0)} báo cáo chậm hạn; {c.get('missing', 0)} cơ quan, đơn vị chưa gửi báo cáo")
+    if c.get("voluntary_submitted"):
+        text += f"; ngoài ra có {c['voluntary_submitted']} tổ chức được đề nghị tham gia gửi báo cáo"
+    return text + " (chi tiết tại Phụ lục 1)."
+
+
+def _narrative_part(doc, heading: str, written: str | None, drafted: list[str]) -> None:
+    """A part of the body the DFA may write itself; until it does, the machine's draft stands."""
+    add_body(doc, heading, bold=True)
+    for text in paragraphs(written) or drafted:
+        add_body(doc, text)
+
+
+def _appendix(doc, content: dict) -> None:
+    """Phụ lục: the reporting status, the indicators, every agency's own text, the difficulties and the plans for
+    next year. It may grow with the number of agencies; the body does not."""
+    _page_break(doc)
+    add_line(doc, "PHỤ LỤC", bold=True, size=14)
+    add_line(doc, f"(Kèm theo Báo cáo kết quả thực hiện Kế hoạch năm {content.get('year')})", italic=True,
+             size=13)
+    _part_reporting(doc, content)
+    _part_indicators(doc, content)
+    _part_agency_texts(doc, content)
+    _part_difficulties(doc, content)
+    _part_next_year(doc, content)
+
+
+def _page_break(doc) -> None:
+    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+
+
+def _part_indicators(doc, content: dict) -> None:
+    add_body(doc, "Phụ lục 2. CHỈ TIÊU THEO NHIỆM VỤ", bold=True)
+    rows = [(task, item) for group in content.get("groups", []) for task in group.get("tasks", [])
+            for item in task.get("indicators", [])]
+    if not rows:
+        add_body(doc, "Chưa có cơ quan, đơn vị báo cáo chỉ tiêu.")
+        return
+    previous_year = content.get("previous_year")
+    widths = [17, 68, 25, 25, 30]
+    table = add_table(doc, widths, bordered=True)
+    add_row(table, ["Mục", "Chỉ tiêu", "Năm " + str(content.get("year")),
+                 f"Năm {previous_year}" if previous_year else "Năm trước", "Số cơ quan báo cáo"], widths,
+         header=True, size=12)
+    c, left = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.LEFT
+    for task, item in rows:
+        ordered = sum(1 for v in item.get("values", []) if v.get("expected", True))
+        add_row(table, [task["code"], f"{item['name']} ({item['unit']})", drafting.number(item.get("total")),
+                     drafting.number(item.get("previous")), str(ordered)], widths, size=12,
+             aligns=[c, left, c, c, c])
+    add_body(doc, "Số liệu của từng cơ quan, đơn vị tại bảng tính kèm theo (trang \"Chỉ tiêu\").", italic=True)
+
+
+def _part_agency_texts(doc, content: dict) -> None:
+    add_body(doc, "Phụ lục 3. KẾT QUẢ DO CÁC CƠ QUAN, ĐƠN VỊ BÁO CÁO", bold=True)
+    for group in content.get("groups", []):
+        for task in group.get("tasks", []):
+            entries = [e for e in task.get("entries", []) if paragraphs(e.get("results"))]
+            if not entries:
+                continue
+            add_body(doc, f"{task['code']}. {task['title']}", bold=True, italic=True)
+            for entry in entries:
+                results = paragraphs(entry.get("results"))
                 role = ROLE.get(entry.get("role"), "phối hợp")
-                _body(doc, f"- {entry['agency']} ({role}): {results[0]}")
+                add_body(doc, f"- {entry['agency']} ({role}): {results[0]}")
                 for more in results[1:]:
-                    _body(doc, more)
-            counts = task.get("counts", {})
-            parts = [f"{label} {counts.get(key, 0)}" for key, label in PROGRESS_LINE]
-            _body(doc, "Tiến độ: " + "; ".join(parts), italic=True)
+                    add_body(doc, more)
+                for label, key in (("Khó khăn", "difficulties"), ("Kiến nghị", "proposals")):
+                    text = " ".join(paragraphs(entry.get(key)))
+                    if text:
+                        add_body(doc, f"{label}: {text}", italic=True)
+
+
+def _part_next_year(doc, content: dict) -> None:
+    plans = content.get("next_year", [])
+    if not plans:
+        return
+    add_body(doc, "Phụ lục 5. PHƯƠNG HƯỚNG, NHIỆM VỤ NĂM TỚI CỦA CÁC CƠ QUAN, ĐƠN VỊ", bold=True)
+    for item in plans:
+        add_body(doc, f"- {item['agency']}: {' '.join(paragraphs(item['text']))}")
 
 
 COMPLETENESS_ROWS = [
@@ -588,39 +302,39 @@ COMPLETENESS_ROWS = [
 
 
 def _part_reporting(doc, content: dict) -> None:
-    _body(doc, "II. TÌNH HÌNH BÁO CÁO CỦA CÁC CƠ QUAN, ĐƠN VỊ", bold=True)
+    add_body(doc, "Phụ lục 1. TÌNH HÌNH BÁO CÁO CỦA CÁC CƠ QUAN, ĐƠN VỊ", bold=True)
     completeness = content.get("completeness", {})
     widths = [115, 50]
-    table = _table(doc, widths, bordered=True)
-    _row(table, ["Chỉ tiêu", "Số liệu"], widths, header=True)
+    table = add_table(doc, widths, bordered=True)
+    add_row(table, ["Chỉ tiêu", "Số liệu"], widths, header=True)
     for label, key, is_rate in COMPLETENESS_ROWS:
         value = completeness.get(key)
         shown = _percent(value) if is_rate else str(value if value is not None else 0)
-        _row(table, [label, shown], widths, aligns=[WD_ALIGN_PARAGRAPH.LEFT, WD_ALIGN_PARAGRAPH.CENTER])
+        add_row(table, [label, shown], widths, aligns=[WD_ALIGN_PARAGRAPH.LEFT, WD_ALIGN_PARAGRAPH.CENTER])
 
     voluntary = completeness.get("voluntary_submitted") or 0
     if voluntary:
-        _body(doc, f"Ngoài ra, có {voluntary} cơ quan, đơn vị không thuộc diện phải báo cáo đã gửi báo cáo.")
+        add_body(doc, f"Ngoài ra, có {voluntary} cơ quan, đơn vị không thuộc diện phải báo cáo đã gửi báo cáo.")
 
     missing = content.get("missing", [])
     if missing:
-        _body(doc, f"Các cơ quan, đơn vị chưa gửi báo cáo ({len(missing)}): {', '.join(missing)}.")
+        add_body(doc, f"Các cơ quan, đơn vị chưa gửi báo cáo ({len(missing)}): {', '.join(missing)}.")
     else:
-        _body(doc, "Tất cả các cơ quan, đơn vị phải báo cáo đã gửi báo cáo.")
+        add_body(doc, "Tất cả các cơ quan, đơn vị phải báo cáo đã gửi báo cáo.")
     late = content.get("late", [])
     if late:
         names = ", ".join(f"{item['name']} ({item['days_late']} ngày)" for item in late)
-        _body(doc, f"Các cơ quan, đơn vị gửi báo cáo chậm hạn ({len(late)}): {names}.")
+        add_body(doc, f"Các cơ quan, đơn vị gửi báo cáo chậm hạn ({len(late)}): {names}.")
     else:
-        _body(doc, "Không có cơ quan, đơn vị gửi báo cáo chậm hạn.")
+        add_body(doc, "Không có cơ quan, đơn vị gửi báo cáo chậm hạn.")
 
     agencies = content.get("agencies", [])
     if not agencies:
         return
-    _body(doc, "Chi tiết tình hình báo cáo của từng cơ quan, đơn vị:")
+    add_body(doc, "Chi tiết tình hình báo cáo của từng cơ quan, đơn vị:")
     widths = [15, 60, 40, 27, 23]  # "STT" fits on one line at 13 pt
-    table = _table(doc, widths, bordered=True)
-    _row(table, ["STT", "Cơ quan, đơn vị", "Trạng thái", "Ngày gửi", "Số ngày chậm"], widths, header=True)
+    table = add_table(doc, widths, bordered=True)
+    add_row(table, ["STT", "Cơ quan, đơn vị", "Trạng thái", "Ngày gửi", "Số ngày chậm"], widths, header=True)
     c, left = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.LEFT
     for i, agency in enumerate(agencies, 1):
         name = agency["name"]
@@ -628,65 +342,30 @@ def _part_reporting(doc, content: dict) -> None:
             name += f"\n({VOLUNTARY_MARK})"
         status = REPORT_STATUS.get(agency.get("status") or "draft", agency.get("status"))
         days = agency.get("days_late") or 0
-        _row(table, [str(i), name, status, _dmy(agency.get("submitted_at")), str(days) if days > 0 else ""],
+        add_row(table, [str(i), name, status, _dmy(agency.get("submitted_at")), str(days) if days > 0 else ""],
              widths, aligns=[c, left, left, c, c])
 
 
 def _part_difficulties(doc, content: dict) -> None:
-    _body(doc, "III. KHÓ KHĂN, VƯỚNG MẮC VÀ KIẾN NGHỊ", bold=True)
+    add_body(doc, "Phụ lục 4. KHÓ KHĂN, VƯỚNG MẮC VÀ KIẾN NGHỊ GỬI SỞ NGOẠI VỤ", bold=True)
     items = content.get("difficulties", [])
     if not items:
-        _body(doc, "Các cơ quan, đơn vị không báo cáo khó khăn, vướng mắc, kiến nghị.")
+        add_body(doc, "Các cơ quan, đơn vị không báo cáo khó khăn, vướng mắc, kiến nghị.")
         return
     widths = [15, 35, 20, 60, 35]
-    table = _table(doc, widths, bordered=True)
-    _row(table, ["STT", "Cơ quan", "Nhiệm vụ", "Nội dung", "Trạng thái"], widths, header=True)
+    table = add_table(doc, widths, bordered=True)
+    add_row(table, ["STT", "Cơ quan", "Nhiệm vụ", "Nội dung", "Trạng thái"], widths, header=True)
     c, left = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.LEFT
     for i, item in enumerate(items, 1):
         kind = "Kiến nghị" if item.get("kind") == "proposal" else "Khó khăn"
         text = f"{kind}: {item.get('title', '')}"
         response = (item.get("response") or "").strip()
         if response:
-            text += f"\nPhản hồi: {' '.join(_paragraphs(response))}"
+            text += f"\nPhản hồi: {' '.join(paragraphs(response))}"
         status = DIFFICULTY_STATUS.get(item.get("status"), item.get("status") or "")
-        _row(table, [str(i), item.get("agency", ""), item.get("task") or "", text, status], widths,
+        add_row(table, [str(i), item.get("agency", ""), item.get("task") or "", text, status], widths,
              aligns=[c, left, c, left, left])
 
-
-def _closing_block(doc, signer: str, signer_title: str) -> None:
-    """Decree 30: recipients ("Nơi nhận") bottom left, signature block bottom right."""
-    _line(doc)
-    table = _table(doc, BLOCK_W, bordered=False)
-    row = table.add_row()
-    for cell, width in zip(row.cells, BLOCK_W, strict=True):
-        cell.width = Mm(width)
-    left, right = row.cells
-
-    # "Nơi nhận:" 12 pt bold italic, the list 11 pt; the file copy goes to the clerk (VT) and the
-    # drafting division (HTQT: international cooperation).
-    p = left.paragraphs[0]
-    p.alignment = WD_ALIGN_PARAGRAPH.LEFT
-    _run(p, "Nơi nhận:", bold=True, italic=True, size=12)
-    for recipient in ("- UBND tỉnh (để b/c);",
-                      "- Các sở, ban, ngành, UBND các huyện, thị xã, thành phố;",
-                      "- Lưu: VT, HTQT."):
-        _line(left, recipient, align=WD_ALIGN_PARAGRAPH.LEFT, size=11)
-
-    # Signing authority: the director signs as "GIÁM ĐỐC"; a deputy signs on the director's behalf
-    # ("KT." = ký thay) and anyone else by the director's order ("TL." = thừa lệnh), the authority
-    # line first and the signer's own title below.
-    title = (signer_title or "GIÁM ĐỐC").strip().upper()
-    p = right.paragraphs[0]
-    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    if title == "GIÁM ĐỐC":
-        _run(p, title, bold=True, size=14)
-    else:
-        authority = "KT. GIÁM ĐỐC" if title.startswith("PHÓ GIÁM ĐỐC") else "TL. GIÁM ĐỐC"
-        _run(p, authority, bold=True, size=14)
-        _line(right, title, bold=True, size=14)
-    for _ in range(4):  # room for the signature and the seal
-        _line(right, "", size=14)
-    _line(right, (signer or "").strip(), bold=True, size=14)
 
 
 # --------------------------------------------------------------------------- XLSX
@@ -699,6 +378,9 @@ DATE_FORMAT = "DD/MM/YYYY"
 SHEET_REPORTING = "Tình hình báo cáo"
 SHEET_PROGRESS = "Tiến độ nhiệm vụ"
 SHEET_DIFFICULTIES = "Khó khăn, kiến nghị"
+SHEET_INDICATORS = "Chỉ tiêu"
+TOTAL_LABEL = "TỔNG CỘNG (cơ quan, đơn vị phải báo cáo)"
+COMBINE = {"sum": "Cộng tổng", "max": "Lấy giá trị lớn nhất", "latest": "Lấy giá trị mới nhất"}
 
 
 def _sheet_table(ws, headers: list[str], widths: list[float], rows: list[list], *, col: int = 1,
@@ -788,6 +470,43 @@ def synthesis_xlsx(content: dict, narrative: dict | None = None) -> bytes:
                  [6, 30, 10, 18, 50, 22, 13, 50], rows, wrap_cols=(1, 4, 7), date_cols=(6,))
     ws.freeze_panes = "A2"
 
+    _indicators_sheet(wb, content)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def _number_cell(value):
+    """A stored figure ("1234.50") as a real number for the sheet; None stays an empty cell."""
+    return None if value in (None, "") else Decimal(value)
+
+
+def _indicators_sheet(wb, content: dict) -> None:
+    """Sheet 4: per task and indicator, every agency's value, then the total the body of the DOCX quotes, the
+    previous year's total and the requested organisations' total apart — so every figure of the body has its cell."""
+    ws = wb.create_sheet(SHEET_INDICATORS)
+    previous_year = content.get("previous_year")
+    rows = []
+    for group in content.get("groups", []):
+        for task in group.get("tasks", []):
+            for item in task.get("indicators", []):
+                head = [task["code"], item["name"], item["unit"]]
+                for v in item.get("values", []):
+                    rows.append([*head, v["agency"], "Phải báo cáo" if v.get("expected", True) else VOLUNTARY_MARK,
+                                 _number_cell(v["value"])])
+                rows.append([*head, TOTAL_LABEL, COMBINE.get(item.get("combine"), ""), _number_cell(item["total"])])
+                if item.get("voluntary_total") is not None:
+                    rows.append([*head, f"Tổng ({VOLUNTARY_MARK})", COMBINE.get(item.get("combine"), ""),
+                                 _number_cell(item["voluntary_total"])])
+                if previous_year and item.get("previous") is not None:
+                    rows.append([*head, f"{TOTAL_LABEL}, năm {previous_year}", "", _number_cell(item["previous"])])
+    _sheet_table(ws, ["Mục", "Chỉ tiêu", "Đơn vị", "Cơ quan, đơn vị", "Diện báo cáo / cách gộp",
+                      f"Năm {content.get('year')}"],
+                 [8, 50, 14, 45, 26, 16], rows, wrap_cols=(1, 3))
+    for i, row in enumerate(rows, 2):
+        if row[3].startswith("TỔNG") or row[3].startswith("Tổng"):
+            for j in range(1, 7):
+                ws.cell(row=i, column=j).font = HEADER_FONT
+        ws.cell(row=i, column=6).number_format = "#,##0.##"
+    ws.freeze_panes = "A2"
+

@@ -1,4 +1,6 @@
 """The DFA's synthesis page: build (with progress), edit the narrative, download DOCX/XLSX, finalise."""
+from collections.abc import Sequence
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,6 +17,7 @@ from reporting.cycle.services import ReportingError
 from reporting.dashboards.metrics import DEFINITIONS, LABELS
 from reporting.models import ReportingPeriod, Synthesis, SynthesisState
 from reporting.permissions import dfa_required, synthesis_for, synthesis_to_edit
+from reporting.synthesis import drafting
 from reporting.synthesis.build import synthesis_edit, synthesis_finalise, synthesis_set_state
 from reporting.synthesis.documents import synthesis_docx, synthesis_xlsx
 
@@ -22,15 +25,52 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
+def _text(label, rows: int, help_text=""):
+    return CleanTextFormField(label=label, required=False, max_length=TEXT_LIMIT, help_text=help_text,
+                              widget=forms.Textarea(attrs={"rows": rows}))
+
+
+MACHINE_DRAFT = gettext_lazy("Leave empty to print the draft shown below.")
+
+
 class NarrativeForm(forms.Form):
+    """The DFA's own words: the narrative parts, and one box per drafted task paragraph (`p-<task code>`, with
+    `ok-<task code>` to confirm a paragraph whose figures changed after it was edited)."""
+
     doc_number = CleanTextFormField(label=gettext_lazy("Document number"), max_length=20, required=False)
-    introduction = CleanTextFormField(label=gettext_lazy("Introduction"), required=False, max_length=TEXT_LIMIT,
-                                      widget=forms.Textarea(attrs={"rows": 4}))
-    assessment = CleanTextFormField(label=gettext_lazy("Overall assessment"), required=False, max_length=TEXT_LIMIT,
-                                    widget=forms.Textarea(attrs={"rows": 6}))
-    proposals = CleanTextFormField(label=gettext_lazy("Proposals to the Provincial People's Committee"), required=False,
-                                   max_length=TEXT_LIMIT, widget=forms.Textarea(attrs={"rows": 4}))
+    introduction = _text(gettext_lazy("Introduction"), 4)
+    assessment = _text(gettext_lazy("Overall assessment"), 6)
+    shortcomings = _text(gettext_lazy("II. Shortcomings and causes"), 5, MACHINE_DRAFT)
+    directions = _text(gettext_lazy("III. Directions for next year"), 5, MACHINE_DRAFT)
+    proposals = _text(gettext_lazy("Proposals to the Provincial People's Committee"), 4, MACHINE_DRAFT)
     lock_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args, tasks: Sequence[dict] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.task_codes = [t["code"] for t in tasks]
+        for task in tasks:
+            self.fields[f"p-{task['code']}"] = _text(f"{task['code']}. {task['title']}", 4)
+            self.fields[f"ok-{task['code']}"] = forms.BooleanField(
+                required=False, label=gettext_lazy("I have reread it: keep my wording"))
+
+    def paragraphs(self) -> dict[str, str]:
+        return {code: self.cleaned_data.get(f"p-{code}", "") for code in self.task_codes}
+
+    def checked(self) -> set[str]:
+        return {code for code in self.task_codes if self.cleaned_data.get(f"ok-{code}")}
+
+
+def _tasks(synthesis) -> list[dict]:
+    """The drafted task paragraphs as the page shows them: text printed, edited or not, figures changed since."""
+    if synthesis is None:
+        return []
+    out = []
+    for group in synthesis.content.get("groups", []):
+        for task in group.get("tasks", []):
+            text, edited, stale = drafting.task_text(task, synthesis.paragraphs)
+            out.append({"code": task["code"], "title": task["title"], "group": group["code"], "text": text,
+                        "edited": edited, "stale": stale, "draft": task.get("draft", "")})
+    return out
 
 
 def _period(year: int) -> ReportingPeriod:
@@ -43,13 +83,15 @@ def synthesis_page(request, year):
     period = _period(year)
     if request.method == "POST":
         synthesis = synthesis_to_edit(request.user, period)
-        form = NarrativeForm(request.POST)
+        form = NarrativeForm(request.POST, tasks=_tasks(synthesis))
         if form.is_valid():
             data = form.cleaned_data
             try:
                 synthesis_edit(synthesis=synthesis, user=request.user, lock_version=data["lock_version"],
                                introduction=data["introduction"], assessment=data["assessment"],
-                               proposals=data["proposals"], doc_number=data["doc_number"])
+                               shortcomings=data["shortcomings"], directions=data["directions"],
+                               proposals=data["proposals"], doc_number=data["doc_number"],
+                               paragraphs=form.paragraphs(), checked=form.checked())
                 messages.success(request, _("Narrative saved."))
                 if notice := pasted_controls_notice([form]):
                     messages.warning(request, notice)
@@ -60,11 +102,21 @@ def synthesis_page(request, year):
             messages.error(request, _("Some fields need correcting; nothing was saved yet."))
     else:
         synthesis = synthesis_for(request.user, period)
+        tasks = _tasks(synthesis)
         form = NarrativeForm(initial={**synthesis.narrative(), "doc_number": synthesis.doc_number,
-                                      "lock_version": synthesis.lock_version}) if synthesis else None
+                                      "lock_version": synthesis.lock_version,
+                                      **{f"p-{t['code']}": t["text"] for t in tasks}},
+                             tasks=tasks) if synthesis else None
     content = synthesis.content if synthesis else {}
-    return render(request, "reporting/synthesis.html", {"period": period, "synthesis": synthesis, "form": form,
-                                                         "content": content, "figures": _figures(content)})
+    tasks = _tasks(synthesis)
+    for task in tasks:
+        task["field"] = form[f"p-{task['code']}"] if form else None
+        task["ok"] = form[f"ok-{task['code']}"] if form else None
+    return render(request, "reporting/synthesis.html", {
+        "period": period, "synthesis": synthesis, "form": form, "content": content, "figures": _figures(content),
+        "tasks": tasks, "stale": sum(t["stale"] for t in tasks), "drafts": content.get("drafts", {}),
+        "narrative_fields": [form[name] for name in ("doc_number", "introduction", "assessment", "shortcomings",
+                                                     "directions", "proposals")] if form else []})
 
 
 # the synthesis page's table of figures, in this order, with the words of reporting.dashboards.metrics

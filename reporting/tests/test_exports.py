@@ -206,6 +206,11 @@ def test_docx_title(content):
     assert all(r.bold for r in subject.runs)
 
 
+def closing_table(doc):
+    """The "Nơi nhận" / signature block: the last table of the body (the appendix follows it)."""
+    return next(t for t in doc.tables if t.cell(0, 0).paragraphs[0].text == "Nơi nhận:")
+
+
 def test_docx_results_by_group_and_task(content):
     doc = docx_for(content)
     texts = [p.text for p in doc.paragraphs]
@@ -215,12 +220,14 @@ def test_docx_results_by_group_and_task(content):
     assert all(r.bold for r in group.runs)
     task = find_paragraph(doc, "4.3. Hỗ trợ doanh nghiệp mở rộng thị trường")
     assert all(r.bold and r.italic for r in task.runs)
-    assert "- Sở Công Thương (chủ trì): Tổ chức 3 hội nghị quán triệt." in texts
-    assert "Phát hành 500 tài liệu." in texts  # second paragraph of the same result
-    assert "- Sở Tài chính (phối hợp): Lồng ghép vào hội nghị của ngành." in texts
+    # every agency's own words are in the appendix, after the signature (Phụ lục 3)
+    appendix = texts[texts.index("Phụ lục 3. KẾT QUẢ DO CÁC CƠ QUAN, ĐƠN VỊ BÁO CÁO"):]
+    assert "- Sở Công Thương (chủ trì): Tổ chức 3 hội nghị quán triệt." in appendix
+    assert "Phát hành 500 tài liệu." in appendix  # second paragraph of the same result
+    assert "- Sở Tài chính (phối hợp): Lồng ghép vào hội nghị của ngành." in appendix
     assert not any(t.startswith("- UBND thành phố Sầm Sơn") for t in texts)  # no results, no line
-    assert ("Tiến độ: đã hoàn thành 5; đang triển khai 20; thường xuyên 10; chưa triển khai 1; "
-            "chưa báo cáo 12") in texts
+    assert texts.index("IV. KIẾN NGHỊ, ĐỀ XUẤT") < texts.index("PHỤ LỤC") < texts.index(
+        "- Sở Công Thương (chủ trì): Tổ chức 3 hội nghị quán triệt.")
     # Groups and tasks come in the order given.
     assert texts.index("1.1. Quán triệt, tuyên truyền Nghị quyết") < texts.index(
         "1.2. Xây dựng chuyên mục ngoại giao kinh tế") < texts.index("4.3. Hỗ trợ doanh nghiệp mở rộng thị trường")
@@ -236,7 +243,8 @@ def test_docx_body_paragraphs_are_justified_with_first_line_indent(content):
 def test_docx_reporting_completeness(content):
     doc = docx_for(content)
     text = all_text(doc)
-    assert "II. TÌNH HÌNH BÁO CÁO CỦA CÁC CƠ QUAN, ĐƠN VỊ" in text
+    assert "Phụ lục 1. TÌNH HÌNH BÁO CÁO CỦA CÁC CƠ QUAN, ĐƠN VỊ" in text
+    assert "40/48 cơ quan, đơn vị phải báo cáo đã gửi báo cáo (đạt 83,3 %)" in text  # the body's one sentence
     rows = {}
     for table in doc.tables:
         for row in table.rows:
@@ -274,16 +282,17 @@ def test_docx_difficulties_table_and_narrative(content):
     assert "Thiếu kinh phí xúc tiến" in body[0][3]
     assert [row[4] for row in body] == ["Đã báo cáo UBND tỉnh", "Đã hướng dẫn"]
     texts = [p.text for p in doc.paragraphs]
-    assert texts.index("III. KHÓ KHĂN, VƯỚNG MẮC VÀ KIẾN NGHỊ") < texts.index("IV. ĐÁNH GIÁ CHUNG") \
-        < texts.index("V. KIẾN NGHỊ, ĐỀ XUẤT")
+    assert texts.index("Đánh giá chung") < texts.index("II. TỒN TẠI, HẠN CHẾ VÀ NGUYÊN NHÂN") \
+        < texts.index("III. PHƯƠNG HƯỚNG, NHIỆM VỤ NĂM 2025") < texts.index("IV. KIẾN NGHỊ, ĐỀ XUẤT") \
+        < texts.index("Phụ lục 4. KHÓ KHĂN, VƯỚNG MẮC VÀ KIẾN NGHỊ GỬI SỞ NGOẠI VỤ")
     assert "Các cơ quan đã chủ động triển khai." in texts and "Một số nhiệm vụ còn chậm." in texts
-    assert "" not in texts[texts.index("IV. ĐÁNH GIÁ CHUNG"):texts.index("V. KIẾN NGHỊ, ĐỀ XUẤT")]
+    assert "" not in texts[texts.index("Đánh giá chung"):texts.index("II. TỒN TẠI, HẠN CHẾ VÀ NGUYÊN NHÂN")]
     assert "Đề nghị UBND tỉnh bố trí kinh phí." in texts
 
 
 def test_docx_closing_block_director_signs(content):
     doc = docx_for(content, signer="Nguyễn Văn A")
-    closing = doc.tables[-1]
+    closing = closing_table(doc)
     left, right = closing.cell(0, 0), closing.cell(0, 1)
     recipients = left.paragraphs[0]
     assert recipients.text == "Nơi nhận:"
@@ -298,7 +307,7 @@ def test_docx_closing_block_director_signs(content):
 
 def test_docx_closing_block_deputy_signs_on_behalf(content):
     doc = docx_for(content, signer="Trần Thị B", signer_title="Phó Giám đốc")
-    lines = [p.text for p in doc.tables[-1].cell(0, 1).paragraphs if p.text]
+    lines = [p.text for p in closing_table(doc).cell(0, 1).paragraphs if p.text]
     assert lines == ["KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC", "Trần Thị B"]
 
 
@@ -332,7 +341,8 @@ def test_docx_handles_empty_lists_and_narrative(content):
     doc = open_docx(synthesis_docx(content, {"introduction": "", "assessment": "", "proposals": ""},
                                    signed_on=datetime.date(2024, 11, 5)))
     text = all_text(doc)
-    assert "III. KHÓ KHĂN, VƯỚNG MẮC VÀ KIẾN NGHỊ" in text
+    assert "Phụ lục 4. KHÓ KHĂN, VƯỚNG MẮC VÀ KIẾN NGHỊ GỬI SỞ NGOẠI VỤ" in text
+    assert "Không có cơ quan, đơn vị báo cáo khó khăn, vướng mắc." in text
     assert "Nơi nhận:" in text
     # Without an introduction the report still opens with a sentence citing the plan and the period.
     assert "từ ngày 06/11/2023 đến ngày 05/11/2024" in text
@@ -348,9 +358,9 @@ def header(ws, width):
     return [ws.cell(row=1, column=c).value for c in range(1, width + 1)]
 
 
-def test_xlsx_has_three_sheets(content):
+def test_xlsx_has_four_sheets(content):
     wb = open_xlsx(content)
-    assert wb.sheetnames == ["Tình hình báo cáo", "Tiến độ nhiệm vụ", "Khó khăn, kiến nghị"]
+    assert wb.sheetnames == ["Tình hình báo cáo", "Tiến độ nhiệm vụ", "Khó khăn, kiến nghị", "Chỉ tiêu"]
     for ws in wb.worksheets:
         assert len(ws.title) <= 31
         assert ws.freeze_panes == "A2"
@@ -409,7 +419,8 @@ def test_docx_rows_copied_from_a_prototype_match_rows_built_cell_by_cell(header)
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from lxml import etree
 
-    from reporting.synthesis.documents import _build_row, _row
+    from reporting.synthesis.decree30 import _build_row
+    from reporting.synthesis.decree30 import add_row as _row
 
     widths = [10.0, 60.0, 40.0, 30.0]
     aligns = None if header else [WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.LEFT, WD_ALIGN_PARAGRAPH.LEFT,

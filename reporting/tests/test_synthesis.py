@@ -113,7 +113,8 @@ def test_export_command(season, tmp_path):
 
     text = "\n".join(p.text for p in docx.Document(str(tmp_path / "s.docx")).paragraphs)
     assert "BÁO CÁO" in text and "năm 2025" in text
-    assert len(openpyxl.load_workbook(tmp_path / "s.xlsx").sheetnames) == 3
+    assert openpyxl.load_workbook(tmp_path / "s.xlsx").sheetnames == [
+        "Tình hình báo cáo", "Tiến độ nhiệm vụ", "Khó khăn, kiến nghị", "Chỉ tiêu"]
 
 
 def test_nightly_build_window(season):
