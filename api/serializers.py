@@ -10,6 +10,7 @@ from reporting.models import (
     Difficulty,
     DifficultyResponse,
     FeedEntry,
+    IndicatorValue,
     Report,
     ReportingPeriod,
     ReportSection,
@@ -77,23 +78,35 @@ class PeriodSerializer(serializers.ModelSerializer):
 
 
 class FigureSerializer(serializers.ModelSerializer):
-    """An indicator value of a section (chỉ tiêu): today a label, a value and a unit typed by the agency. When tasks
-    get indicators of their own, the indicator's id and code join these fields, and SectionSerializer.figures lists
-    them (the draft's FigureInputSerializer accepts them the same way)."""
+    """A figure the agency named itself (label, value, unit), beside the catalogue's indicators."""
 
     class Meta:
         model = SectionFigure
         fields = ["label", "value", "unit"]
 
 
+class IndicatorValueSerializer(serializers.ModelSerializer):
+    """The value of one catalogue indicator (tasks.models.Indicator) in a section."""
+
+    code = serializers.CharField(source="indicator.code")
+    name = serializers.CharField(source="indicator.name")
+    name_en = serializers.CharField(source="indicator.name_en")
+    unit = serializers.CharField(source="indicator.unit")
+
+    class Meta:
+        model = IndicatorValue
+        fields = ["code", "name", "name_en", "unit", "value"]
+
+
 class SectionSerializer(serializers.ModelSerializer):
     task = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    indicators = IndicatorValueSerializer(source="indicator_values", many=True, read_only=True)
     figures = FigureSerializer(many=True, read_only=True)
 
     class Meta:
         model = ReportSection
         fields = ["id", "task", "role", "requested", "progress", "results", "difficulties", "proposals",
-                  "review_comment", "figures"]
+                  "review_comment", "indicators", "figures"]
 
 
 class ReportListSerializer(serializers.ModelSerializer):
@@ -129,6 +142,12 @@ class FigureInputSerializer(serializers.Serializer):
     unit = serializers.CharField(allow_blank=True, required=False, default="")
 
 
+class IndicatorInputSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text=_("The indicator's code, as read from the section."))
+    value = serializers.DecimalField(max_digits=18, decimal_places=2, allow_null=True,
+                                     help_text=_("null clears the value."))
+
+
 class SectionInputSerializer(serializers.Serializer):
     id = serializers.IntegerField(help_text=_("The section's id, as read from the report."))
     progress = serializers.CharField(allow_blank=True, required=False, help_text=_(
@@ -136,8 +155,10 @@ class SectionInputSerializer(serializers.Serializer):
     results = serializers.CharField(allow_blank=True, required=False)
     difficulties = serializers.CharField(allow_blank=True, required=False)
     proposals = serializers.CharField(allow_blank=True, required=False)
+    indicators = IndicatorInputSerializer(many=True, required=False, help_text=_(
+        "Values of the catalogue's indicators asked of the section; those left out stay as they are."))
     figures = FigureInputSerializer(many=True, required=False, help_text=_(
-        "The section's indicator values; when given, they replace the stored ones."))
+        "Figures the agency names itself; when given, they replace the stored ones."))
 
 
 class ReportDraftSerializer(serializers.Serializer):
@@ -206,6 +227,27 @@ class TaskFiguresSerializer(serializers.Serializer):
     ongoing = serializers.IntegerField()
     none = serializers.IntegerField(help_text=_("Sent without a progress status."))
     no_progress = serializers.IntegerField()
+
+
+class IndicatorAgencyValueSerializer(serializers.Serializer):
+    agency = serializers.CharField()
+    agency_code = serializers.CharField()
+    value = serializers.DecimalField(max_digits=18, decimal_places=2)
+    expected = serializers.BooleanField(help_text=_("False: a requested organisation's value, totalled apart."))
+
+
+class IndicatorFiguresSerializer(serializers.Serializer):
+    """One indicator of one task in a period: every agency's value (from its last submitted version) and the total."""
+
+    task = serializers.CharField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+    unit = serializers.CharField()
+    kind = serializers.CharField()
+    combine = serializers.CharField()
+    values = IndicatorAgencyValueSerializer(many=True)
+    total = serializers.DecimalField(max_digits=20, decimal_places=2, allow_null=True)
+    voluntary_total = serializers.DecimalField(max_digits=20, decimal_places=2, allow_null=True)
 
 
 class YearFiguresSerializer(serializers.Serializer):

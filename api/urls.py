@@ -24,6 +24,8 @@ v1 = [
     path("plans/<int:plan>/periods/<int:year>/figures/agencies/", views.AgencyFigures.as_view(),
          name="figures_agencies"),
     path("plans/<int:plan>/periods/<int:year>/figures/tasks/", views.TaskFigures.as_view(), name="figures_tasks"),
+    path("plans/<int:plan>/periods/<int:year>/figures/indicators/", views.IndicatorFigures.as_view(),
+         name="figures_indicators"),
     path("plans/<int:plan>/periods/<int:year>/reports/", views.ReportList.as_view(), name="report_list"),
     path("plans/<int:plan>/periods/<int:year>/reports/<slug:agency>/", views.ReportDetail.as_view(),
          name="report_detail"),

@@ -21,7 +21,14 @@ from api.filters import AgencyFilter, DifficultyFilter, ReportFilter, TaskFilter
 from api.permissions import ReadsFigures, ReviewsReports
 from api.problems import Conflict, PreconditionFailed, PreconditionRequired, Unprocessable
 from reporting.cycle import services
-from reporting.dashboards.metrics import DEFINITIONS, period_counts, reports_with_metrics, task_progress, years_series
+from reporting.dashboards.metrics import (
+    DEFINITIONS,
+    indicator_figures,
+    period_counts,
+    reports_with_metrics,
+    task_progress,
+    years_series,
+)
 from reporting.delivery.feed import feed_since
 from reporting.models import Difficulty, Report, ReportingPeriod, ReportSection
 from reporting.permissions import (
@@ -106,8 +113,8 @@ class PeriodDetail(DetailView):
 # --- Reports ---------------------------------------------------------------------------------------------
 
 def _sections():
-    return Prefetch("sections", queryset=ReportSection.objects.select_related("task").prefetch_related("figures")
-                    .order_by("task__sort_key"))
+    return Prefetch("sections", queryset=ReportSection.objects.select_related("task")
+                    .prefetch_related("figures", "indicator_values__indicator").order_by("task__sort_key"))
 
 
 @extend_schema(summary=_("Reports of a period"), parameters=[PLAN, YEAR],
@@ -166,7 +173,8 @@ class ReportDetail(ReportMixin):
         draft = draft_from_request(report=report, data=request.data, lock_version=lock_version)
         try:
             report = services.report_save_draft(report=report, user=request.user, lock_version=lock_version,
-                                                summary=draft.summary, sections=draft.sections, figures=draft.figures)
+                                                summary=draft.summary, sections=draft.sections, figures=draft.figures,
+                                                indicators=draft.indicators)
         except services.StaleReport:
             raise PreconditionFailed from None
         except services.ReportingError as error:
@@ -281,6 +289,21 @@ class TaskFigures(ApiView):
 
     def get(self, request, *args, **kwargs):
         return Response(s.TaskFiguresSerializer(task_progress(period=self.period()), many=True).data)
+
+
+@extend_schema(summary=_("Indicator totals of a period, task by task"), parameters=[PLAN, YEAR],
+               responses=s.IndicatorFiguresSerializer(many=True),
+               description=_("The same totals as the synthesis: from each agency's last submitted version; requested "
+                             "organisations' values totalled apart."))
+class IndicatorFigures(ApiView):
+    permission_classes = [ReadsFigures]
+    serializer_class = s.IndicatorFiguresSerializer
+    queryset = Task.objects.none()
+
+    def get(self, request, *args, **kwargs):
+        rows = [{"task": task, **item} for task, items in indicator_figures(period=self.period()).items()
+                for item in items]
+        return Response(s.IndicatorFiguresSerializer(rows, many=True).data)
 
 
 @extend_schema(summary=_("Reporting and on-time rates, year by year"), parameters=[PLAN],

@@ -38,6 +38,7 @@ MATRIX = {
     "figures_period": ("get", f"v1/{R}/figures/", READERS),
     "figures_agencies": ("get", f"v1/{R}/figures/agencies/", READERS),
     "figures_tasks": ("get", f"v1/{R}/figures/tasks/", READERS),
+    "figures_indicators": ("get", f"v1/{R}/figures/indicators/", READERS),
     "figures_years": ("get", f"v1/{P}/figures/years/", READERS),
     "difficulty_list": ("get", f"v1/{P}/difficulties/", SIGNED_IN),
     "difficulty_detail": ("get", f"v1/{P}/difficulties/{{difficulty}}/", OWN_AGENCY),

@@ -21,6 +21,7 @@ LISTS = {
     "figures": "v1/plans/{plan}/periods/2025/figures/",
     "figures by agency": "v1/plans/{plan}/periods/2025/figures/agencies/",
     "figures by task": "v1/plans/{plan}/periods/2025/figures/tasks/",
+    "indicator totals": "v1/plans/{plan}/periods/2025/figures/indicators/",
     "figures by year": "v1/plans/{plan}/figures/years/",
     "difficulties": "v1/plans/{plan}/difficulties/",
     "events": "v1/events/",

@@ -1,5 +1,8 @@
 """Writing through the API: the same services, checks, messages and optimistic locking as the report form."""
+from decimal import Decimal
+
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import translation
 from rest_framework.test import APIClient
 
@@ -152,3 +155,39 @@ def test_the_metric_filter_lists_the_reports_a_figure_counts(by_token, small_pla
     assert reader.get(base + "?metric=missing").json()["count"] == 1
     assert reader.get(base + "?metric=submitted").json()["count"] == 0
     assert reader.get(base + "?metric=nonsense").status_code == 400
+
+
+@pytest.fixture
+def conferences(small_plan):
+    """A catalogue indicator of task 1.1, counted in whole numbers."""
+    from tasks.models import Indicator, IndicatorKind
+
+    indicator = Indicator.objects.create(plan=small_plan.plan, code="hoi-nghi", name="Hội nghị xúc tiến",
+                                         name_en="Trade conferences", unit="hội nghị", kind=IndicatorKind.COUNT)
+    indicator.tasks.add(small_plan.tasks["1.1"])
+    return indicator
+
+
+def test_catalogue_indicators_are_read_written_checked_and_totalled(by_token, url, small_report, conferences, dfa):
+    section = small_report.sections.get(task__code="1.1")
+    refused = by_token.patch(url, {"sections": [{"id": section.pk, "indicators": [
+        {"code": "hoi-nghi", "value": "2.5"}]}]}, format="json", HTTP_IF_MATCH=_etag(by_token, url))
+    assert refused.status_code == 400
+    with translation.override("vi"), pytest.raises(ValidationError) as expected:
+        conferences.check_value(Decimal("2.5"))
+    errors = refused.json()["errors"]["sections"][str(section.pk)]["indicators"]["0"]["value"]
+    assert errors == expected.value.messages  # the indicator's own rule and words, as in the form
+    unknown = by_token.patch(url, {"sections": [{"id": section.pk, "indicators": [{"code": "x", "value": 1}]}]},
+                             format="json", HTTP_IF_MATCH=_etag(by_token, url))
+    assert unknown.status_code == 400
+    saved = by_token.patch(url, {"sections": [{"id": section.pk, "indicators": [
+        {"code": "hoi-nghi", "value": "4"}]}]}, format="json", HTTP_IF_MATCH=_etag(by_token, url))
+    assert saved.status_code == 200, saved.content
+    shown = next(s for s in saved.json()["sections"] if s["id"] == section.pk)["indicators"]
+    assert [(i["code"], i["value"]) for i in shown] == [("hoi-nghi", "4.00")]
+    fill(small_report)
+    assert by_token.post(url + "submit/", format="json", HTTP_IF_MATCH=_etag(by_token, url)).status_code == 200
+    reader = APIClient()
+    reader.force_login(dfa)
+    totals = reader.get(url.split("reports/")[0] + "figures/indicators/").json()
+    assert [(t["task"], t["code"], t["total"]) for t in totals] == [("1.1", "hoi-nghi", "4.00")]
