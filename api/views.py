@@ -133,8 +133,8 @@ class ReportMixin(ApiView):
     def report(self, *, for_update: bool = False) -> Report:
         """The agency's report of the period if this user may read it, else 404."""
         reports = reports_visible_to(self.request.user).filter(period=self.period())
-        if for_update:
-            reports = reports.select_for_update()
+        if for_update:  # the report's row only, not the agency's, period's and plan's joined below
+            reports = reports.select_for_update(of=("self",))
         return get_object_or_404(reports.select_related("agency", "period__plan"), agency__code=self.kwargs["agency"])
 
     def check_version(self, report: Report) -> int:
