@@ -30,6 +30,11 @@ def token_revoke(*, user, token_id: int) -> bool:
                 .update(revoked_at=timezone.now()))
 
 
+def tokens_revoke(*, tokens) -> int:
+    """Revoke the given tokens (an admin's action, e.g. after a leak); those already revoked keep their date."""
+    return tokens.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
 def token_authenticate(secret: str) -> ApiToken | None:
     """The usable token with this secret (and its user, agency and roles loaded), or None; notes when it was used."""
     if not secret.startswith(PREFIX):

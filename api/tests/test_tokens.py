@@ -132,3 +132,17 @@ def test_revoking_on_the_page_touches_only_ones_own_tokens(client, owner, collea
 def test_the_page_needs_a_sign_in(client, small_plan):
     assert client.get(reverse("api_tokens")).status_code == 302
     assert client.post(reverse("api_token_revoke", args=[1])).status_code == 302
+
+
+def test_an_admin_revokes_a_leaked_token_but_never_sees_or_makes_one(client, admin, owner, small_plan):
+    token, secret = token_create(user=owner, name="LGSP")
+    client.force_login(admin)
+    changelist = reverse("admin:api_apitoken_changelist")
+    page = client.get(changelist).content.decode()
+    assert "LGSP" in page and secret not in page and token.digest not in page
+    assert client.get(reverse("admin:api_apitoken_add")).status_code == 403
+    response = client.post(changelist, {"action": "revoke", "_selected_action": [token.pk]})
+    assert response.status_code == 302
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert _client(secret).get(PLANS).status_code == 401
