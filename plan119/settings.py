@@ -87,9 +87,13 @@ INSTALLED_APPS = [
     "simple_history",
     "django_celery_beat",
     "plan119.apps.AxesConfig",  # django-axes, named in Vietnamese in the admin
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and Redoc served from here: intranets are often offline
     "agencies",
     "tasks",
     "reporting",
+    "api",
     "plan119",  # the wiring: its management command prepare_dirs
 ]
 
@@ -266,6 +270,43 @@ STORAGES = {
 # --- Cache ----------------------------------------------------------------------------------------
 # The dashboards keep per-year counts here (reporting/dashboard.py). Default: each process its own memory; with
 # several web processes, e.g. CACHE_URL=redis://127.0.0.1:6379/1 shares them (a Redis outage only costs a recount).
+# --- The API (api/, /api/v1/, README "API") -------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.BearerTokenAuthentication",  # first: its header makes a missing sign-in a 401
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.ReadsPlan"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"token": env.str("API_TOKEN_RATE", default="600/minute")},
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer",
+                                 "rest_framework.renderers.BrowsableAPIRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.problems.problem_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "plan119 API",
+    "DESCRIPTION": _("The reporting cycle of Plan 119/KH-UBND for other systems: plans, tasks, agencies, periods, "
+                     "reports, figures, difficulties, the synthesis and a changes feed. Sign in with a personal token "
+                     "(Authorization: Bearer …) made on your profile; it acts with your permissions."),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ReportStatusEnum": "reporting.models.ReportStatus",
+        "PeriodStatusEnum": "reporting.models.PeriodStatus",
+        "DifficultyStatusEnum": "reporting.models.DifficultyStatus",
+    },
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.problem_responses"],
+}
+
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 if CACHES["default"]["BACKEND"].endswith("RedisCache"):
     CACHES["default"].setdefault("OPTIONS", {}).update({"socket_connect_timeout": 0.5, "socket_timeout": 0.5})

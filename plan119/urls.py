@@ -13,7 +13,9 @@ urlpatterns = [
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("api/", include("api.urls")),
     path("", include("reporting.urls")),
     path("", include("agencies.urls")),
     path("", include("tasks.urls")),
+    path("", include("api.urls_pages")),
 ]

@@ -789,3 +789,47 @@ class OutboxMessage(models.Model):
 
     def __str__(self):
         return f"{self.kind} · {self.report_id}"
+
+
+class FeedKind(models.TextChoices):
+    REPORT = "report", _("Report transition")
+    DIFFICULTY = "difficulty", _("Difficulty update")
+    SYNTHESIS = "synthesis", _("Synthesis state")
+
+
+class FeedEntry(models.Model):
+    """One change that systems around the app poll for (the API's events feed): a report transition, a difficulty
+    raised or answered, a synthesis that changed state. Written in the same transaction as the change itself; its
+    place in the feed (`seq`) is given only after it committed (reporting.delivery.feed explains why)."""
+
+    seq = models.PositiveBigIntegerField(null=True, blank=True, unique=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=12, choices=FeedKind.choices)
+    action = models.CharField(_("what happened"), max_length=20)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    plan = models.ForeignKey(Plan, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    period = models.ForeignKey(ReportingPeriod, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    report = models.ForeignKey(Report, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    difficulty = models.ForeignKey(Difficulty, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    version = models.PositiveIntegerField(_("version"), default=0)
+
+    class Meta:
+        verbose_name = _("feed entry")
+        verbose_name_plural = _("feed entries")
+        ordering = ["seq"]
+        indexes = [
+            # the sequencer: committed entries still without a place (reporting.delivery.feed.feed_sequence)
+            models.Index(fields=["id"], condition=models.Q(seq__isnull=True), name="feed_unsequenced"),
+        ]
+
+    def __str__(self):
+        return f"{self.seq} {self.kind} {self.action}"
+
+
+class FeedCounter(models.Model):
+    """The last place given in the feed (one row); locked while places are given, so that givers take turns."""
+
+    last = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self):
+        return str(self.last)

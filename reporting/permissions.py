@@ -9,10 +9,35 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from reporting.models import Attachment, DeadlineExtension, Difficulty, Report, ReportingPeriod, Synthesis
+from reporting.models import (
+    Attachment,
+    DeadlineExtension,
+    Difficulty,
+    FeedEntry,
+    FeedKind,
+    Report,
+    ReportingPeriod,
+    Synthesis,
+)
+
+
+def may_read_plan(user) -> bool:
+    """The plan, its periods and agencies: everyone who reads every agency's data, and agency staff."""
+    return user.can_read_everything or user.is_agency_staff
+
+
+def may_read_figures(user) -> bool:
+    """The dashboards' figures of every agency: the DFA, leadership and admins."""
+    return user.can_read_everything
+
+
+def may_review_reports(user) -> bool:
+    """Who reviews reports at all (accepts or returns them): the DFA and admins."""
+    return user.is_dfa_officer
 
 
 def reports_visible_to(user):
@@ -35,7 +60,7 @@ def may_edit(user, report: Report) -> bool:
 
 def may_review(user, report: Report) -> bool:
     """The DFA accepts or returns a report that waits for review."""
-    return user.is_dfa_officer and report.may_be_reviewed()
+    return may_review_reports(user) and report.may_be_reviewed()
 
 
 def may_reopen(user, report: Report) -> bool:
@@ -101,6 +126,18 @@ def difficulty_to_respond(user, pk: int) -> Difficulty:
     if not may_respond(user):
         raise PermissionDenied
     return difficulty
+
+
+def feed_visible_to(user):
+    """The changes feed a user may follow: everything for the DFA and admins; for leadership everything but the
+    synthesis until it is final (as its page); for staff their own agency's reports and difficulties."""
+    if user.is_dfa_officer:
+        return FeedEntry.objects.all()
+    if user.can_read_everything:
+        return FeedEntry.objects.exclude(Q(kind=FeedKind.SYNTHESIS) & ~Q(action="finalised"))
+    if user.is_agency_staff:
+        return FeedEntry.objects.filter(agency_id=user.agency_id).exclude(kind=FeedKind.SYNTHESIS)
+    return FeedEntry.objects.none()
 
 
 def may_read_synthesis(user, synthesis: Synthesis | None) -> bool:
@@ -170,7 +207,7 @@ def readers_only(view):
     @login_required
     @wraps(view)
     def wrapped(request, *args, **kwargs):
-        if not request.user.can_read_everything:
+        if not may_read_figures(request.user):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
@@ -183,7 +220,7 @@ def readers_or_staff_only(view):
     @login_required
     @wraps(view)
     def wrapped(request, *args, **kwargs):
-        if not (request.user.can_read_everything or request.user.is_agency_staff):
+        if not may_read_plan(request.user):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 

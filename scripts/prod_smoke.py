@@ -6,8 +6,10 @@ that arrived; stop everything cleanly; then back up and restore the database and
 Usage: .venv/bin/python scripts/prod_smoke.py   (needs PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379)
 """
 import contextlib
+import datetime
 import email.header
 import http.cookiejar
+import json
 import mailbox
 import os
 import re
@@ -161,6 +163,17 @@ def main():
                         "agency__code='SCT', period__year=__import__('datetime').date.today().year).status)",
                         capture=True)
         require(status.strip() == "submitted", status)
+
+        log("the API under gunicorn: the same report read through /api/v1/, the docs and their local assets")
+        _, plans = browser.get("/api/v1/plans/")
+        plan = json.loads(plans)["results"][0]["id"]
+        year = datetime.date.today().year
+        _, report = browser.get(f"/api/v1/plans/{plan}/periods/{year}/reports/SCT/")
+        require(json.loads(report)["status"] == "submitted", report[:300])
+        _, docs = browser.get("/api/docs/")
+        for asset in re.findall(r'src="([^"]+)"', docs):
+            _, body = browser.get(asset)
+            require(len(body) > 100, f"the docs' script {asset} is empty")
 
         log("run the reminder job through the broker")
         manage(env, "shell", "-c", "from reporting.delivery.tasks import send_reminders; "

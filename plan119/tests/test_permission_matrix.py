@@ -55,6 +55,8 @@ MATRIX = {
     "profile": ("get", {"anonymous": LOGIN, "*": 200}),
     "calendar_rotate": ("post", {"anonymous": LOGIN, "*": 302}),
     "calendar_feed": ("get", {"*": 200}),  # the secret address is the credential
+    "api_tokens": ("get", {"anonymous": LOGIN, "*": 200}),
+    "api_token_revoke": ("post", {"anonymous": LOGIN, "*": 302}),  # one's own tokens only (api/tests/test_tokens.py)
     "notification_list": ("get", {"anonymous": LOGIN, "*": 200}),
     "notifications_mark_read": ("post", {"anonymous": LOGIN, "*": 302}),
     "login": ("get", {"anonymous": 200, "*": 302}),
@@ -83,8 +85,9 @@ def project_url_names() -> set[str]:
                 names.add(f"{namespace}{p.name}")
 
     walk(get_resolver().url_patterns)
-    # Django's admin guards its own pages (staff only); its index stands for them all here
-    return {n for n in names if not n.startswith("admin:")} | {"admin:index"}
+    # Django's admin guards its own pages (staff only); its index stands for them all here. The API (api:) has its
+    # own matrix, with tokens among the roles and the same rule for a missing row (api/tests/test_permissions.py).
+    return {n for n in names if not n.startswith(("admin:", "api:"))} | {"admin:index"}
 
 
 def test_every_url_is_in_the_matrix():
@@ -129,7 +132,7 @@ def world(small_plan, small_periods, owner, outsider, dfa, viewer, admin, django
         "synthesis_status": [2025], "synthesis_finalise": [2025],
         "synthesis_download": [2025, "docx"], "dashboard_year": [2025], "dashboard_reports": [2025],
         "dashboard_sections": [2025], "dashboard_matrix": [2025], "dashboard_tasks": [2025], "dashboard_remind": [2025],
-        "calendar_feed": [owner.calendar_token],
+        "calendar_feed": [owner.calendar_token], "api_token_revoke": [1],
         "password_reset_confirm": ["MQ", "cz5b3k-0123456789abcdef"], "invitation_accept": ["MQ", "cz5b3k-0123"],
     }
     users = {"anonymous": None, "owner": owner, "other": outsider, "dfa": dfa, "leader": viewer, "admin": admin}

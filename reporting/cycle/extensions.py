@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from reporting.cycle.services import ReportingError
+from reporting.cycle.services import ReportingError, feed_report
 from reporting.delivery.outbox import outbox_record
 from reporting.models import DeadlineExtension, EventKind, ExtensionState, Report, ReportEvent, ReportStatus
 
@@ -102,6 +102,7 @@ def extension_request(*, report: Report, user, proposed_date: datetime.date | No
     ReportEvent.objects.create(report=report, kind=EventKind.EXTENSION_REQUESTED, actor=user, version=report.version,
                                comment=extension.reason, extension=extension)
     outbox_record(kind="extension_requested", report_id=report.pk)
+    feed_report(report, EventKind.EXTENSION_REQUESTED)
     return extension
 
 
@@ -134,6 +135,7 @@ def extension_grant(*, extension: DeadlineExtension, user, granted_date: datetim
     ReportEvent.objects.create(report=report, kind=EventKind.EXTENSION_GRANTED, actor=user, at=now,
                                version=report.version, comment=extension.decision_comment, extension=extension)
     outbox_record(kind="extension_granted", report_id=report.pk)
+    feed_report(report, EventKind.EXTENSION_GRANTED)
     return extension
 
 
@@ -151,5 +153,6 @@ def extension_refuse(*, extension: DeadlineExtension, user, comment: str) -> Dea
                                version=extension.report.version, comment=extension.decision_comment,
                                extension=extension)
     outbox_record(kind="extension_refused", report_id=extension.report_id)
+    feed_report(extension.report, EventKind.EXTENSION_REFUSED)
     return extension
 

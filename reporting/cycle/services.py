@@ -16,11 +16,13 @@ from django.utils.translation import gettext as _
 
 from agencies.models import Agency
 from reporting.cycle.files import UnpackedTooLarge, classify_upload
+from reporting.delivery.feed import feed_record
 from reporting.delivery.outbox import outbox_record
 from reporting.models import (
     Attachment,
     DayOff,
     EventKind,
+    FeedKind,
     IndicatorValue,
     PeriodStatus,
     Report,
@@ -243,6 +245,12 @@ def period_reopen(*, period: ReportingPeriod, user) -> None:
     period.closed_at = None
     period.closed_by = None
     period.save()
+
+
+def feed_report(report: Report, kind: str) -> None:
+    """A report transition into the changes feed (reporting.delivery.feed), in the transition's transaction."""
+    feed_record(kind=FeedKind.REPORT, action=kind, period_id=report.period_id, agency_id=report.agency_id,
+                report_id=report.pk, version=report.version)
 
 
 # --- Reports and their sections ---------------------------------------------------------------------
@@ -496,6 +504,7 @@ def report_submit(*, report: Report, user, lock_version: int | None = None) -> R
     ReportVersion.objects.create(report=report, number=report.version, submitted_at=now, submitted_by=user,
                                  content=report_snapshot(report))
     ReportEvent.objects.create(report=report, kind=EventKind.SUBMITTED, actor=user, at=now, version=report.version)
+    feed_report(report, EventKind.SUBMITTED)
     outbox_record(kind="report_submitted", report_id=report.pk)
     return report
 
@@ -520,6 +529,7 @@ def report_return(*, report: Report, user, comment: str, section_comments: dict[
     report.save()
     ReportEvent.objects.create(report=report, kind=EventKind.RETURNED, actor=user, at=now, version=report.version,
                                comment=comment.strip())
+    feed_report(report, EventKind.RETURNED)
     outbox_record(kind="report_returned", report_id=report.pk)
     return report
 
@@ -539,6 +549,7 @@ def report_accept(*, report: Report, user, comment: str = "") -> Report:
     report.sections.update(review_comment="")
     ReportEvent.objects.create(report=report, kind=EventKind.ACCEPTED, actor=user, at=now, version=report.version,
                                comment=comment.strip())
+    feed_report(report, EventKind.ACCEPTED)
     outbox_record(kind="report_accepted", report_id=report.pk)
     return report
 
@@ -561,6 +572,7 @@ def report_reopen(*, report: Report, user, reason: str) -> Report:
     report.save()
     ReportEvent.objects.create(report=report, kind=EventKind.REOPENED, actor=user, version=report.version,
                                comment=reason.strip())
+    feed_report(report, EventKind.REOPENED)
     report_sync_sections(report=report)
     outbox_record(kind="report_reopened", report_id=report.pk)
     return report

@@ -23,7 +23,7 @@ So, for every period: expected = submitted + missing; submitted = on time + late
 import datetime
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from reporting.models import (
@@ -126,6 +126,13 @@ def reports_for_metric(*, period: ReportingPeriod, metric: str) -> QuerySet:
     """The reports behind one figure, in Vietnamese order of their agencies."""
     return (counted_reports(period).filter(METRICS[metric]).select_related("agency", "period")
             .order_by("agency__sort_key"))
+
+
+def reports_with_metrics(*, period: ReportingPeriod) -> QuerySet:
+    """The reports that count in `period`, each annotated `in_<metric>` (True or False) for every figure of METRICS:
+    which figures a report counts in, per agency, in one query (the API's per-agency figures)."""
+    flags = {f"in_{name}": ExpressionWrapper(q, output_field=BooleanField()) for name, q in METRICS.items()}
+    return counted_reports(period).annotate(**flags).select_related("agency").order_by("agency__sort_key")
 
 
 def reports_to_chase(*, period: ReportingPeriod) -> QuerySet:

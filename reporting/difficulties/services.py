@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 
 from agencies.models import Agency
 from reporting.cycle.services import ReportingError
-from reporting.models import Difficulty, DifficultyResponse, DifficultyStatus
+from reporting.delivery.feed import feed_record
+from reporting.models import Difficulty, DifficultyResponse, DifficultyStatus, FeedKind
 from tasks.models import Assignment
 
 
@@ -28,10 +29,12 @@ def difficulty_raise(
         raise ReportingError(_("Your agency is not assigned task %(code)s.") % {"code": task.code})
     try:
         with transaction.atomic():
-            return Difficulty.objects.create(
+            difficulty = Difficulty.objects.create(
                 agency=agency, task=task, kind=kind, title=title.strip(), text=text.strip(), raised_by=user,
                 period=period, submission_token=token,
             )
+            _feed_difficulty(difficulty, "raised")
+            return difficulty
     except IntegrityError:
         first = Difficulty.objects.filter(submission_token=token).first() if token else None
         if first is None:
@@ -51,4 +54,11 @@ def difficulty_respond(*, difficulty: Difficulty, user, text: str, status: str) 
     response = DifficultyResponse.objects.create(difficulty=difficulty, author=user, text=text.strip(), status=status)
     difficulty.status = status
     difficulty.save(update_fields=["status", "updated_at"])
+    _feed_difficulty(difficulty, status)
     return response
+
+
+def _feed_difficulty(difficulty: Difficulty, action: str) -> None:
+    """A difficulty raised or answered (its new status) into the changes feed (reporting.delivery.feed)."""
+    feed_record(kind=FeedKind.DIFFICULTY, action=action, plan_id=difficulty.task.plan_id,
+                period_id=difficulty.period_id, agency_id=difficulty.agency_id, difficulty_id=difficulty.pk)

@@ -18,9 +18,11 @@ from reporting.dashboards.metrics import (
     reports_for_metric,
     task_progress,
 )
+from reporting.delivery.feed import feed_record
 from reporting.models import (
     Difficulty,
     DifficultyStatus,
+    FeedKind,
     Progress,
     Report,
     ReportingPeriod,
@@ -215,7 +217,16 @@ def _difficulties(period: ReportingPeriod) -> list[dict]:
 def synthesis_set_state(synthesis_id: int, state: str, **fields) -> None:
     """Store a build state (and progress, error…) with the moment it changed, which `Synthesis.build_state` reads
     to tell a build that stopped moving (its worker died) from one that is running."""
-    Synthesis.objects.filter(pk=synthesis_id).update(state=state, state_changed_at=timezone.now(), **fields)
+    rows = Synthesis.objects.filter(pk=synthesis_id)
+    if rows.exclude(state=state).update(state=state, state_changed_at=timezone.now(), **fields):
+        _feed_synthesis(rows.values_list("period_id", flat=True).first(), state)
+    else:  # the same state, further on (a running build's progress): not a change of state for the feed
+        rows.update(state=state, state_changed_at=timezone.now(), **fields)
+
+
+def _feed_synthesis(period_id: int | None, action: str) -> None:
+    """A synthesis that changed state (queued, running, failed, built, finalised) into the changes feed."""
+    feed_record(kind=FeedKind.SYNTHESIS, action=action, period_id=period_id)
 
 
 def synthesis_build(*, period: ReportingPeriod, today: datetime.date | None = None) -> Synthesis:
@@ -242,6 +253,7 @@ def synthesis_build(*, period: ReportingPeriod, today: datetime.date | None = No
         synthesis.state, synthesis.progress, synthesis.error = SynthesisState.IDLE, 100, ""
         synthesis.state_changed_at = synthesis.built_at
         synthesis.save()
+        _feed_synthesis(period.pk, "built")
     return synthesis
 
 
@@ -322,5 +334,6 @@ def synthesis_finalise(*, synthesis: Synthesis, user) -> Synthesis:
         raise ReportingError(_("Build the synthesis before finalising it."))
     synthesis.finalised_at, synthesis.finalised_by = timezone.now(), user
     synthesis.save()
+    _feed_synthesis(synthesis.period_id, "finalised")
     period_close(period=synthesis.period, user=user)
     return synthesis

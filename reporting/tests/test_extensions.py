@@ -410,3 +410,14 @@ def test_a_submission_is_timed_against_the_report_s_own_deadline(extended, owner
 def test_the_agency_calendar_shows_the_extended_deadline(client, extended, owner):
     feed = client.get(reverse("calendar_feed", args=[owner.calendar_token])).content.decode()
     assert "DTSTART;VALUE=DATE:20251112" in feed and "DTSTART;VALUE=DATE:20251105" not in feed
+
+
+def test_requests_and_decisions_go_into_the_changes_feed(small_report, owner, dfa):
+    from reporting.models import FeedEntry
+
+    extensions.extension_grant(extension=ask(small_report, owner), user=dfa)
+    extensions.extension_refuse(extension=ask(small_report, owner, day=NEW_DATE + datetime.timedelta(days=1)),
+                                user=dfa, comment="Không đủ thời gian tổng hợp.")
+    assert list(FeedEntry.objects.filter(report=small_report).order_by("pk").values_list("kind", "action")) == [
+        ("report", "extension_requested"), ("report", "extension_granted"),
+        ("report", "extension_requested"), ("report", "extension_refused")]
