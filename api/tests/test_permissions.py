@@ -13,8 +13,8 @@ OWN_AGENCY = {**SIGNED_IN, "outsider": 404}
 EDIT = {"owner": 428, "colleague": 428, "token": 428, "outsider": 404, "dfa": 403, "viewer": 403, "admin": 403,
         "anonymous": 401}
 REVIEW = {**dict.fromkeys(ROLES, 403), "dfa": 428, "admin": 428, "anonymous": 401}
-# not final yet: the DFA (and admins) only
-SYNTHESIS = {**dict.fromkeys(ROLES, 403), "dfa": 200, "admin": 200, "anonymous": 401}
+# built, not final yet: the DFA, leadership (a draft, to read) and admins, as on the synthesis page
+SYNTHESIS = READERS
 
 P, R = "plans/{plan}", "plans/{plan}/periods/2025"
 # url name → (method, path under /api/, expected status per role)

@@ -23,7 +23,7 @@ So, for every period: expected = submitted + missing; submitted = on time + late
 import datetime
 from decimal import Decimal
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet
+from django.db.models import BooleanField, Case, Count, F, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from reporting.models import (
@@ -131,7 +131,10 @@ def reports_for_metric(*, period: ReportingPeriod, metric: str) -> QuerySet:
 def reports_with_metrics(*, period: ReportingPeriod) -> QuerySet:
     """The reports that count in `period`, each annotated `in_<metric>` (True or False) for every figure of METRICS:
     which figures a report counts in, per agency, in one query (the API's per-agency figures)."""
-    flags = {f"in_{name}": ExpressionWrapper(q, output_field=BooleanField()) for name, q in METRICS.items()}
+    # CASE, not the bare condition: a comparison with a NULL (no submission yet, no extension) is NULL in SQL, never
+    # False
+    flags = {f"in_{name}": Case(When(q, then=Value(True)), default=Value(False), output_field=BooleanField())
+             for name, q in METRICS.items()}
     return counted_reports(period).annotate(**flags).select_related("agency").order_by("agency__sort_key")
 
 
