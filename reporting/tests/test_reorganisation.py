@@ -127,7 +127,7 @@ def test_a_sent_report_stays_with_the_body_that_wrote_it(drafts, small_period, s
     assert metrics.period_counts(period=small_period)["on_time"] == 1
 
 
-def test_a_split_in_the_middle_of_an_open_period_drafts_closed(drafts, small_period, small_plan, outsider):
+def test_a_split_in_the_middle_of_an_open_period_drafts_closed(drafts, small_period, small_plan, outsider, english):
     _lead, coop_draft = drafts
     with at(2025, 10, 25):
         _reorganisation, result = reorganisation_file_apply(parsed=parsed(SPLIT), drafts=DraftHandling.CLOSE)
