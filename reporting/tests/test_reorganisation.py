@@ -5,8 +5,11 @@ import datetime
 import io
 
 import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.urls import reverse
 from django.utils import translation
 from openpyxl import Workbook
 
@@ -18,7 +21,7 @@ from reporting.cycle.reorganisation import reorganisation_apply, reorganisation_
 from reporting.dashboards import metrics
 from reporting.models import EventKind, Report
 from reporting.synthesis.build import synthesis_content
-from tasks.models import AssignmentRole, DraftHandling, Reorganisation
+from tasks.models import AssignmentRole, DraftHandling, Reorganisation, ReorganisationChange
 from tasks.reorganisation import reorganisation_read, reorganisation_record
 
 pytestmark = pytest.mark.django_db
@@ -260,3 +263,83 @@ def test_the_command_refuses_a_file_with_errors(small_plan, english, tmp_path):
         call_command("apply_reorganisation", file=str(path), stdout=out)
     assert "line 2: error" in out.getvalue()
     assert not Agency.objects.filter(code="T-NEW").exists()
+
+
+# --- the admin's pages: upload, preview, apply ----------------------------------------------------------------------
+
+def upload(client, text: str, name="sap-nhap.csv"):
+    return client.post(reverse("admin:tasks_reorganisation_upload"),
+                       {"file": SimpleUploadedFile(name, text.encode()), "title": ""})
+
+
+def test_the_admin_uploads_previews_and_applies(client, admin, drafts, small_period):
+    with at(2025, 10, 25):
+        client.force_login(admin)
+        response = upload(client, MERGE)
+        reorganisation = Reorganisation.objects.get()
+        assert response.status_code == 302 and response.url == reverse("admin:tasks_reorganisation_preview",
+                                                                          args=[reorganisation.pk])
+        page = client.get(response.url)
+        assert page.status_code == 200
+        assert "1.1: T-LEAD → T-NEW" in page.content.decode()
+        assert not Agency.objects.filter(code="T-NEW").exists()  # the preview changed nothing
+        response = client.post(reverse("admin:tasks_reorganisation_preview", args=[reorganisation.pk]),
+                               {"drafts": "close", "apply": "1"})
+    assert response.status_code == 302
+    reorganisation.refresh_from_db()
+    assert reorganisation.is_applied and reorganisation.applied_by == admin and reorganisation.drafts == "close"
+    assert not Agency.objects.get(code="T-LEAD").active
+    # the history: the list of reorganisations shows it
+    assert "QĐ 1/QĐ-UBND" in client.get(reverse("admin:tasks_reorganisation_changelist")).content.decode()
+    # the same file again is the same reorganisation, already applied
+    with at(2025, 10, 25, 11):
+        response = upload(client, MERGE)
+    assert Reorganisation.objects.count() == 1 and response.url.endswith(f"/{reorganisation.pk}/preview/")
+
+
+def test_the_admin_sees_row_errors_and_nothing_is_kept(client, admin, small_plan):
+    client.force_login(admin)
+    with translation.override("vi"):
+        response = upload(client, HEADER + "01/07/2025,,Sáp nhập,T-NEW,Sở mới,,Sở,T-NOBODY,\n")
+    assert response.status_code == 200
+    assert "Không có đơn vị nào có mã “T-NOBODY”." in response.content.decode()
+    assert not Reorganisation.objects.exists()
+    response = upload(client, "not,a,reorganisation\n", name="x.csv")
+    assert response.status_code == 200 and not Reorganisation.objects.exists()
+
+
+def test_a_reorganisation_entered_in_the_admin_is_previewed_like_a_file(client, admin, drafts):
+    reorganisation = Reorganisation.objects.create(title="Nhập tay", effective_on=datetime.date(2025, 10, 25))
+    ReorganisationChange.objects.create(reorganisation=reorganisation, action="rename", code="T-LEAD",
+                                        name="Sở Thử nghiệm Thương mại")
+    with at(2025, 10, 25):
+        client.force_login(admin)
+        page = client.get(reverse("admin:tasks_reorganisation_preview", args=[reorganisation.pk]))
+        assert "Sở Thử nghiệm Thương mại" in page.content.decode()
+        client.post(reverse("admin:tasks_reorganisation_preview", args=[reorganisation.pk]),
+                    {"drafts": "move", "apply": "1"})
+    assert Agency.objects.get(code="T-LEAD").name == "Sở Thử nghiệm Thương mại"
+
+
+@pytest.mark.parametrize("who", ["anonymous", "dfa", "owner"])
+def test_only_admins_reach_the_reorganisation_pages(client, small_plan, dfa, owner, who):
+    reorganisation = Reorganisation.objects.create(title="X", effective_on=datetime.date(2025, 7, 1))
+    if who != "anonymous":
+        client.force_login({"dfa": dfa, "owner": owner}[who])
+    for url in (reverse("admin:tasks_reorganisation_upload"),
+                reverse("admin:tasks_reorganisation_preview", args=[reorganisation.pk])):
+        response = client.get(url)
+        assert response.status_code == 302 and "/login/" in response.url
+
+
+def test_the_readme_s_example_file_applies_to_plan_119(plan119, english):
+    """docs/reorganisation-example.csv, the README's example, is a valid reorganisation of Plan 119's agencies."""
+    path = settings.BASE_DIR / "docs" / "reorganisation-example.csv"
+    result = reorganisation_read(data=path.read_bytes())
+    assert not result.has_errors, [(row.line, row.messages) for row in result.rows]
+    with at(2025, 3, 1):
+        _reorganisation, applied = reorganisation_file_apply(parsed=result)
+    assert applied.applied
+    assert Agency.objects.get(code="SLDTBXH").successor().code == "SNV"
+    assert Agency.objects.get(code="SYT").assignments.filter(task__code="3.7").exists()
+    assert not Agency.objects.get(code="BDT").active and Agency.objects.get(code="SDTTG").active
