@@ -1,10 +1,12 @@
 """Agencies (cơ quan, đơn vị) and the people who work for them."""
+import datetime
 import re
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +19,7 @@ from .parsing import search_words
 class AgencyKind(models.TextChoices):
     DEPARTMENT = "department", _("Provincial department or unit")
     DISTRICT = "district", _("District-level People's Committee")
+    COMMUNE = "commune", _("Commune-level People's Committee")
     MASS_ORGANISATION = "mass_organisation", _("Mass organisation")
     BUSINESS_ASSOCIATION = "business_association", _("Business association")
     PROVINCIAL_COMMITTEE = "provincial_committee", _("Provincial People's Committee")
@@ -24,7 +27,7 @@ class AgencyKind(models.TextChoices):
 
 # Kinds the Provincial People's Committee can give orders to. The plan only *requests* (đề nghị, IV.3–IV.4)
 # the mass organisations and business associations; their reporting is voluntary.
-ORDERED_KINDS = (AgencyKind.DEPARTMENT, AgencyKind.DISTRICT)
+ORDERED_KINDS = (AgencyKind.DEPARTMENT, AgencyKind.DISTRICT, AgencyKind.COMMUNE)
 REQUESTED_KINDS = (AgencyKind.MASS_ORGANISATION, AgencyKind.BUSINESS_ASSOCIATION)
 
 _EMAIL_SPLIT = re.compile(r"[\s,;]+")
@@ -34,9 +37,24 @@ def split_emails(value: str) -> list[str]:
     return [part for part in _EMAIL_SPLIT.split(value or "") if part]
 
 
+def existed_on_q(day, prefix: str = "") -> models.Q:
+    """The one rule of an agency's span of existence (issue 15), as a filter: it existed on `day` (a date or an
+    expression such as a report's due date). It came into being on `exists_from` (empty: before the app's first
+    year) and existed up to and including `exists_until` (empty: still exists, unless retired without a date —
+    `active` off)."""
+    begun = Q(**{f"{prefix}exists_from__isnull": True}) | Q(**{f"{prefix}exists_from__lte": day})
+    not_ended = (Q(**{f"{prefix}exists_until__isnull": True, f"{prefix}active": True})
+                 | Q(**{f"{prefix}exists_until__gte": day}))
+    return begun & not_ended
+
+
 class AgencyQuerySet(models.QuerySet):
     def active(self):
         return self.filter(active=True)
+
+    def existing_on(self, day: datetime.date):
+        """Agencies in existence on `day` (existed_on_q)."""
+        return self.filter(existed_on_q(day))
 
     def search(self, text: str):
         """Accent- and case-insensitive: every word must appear ("ngoai vu" finds "Sở Ngoại vụ"); the first words only
@@ -52,6 +70,8 @@ class Agency(models.Model):
 
     Renaming keeps identity (the code and the row stay; history records the old name). Merging marks the agency
     inactive and points it at its successor; its assignments move there (see tasks.services.agency_merge).
+    An agency exists for a span of time, `exists_from` … `exists_until` (sắp xếp, issue 15): a period expects the
+    reports of the bodies in existence then, and a body's past reports stay with it.
     """
 
     code = models.SlugField(_("code"), max_length=40, unique=True, allow_unicode=False)
@@ -67,7 +87,11 @@ class Agency(models.Model):
         on_delete=models.PROTECT,
         related_name="merged_agencies",
     )
-    merged_on = models.DateField(_("merged on"), null=True, blank=True)
+    exists_from = models.DateField(_("exists from"), null=True, blank=True,
+                                   help_text=_("The day it came into being; empty when it existed from the start."))
+    exists_until = models.DateField(_("exists until"), null=True, blank=True,
+                                    help_text=_("Its last day, when it was merged or abolished; empty while it "
+                                                "exists."))
     contact_emails = NFCTextField(
         _("contact e-mails"), blank=True, help_text=_("Addresses that receive reminders, one per line.")
     )
@@ -110,6 +134,20 @@ class Agency(models.Model):
         """Organisations the plan requests (đề nghị) rather than orders; their reports are voluntary."""
         return self.kind in REQUESTED_KINDS
 
+    @property
+    def merged_on(self) -> datetime.date | None:
+        """The day its successor took over: the day after its last."""
+        if self.merged_into_id is None or self.exists_until is None:
+            return None
+        return self.exists_until + datetime.timedelta(days=1)
+
+    def exists_on(self, day: datetime.date) -> bool:
+        """In Python, the rule of existed_on_q."""
+        begun = self.exists_from is None or self.exists_from <= day
+        not_ended = (self.active and self.exists_until is None) or (
+            self.exists_until is not None and self.exists_until >= day)
+        return begun and not_ended
+
     def email_list(self) -> list[str]:
         return split_emails(self.contact_emails)
 
@@ -133,6 +171,8 @@ class Agency(models.Model):
             errors["contact_emails"] = _("Not a valid e-mail address: %(addresses)s") % {"addresses": ", ".join(bad)}
         if self.merged_into_id and self.merged_into_id == self.pk:
             errors["merged_into"] = _("An agency cannot be merged into itself.")
+        if self.exists_from and self.exists_until and self.exists_until < self.exists_from:
+            errors["exists_until"] = _("An agency cannot end before it begins.")
         if errors:
             raise ValidationError(errors)
 

@@ -2,12 +2,9 @@
 
 The admin's import page and `manage.py import_users` both call people_read() and then people_import().
 
-The file is attacker input: at most FILE_MAX_BYTES and ROWS_MAX rows; an XLSX is judged from its zip directory before
-it is opened (at most UNPACKED_MAX_BYTES unpacked, PARTS_MAX parts) and read by openpyxl through defusedxml; a CSV is
-read as UTF-8 (with or without the byte-order mark Excel writes), UTF-16 with a byte-order mark (Excel's "Unicode
-text") or else Windows-1258 (Excel's "CSV" on a Vietnamese Windows), separated by commas, semicolons or tabs. A
-formula in a cell is text like any other (never computed); every value is cleaned by agencies/text.py. Whatever the
-file holds, the answer is a message (ImportFileError, or a message on its row), never an exception.
+The file is attacker input, read by the one reader of uploaded files (agencies/sheets.py: size, rows, encodings,
+formulas as text); every value is cleaned by agencies/text.py. Whatever the file holds, the answer is a message
+(ImportFileError, or a message on its row), never an exception.
 
 Rules (README, "People and accounts"):
 - an e-mail address is a person: it becomes their username (lower case), and a second row with the same address is
@@ -20,13 +17,7 @@ Rules (README, "People and accounts"):
 - nothing is written while any row has an error; otherwise every new person is created, and invited, in one
   transaction. Applying the same file again creates nothing and invites nobody.
 """
-import codecs
-import csv
 import dataclasses
-import datetime
-import io
-import re
-import zipfile
 
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
@@ -38,14 +29,11 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from .accounts import account_mail_record
-from .fields import fold
 from .models import AccountMailKind, Agency, Role, User
+from .sheets import FILE_MAX_BYTES, ImportFileError, header_key, sheet_table
 from .text import clean_text
 
-FILE_MAX_BYTES = 2 * 1024 * 1024  # some 20,000 rows of CSV: a province has a few hundred officials
-ROWS_MAX = 5000
-UNPACKED_MAX_BYTES = 20 * 1024 * 1024
-PARTS_MAX = 200
+__all__ = ["FILE_MAX_BYTES", "ImportFileError", "people_check", "people_import", "people_read", "people_rows"]
 NAME_MAX = 150  # Django's first_name and last_name
 EMAIL_MAX = 150  # the username it becomes
 
@@ -64,9 +52,7 @@ ROLE_ALIASES = {
 }
 
 
-def _key(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", fold(text))
-
+_key = header_key
 
 _HEADERS = {_key(name): column for column, names in COLUMNS.items() for name in names}
 
@@ -81,10 +67,6 @@ def _role_names() -> dict[str, str]:
                 spellings.append(str(role.label))
         names.update({_key(spelling): role.value for spelling in spellings})
     return names
-
-
-class ImportFileError(Exception):
-    """The file as a whole cannot be read (too large, not a spreadsheet, no header …); the message says why."""
 
 
 @dataclasses.dataclass
@@ -134,70 +116,10 @@ class ImportResult:
 
 # --- reading --------------------------------------------------------------------------------------------------------
 
-def _decode(data: bytes) -> str:
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1258")
-    except UnicodeDecodeError:
-        message = _("The file is not text in a known encoding: save it as “CSV UTF-8” or as .xlsx.")
-        raise ImportFileError(message) from None
-
-
-def _csv_rows(data: bytes) -> list[list[str]]:
-    text = _decode(data)
-    first_line = text.split("\n", 1)[0]
-    delimiter = max(",;\t", key=first_line.count)
-    try:
-        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error:
-        raise ImportFileError(_("The CSV file cannot be read: check that its quotes are closed.")) from None
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime.datetime | datetime.date):
-        return value.strftime("%d/%m/%Y")
-    return str(value)
-
-
-def _xlsx_rows(data: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook  # only here: importing openpyxl costs every process that never reads a sheet
-
-    not_a_workbook = _("The file is not an Excel workbook (.xlsx) that can be read: save it again as .xlsx or CSV.")
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            parts = archive.infolist()
-            if len(parts) > PARTS_MAX or sum(part.file_size for part in parts) > UNPACKED_MAX_BYTES:
-                raise ImportFileError(_("The workbook is too large once unpacked; keep only the list of people in it."))
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-        try:
-            sheet = workbook.worksheets[0]
-            rows = []
-            for values in sheet.iter_rows(values_only=True):
-                rows.append([_cell(value) for value in values])
-                if len(rows) > ROWS_MAX + 1:
-                    break
-        finally:
-            workbook.close()
-    except ImportFileError:
-        raise
-    except Exception:  # noqa: BLE001 - whatever openpyxl or zipfile trip on, the admin gets a message, not a 500
-        raise ImportFileError(not_a_workbook) from None
-    return rows
-
-
 def _header_columns(header: list[str]) -> dict[str, int]:
     columns: dict[str, int] = {}
     for index, name in enumerate(header):
-        column = _HEADERS.get(_key(clean_text(name)[0]))
+        column = _HEADERS.get(_key(name))
         if column and column not in columns:
             columns[column] = index
     missing = [COLUMNS[c][0] for c in ("full_name", "email") if c not in columns]
@@ -211,17 +133,7 @@ def _header_columns(header: list[str]) -> dict[str, int]:
 def people_read(*, name: str, data: bytes) -> list[PersonRow]:
     """The rows of a CSV or XLSX file (its first sheet), by the names in its first row; empty rows are left out.
     Raises ImportFileError with a message for the admin."""
-    if not data:
-        raise ImportFileError(_("The file is empty."))
-    if len(data) > FILE_MAX_BYTES:
-        raise ImportFileError(_("The file is larger than %(size)d MB.") % {"size": FILE_MAX_BYTES // (1024 * 1024)})
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ImportFileError(_("Old Excel files (.xls) are not read: save the file as .xlsx or CSV."))
-    table = _xlsx_rows(data) if data.startswith(b"PK\x03\x04") else _csv_rows(data)
-    if not table:
-        raise ImportFileError(_("The file is empty."))
-    if len(table) > ROWS_MAX + 1:
-        raise ImportFileError(_("The file has more than %(rows)d rows; split it.") % {"rows": ROWS_MAX})
+    table = sheet_table(data=data)
     columns = _header_columns(table[0])
     rows = []
     for line, values in enumerate(table[1:], start=2):

@@ -8,7 +8,8 @@ from .models import Agency, User
 
 @transaction.atomic
 def agency_retire_into(*, agency: Agency, successor: Agency, on: datetime.date) -> int:
-    """Mark `agency` as merged into `successor` and move its people there. Returns how many users moved.
+    """Mark `agency` as merged into `successor` on `on` (its last day is the day before) and move its people there.
+    Returns how many users moved.
 
     The agency row stays (reports and history point at it); only its work passes on. Callers that also move
     plan assignments use tasks.services.agency_merge, which calls this.
@@ -19,7 +20,7 @@ def agency_retire_into(*, agency: Agency, successor: Agency, on: datetime.date) 
         raise ValueError("The successor was itself merged into this agency.")
     agency.active = False
     agency.merged_into = successor
-    agency.merged_on = on
+    agency.exists_until = on - datetime.timedelta(days=1)
     agency.save()
     moved = 0
     for user in User.objects.filter(agency=agency):

@@ -35,10 +35,13 @@ class TaskGroupSerializer(serializers.ModelSerializer):
 class AgencySerializer(serializers.ModelSerializer):
     merged_into = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True,
                                                help_text=_("Code of the agency it was merged into."))
+    merged_on = serializers.DateField(read_only=True, allow_null=True,
+                                      help_text=_("The day its successor took over (the day after its last)."))
 
     class Meta:
         model = Agency
-        fields = ["id", "code", "name", "name_en", "kind", "active", "merged_into", "merged_on"]
+        fields = ["id", "code", "name", "name_en", "kind", "active", "merged_into", "merged_on", "exists_from",
+                  "exists_until"]
 
 
 class AgencyRefSerializer(serializers.ModelSerializer):

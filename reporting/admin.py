@@ -1,7 +1,15 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from agencies.sheets import FILE_MAX_BYTES, ImportFileError
+from reporting.cycle.reorganisation import reorganisation_apply
 from reporting.cycle.services import (
     day_off_save,
     days_off_delete,
@@ -24,7 +32,8 @@ from reporting.models import (
     ReportingPeriod,
     ReportSection,
 )
-from tasks.models import DeadlineRule
+from tasks.models import DeadlineRule, DraftHandling, Reorganisation, ReorganisationChange
+from tasks.reorganisation import reorganisation_read, reorganisation_record
 
 
 @admin.register(ReportingPeriod)
@@ -187,3 +196,110 @@ class NotificationAdmin(admin.ModelAdmin):
     list_display = ("subject", "user", "created_at", "read_at")
     search_fields = ("subject", "user__username")
     list_select_related = ("user",)
+
+
+# --- Reorganisations (registered here: the preview and the apply step handle reports; see cycle/reorganisation.py) ---
+
+class ReorganisationUploadForm(forms.Form):
+    file = forms.FileField(label=_("File (CSV or XLSX)"))
+    title = forms.CharField(label=_("title"), max_length=255, required=False,
+                            help_text=_("Empty: the file's “Căn cứ” column."))
+
+
+class DraftHandlingForm(forms.Form):
+    drafts = forms.ChoiceField(label=_("open drafts of the bodies that end"), choices=DraftHandling.choices,
+                               initial=DraftHandling.MOVE, widget=forms.RadioSelect)
+
+
+class ReorganisationChangeInline(admin.TabularInline):
+    model = ReorganisationChange
+    extra = 1
+    fields = ("position", "action", "code", "name", "name_en", "kind", "predecessors", "tasks")
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and not (obj and obj.is_applied)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not (obj and obj.is_applied)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not (obj and obj.is_applied)
+
+
+@admin.register(Reorganisation)
+class ReorganisationAdmin(SimpleHistoryAdmin):
+    """Reorganisations: uploaded as a file or entered here, previewed, applied once, kept as history."""
+
+    list_display = ("title", "effective_on", "applied_at", "applied_by", "drafts")
+    list_filter = ("effective_on",)
+    readonly_fields = ("created_at", "created_by", "applied_at", "applied_by", "drafts", "summary")
+    inlines = [ReorganisationChangeInline]
+    change_form_template = "admin/tasks/reorganisation/change_form.html"
+    change_list_template = "admin/tasks/reorganisation/change_list.html"
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj and obj.is_applied:
+            return ("title", "effective_on", *self.readonly_fields)
+        return self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not (obj and obj.is_applied)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def get_urls(self):
+        return [path("upload/", self.admin_site.admin_view(self.upload_view), name="tasks_reorganisation_upload"),
+                path("<int:pk>/preview/", self.admin_site.admin_view(self.preview_view),
+                     name="tasks_reorganisation_preview"),
+                *super().get_urls()]
+
+    def _context(self, request, title: str) -> dict:
+        return {**self.admin_site.each_context(request), "opts": self.model._meta, "title": title,
+                "max_mb": FILE_MAX_BYTES // (1024 * 1024)}
+
+    def upload_view(self, request):
+        """Check a file row by row; a file without errors becomes a reorganisation, not yet applied, and its
+        preview follows."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        context = self._context(request, gettext("Upload a reorganisation"))
+        form = ReorganisationUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                if upload.size > FILE_MAX_BYTES:
+                    raise ImportFileError(gettext("The file is larger than %(size)d MB.") % {
+                        "size": FILE_MAX_BYTES // (1024 * 1024)})
+                parsed = reorganisation_read(data=upload.read(FILE_MAX_BYTES + 1))
+            except ImportFileError as error:
+                form.add_error("file", str(error))
+            else:
+                if not parsed.has_errors:
+                    reorganisation = reorganisation_record(parsed=parsed, title=form.cleaned_data["title"],
+                                                           by=request.user)
+                    return redirect("admin:tasks_reorganisation_preview", pk=reorganisation.pk)
+                context["parsed"] = parsed
+        context["form"] = form
+        return TemplateResponse(request, "admin/tasks/reorganisation/upload.html", context)
+
+    def preview_view(self, request, pk: int):
+        """What applying would do (the apply step rolled back); POST applies it, in one transaction."""
+        reorganisation = get_object_or_404(Reorganisation, pk=pk)
+        if not self.has_change_permission(request, reorganisation):
+            raise PermissionDenied
+        form = DraftHandlingForm(request.POST or request.GET or None)
+        drafts = form.cleaned_data["drafts"] if form.is_valid() else DraftHandling.MOVE
+        if request.method == "POST" and "apply" in request.POST and form.is_valid():
+            result = reorganisation_apply(reorganisation=reorganisation, drafts=drafts, by=request.user)
+            if result.applied:
+                self.message_user(request, gettext("The reorganisation “%(title)s” was applied.") % {
+                    "title": reorganisation}, messages.SUCCESS)
+                return redirect("admin:tasks_reorganisation_change", reorganisation.pk)
+        result = reorganisation_apply(reorganisation=reorganisation, drafts=drafts, dry_run=True)
+        context = self._context(request, gettext("Preview: %(title)s") % {"title": reorganisation})
+        context.update({"reorganisation": reorganisation, "result": result,
+                        "form": form if form.is_bound else DraftHandlingForm()})
+        return TemplateResponse(request, "admin/tasks/reorganisation/preview.html", context)

@@ -369,6 +369,7 @@ class EventKind(models.TextChoices):
     RETURNED = "returned", _("Returned for changes")
     ACCEPTED = "accepted", _("Accepted")
     REOPENED = "reopened", _("Reopened")
+    REORGANISED = "reorganised", _("Reorganisation")
     EXTENSION_REQUESTED = "extension_requested", _("Extension requested")
     EXTENSION_GRANTED = "extension_granted", _("Extension granted")
     EXTENSION_REFUSED = "extension_refused", _("Extension refused")

@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 import holidays
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import get_language
@@ -11,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from agencies.fields import NFCCharField, NFCTextField
-from agencies.models import Agency
+from agencies.models import Agency, AgencyKind
 
 
 def _localised(obj, field: str) -> str:
@@ -377,3 +378,95 @@ class Indicator(models.Model):
         if self.combine == IndicatorCombine.LATEST:
             return values[-1]
         return sum(values)
+
+
+class ReorganisationAction(models.TextChoices):
+    CREATE = "create", _("Create")
+    RENAME = "rename", _("Rename")
+    MERGE = "merge", _("Merge (many into one)")
+    SPLIT = "split", _("Split (one into many)")
+    ABOLISH = "abolish", _("Abolish")
+
+
+class DraftHandling(models.TextChoices):
+    """What becomes of the open drafts of a body that ends (the admin chooses in the preview)."""
+
+    MOVE = "move", _("Move their text to the successor's report")
+    CLOSE = "close", _("Close them with a note")
+
+
+class Reorganisation(models.Model):
+    """A reorganisation of the province's bodies (sắp xếp, sáp nhập, chia tách, giải thể) as data: an effective date
+    and a list of changes, uploaded as a file or entered in the admin, previewed, applied in one transaction and kept
+    as history (tasks/reorganisation.py; its effects on reports: reporting/cycle/reorganisation.py)."""
+
+    title = NFCCharField(_("title"), max_length=255, help_text=_("e.g. the decision it carries out."))
+    effective_on = models.DateField(_("effective on"), help_text=_("The first day of the new bodies; the bodies that "
+                                                                    "end exist until the day before."))
+    # the changes in a canonical form: the same file uploaded twice is one reorganisation
+    digest = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+", editable=False)
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True, editable=False)
+    applied_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("applied by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+", editable=False)
+    drafts = models.CharField(_("open drafts of the bodies that end"), max_length=8, choices=DraftHandling.choices,
+                              blank=True, editable=False)
+    summary = models.JSONField(_("what it did"), default=dict, blank=True, editable=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("reorganisation")
+        verbose_name_plural = _("reorganisations")
+        ordering = ["-effective_on", "-id"]
+
+    def __str__(self):
+        return f"{self.title} ({self.effective_on:%d/%m/%Y})"
+
+    @property
+    def is_applied(self) -> bool:
+        return self.applied_at is not None
+
+
+def _codes(value: str) -> list[str]:
+    return [part for part in (p.strip() for p in value.replace(",", ";").split(";")) if part]
+
+
+class ReorganisationChange(models.Model):
+    """One change of a reorganisation. `code` is the body it is about: created, renamed, the successor of a merge or
+    of a split, or the body abolished. `predecessors` are the codes that end (merge: one or more; split: one).
+    A split's rows name the tasks each successor inherits; "*" takes the rest, the people and the drafts."""
+
+    reorganisation = models.ForeignKey(Reorganisation, verbose_name=_("reorganisation"), on_delete=models.CASCADE,
+                                       related_name="changes")
+    position = models.PositiveIntegerField(_("position"), default=0)
+    action = models.CharField(_("action"), max_length=8, choices=ReorganisationAction.choices)
+    code = models.CharField(_("agency code"), max_length=40)
+    name = NFCCharField(_("name (Vietnamese)"), max_length=255, blank=True)
+    name_en = NFCCharField(_("name (English)"), max_length=255, blank=True)
+    kind = models.CharField(_("kind"), max_length=32, choices=AgencyKind.choices, blank=True)
+    predecessors = models.CharField(_("from"), max_length=2000, blank=True,
+                                    help_text=_("Codes of the bodies that end, separated by semicolons."))
+    tasks = models.CharField(_("tasks inherited"), max_length=2000, blank=True,
+                             help_text=_("Split only: the task codes this successor inherits, separated by "
+                                         "semicolons, or * for all the others."))
+
+    class Meta:
+        verbose_name = _("change")
+        verbose_name_plural = _("changes")
+        ordering = ["reorganisation", "position", "id"]
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.code}"
+
+    def predecessor_codes(self) -> list[str]:
+        return _codes(self.predecessors)
+
+    def task_codes(self) -> list[str]:
+        return _codes(self.tasks)
+
+    @property
+    def inherits_the_rest(self) -> bool:
+        return "*" in self.task_codes()

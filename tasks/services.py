@@ -322,6 +322,31 @@ def assignments_sync_for_task(*, task: Task) -> int:
     return 0
 
 
+def assignment_move(*, assignment: Assignment, successor: Agency, successor_tasks: dict[int, Assignment],
+                    keep: bool = False) -> bool:
+    """Give `assignment`'s task to `successor` (a merge or a split). Where the successor already carries the task,
+    the stronger role is kept (lead over co-operating) and the duplicate is removed. `keep`: the task also goes to
+    another successor (a split that gives one task to two bodies), so the assignment is copied, not moved.
+    `successor_tasks` (task id → the successor's assignment) is kept up to date. Returns whether it moved."""
+    other = successor_tasks.get(assignment.task_id)
+    if other is None:
+        if keep:
+            successor_tasks[assignment.task_id] = Assignment.objects.create(
+                task=assignment.task, agency=successor, role=assignment.role, requested=assignment.requested,
+                source=assignment.source, basis=assignment.basis)
+        else:
+            assignment.agency = successor
+            assignment.save()
+            successor_tasks[assignment.task_id] = assignment
+        return True
+    if assignment.is_lead and not other.is_lead:
+        other.role = AssignmentRole.LEAD
+        other.save()
+    if not keep:
+        assignment.delete()
+    return False
+
+
 @transaction.atomic
 def agency_merge(*, agency: Agency, successor: Agency, on: datetime.date | None = None) -> dict:
     """Merge `agency` into `successor` (as Vietnam's 2025 reorganisation did).
@@ -334,16 +359,9 @@ def agency_merge(*, agency: Agency, successor: Agency, on: datetime.date | None 
     moved = combined = 0
     successor_tasks = {a.task_id: a for a in successor.assignments.all()}
     for assignment in agency.assignments.select_related("task"):
-        other = successor_tasks.get(assignment.task_id)
-        if other is None:
-            assignment.agency = successor
-            assignment.save()
+        if assignment_move(assignment=assignment, successor=successor, successor_tasks=successor_tasks):
             moved += 1
         else:
-            if assignment.is_lead and not other.is_lead:
-                other.role = AssignmentRole.LEAD
-                other.save()
-            assignment.delete()
             combined += 1
     users = agency_retire_into(agency=agency, successor=successor, on=on)
     added = assignments_sync_for_agency(agency=successor)

@@ -12,8 +12,9 @@ from django.utils import translation
 from openpyxl import Workbook
 
 from agencies.models import AccountMail, AccountMailKind, Agency, Role, User
-from agencies.people import ROWS_MAX, ImportFileError, people_import, people_read
+from agencies.people import ImportFileError, people_import, people_read
 from agencies.services import agency_retire_into
+from agencies.sheets import ROWS_MAX
 from agencies.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,7 @@ from django.db.models import F, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agencies.models import Agency
+from agencies.models import Agency, existed_on_q
 from reporting.cycle.files import UnpackedTooLarge, classify_upload
 from reporting.delivery.feed import feed_record
 from reporting.delivery.outbox import outbox_record
@@ -324,11 +324,17 @@ def report_for_home(*, period: ReportingPeriod | None, agency: Agency, today: da
 
 def reports_open_due(*, today: datetime.date) -> int:
     """Create the reports of every period that has opened (the scheduler runs this daily). Returns how many were
-    created."""
+    created.
+
+    A period expects the bodies in existence when it opens, and those a reorganisation brought into being before its
+    deadline (they carry the work of the bodies they succeed): every agency that exists today and on the period's
+    due date — the rule by which its report counts (reporting.dashboards.metrics.COUNTED).
+    """
     created = 0
     for period in ReportingPeriod.objects.filter(status=PeriodStatus.OPEN, opens_on__lte=today).select_related("plan"):
         agency_ids = set(
-            Assignment.objects.filter(task__plan=period.plan, agency__active=True).values_list("agency_id", flat=True)
+            Assignment.objects.filter(task__plan=period.plan, agency__active=True)
+            .filter(existed_on_q(period.agency_due, prefix="agency__")).values_list("agency_id", flat=True)
         )
         have = set(period.reports.values_list("agency_id", flat=True))
         for agency in Agency.objects.filter(pk__in=agency_ids - have):

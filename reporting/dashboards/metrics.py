@@ -1,9 +1,11 @@
 """Every figure of the reporting cycle, defined once (số liệu). Dashboards, drill-downs, exports, the synthesis,
 reminders and home pages all count through this module, so the same fact never shows two numbers.
 
-Which reports count in a period (`COUNTED`): those of agencies that exist today, and those a body wrote before it
-was merged or retired (the body that wrote a report keeps it, and it counts in its year). A body merged after the
-deadline still owes that year's report; one merged earlier without sending anything passed its work to its successor.
+Which reports count in a period (`COUNTED`): those sent, and those of bodies in existence on the report's due date
+(agencies exist for a span of time, issue 15). The body that wrote a report keeps it, and it counts in its year. A
+body merged or abolished after the deadline still owes that year's report; one merged earlier without sending anything
+passed its work to its successor; one that came into being after the deadline (a commune of 01/07/2025 and a 2024
+period still open) owes nothing for that year.
 
 Among the reports that count, following DHIS2 (the first completion decides timeliness):
 - expected: the agency is ordered (not only requested, IV.3–IV.4) to carry at least one of its tasks;
@@ -26,6 +28,7 @@ from decimal import Decimal
 from django.db.models import BooleanField, Case, Count, F, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 
+from agencies.models import existed_on_q
 from reporting.models import (
     Progress,
     Report,
@@ -39,9 +42,10 @@ from tasks.models import AssignmentRole, Plan
 
 
 def _counted(prefix: str = "") -> Q:
-    """The reports (or, with prefix "report__", the sections of reports) that count in their period."""
-    return (Q(**{f"{prefix}agency__active": True}) | Q(**{f"{prefix}first_submitted_at__isnull": False})
-            | Q(**{f"{prefix}agency__merged_on__gt": due_in_force_sql(prefix)}))
+    """The reports (or, with prefix "report__", the sections of reports) that count in their period: sent, or written
+    by a body in existence on the report's due date (agencies.models.existed_on_q)."""
+    return (Q(**{f"{prefix}first_submitted_at__isnull": False})
+            | existed_on_q(due_in_force_sql(prefix), prefix=f"{prefix}agency__"))
 
 
 COUNTED = _counted()

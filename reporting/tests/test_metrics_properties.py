@@ -2,8 +2,9 @@
 
 Each example builds a small cast of its own (a plan with two tasks, four ordered departments, one requested
 organisation), plays a random history through the same services the pages call (save a draft, submit, return,
-resubmit, accept, reopen, close the period, merge an agency into another, override the deadline, add a day off,
-an agency asks for an extension and the DFA grants it),
+resubmit, accept, reopen, close the period, merge an agency into another, a new body comes into being (before or
+after the deadline, its report opened by a page visit), override the deadline, add a day off, an agency asks for an
+extension and the DFA grants it),
 then reads the figures every way a user can: the dashboard, its drill-downs and their CSV, the agency table's
 filters, the per-task table, the synthesis, the reminder runs and the home pages.
 
@@ -52,6 +53,7 @@ NEXT = {ReportStatus.DRAFT: ("send",), ReportStatus.SUBMITTED: ("return", "accep
         ReportStatus.RETURNED: ("send", "save"), ReportStatus.ACCEPTED: ("reopen",)}
 rare_step_strategy = st.one_of(
     st.tuples(st.just("merge"), st.sampled_from(DEPARTMENTS), hours),
+    st.tuples(st.just("found"), st.just(""), st.integers(min_value=1, max_value=24 * 20)),
     st.tuples(st.just("override"), st.integers(min_value=-4, max_value=6), hours),
     st.tuples(st.just("day_off"), st.sampled_from((datetime.date(2025, 11, 5), datetime.date(2025, 11, 6))), hours),
     # an agency asks for `days` more than its deadline (from today if it has passed) and the DFA grants it
@@ -78,6 +80,9 @@ KNOWN = [
     [("submit", "D4", 1), ("accept", "D4", 1), ("reopen", "D4", 1), ("submit", "D4", 15 * DAY), ("close", "", 1)],
     # extended, then sent after the period's deadline but by the granted date: on time; another sent after it: late
     [("extend", ("D1", 5), 1), ("send", "D1", 14 * DAY), ("extend", ("D3", 2), 1), ("send", "D3", 16 * DAY)],
+    # a body that came into being before the deadline owes the year's report; one that came after it does not,
+    # even when a page visit opened a report for it (issue 15: agencies exist for a span of time)
+    [("found", "", 2 * DAY), ("found", "", 20 * DAY), ("send", "D1", 1)],
     # extended, then the period's deadline moved past the granted date: the later date holds
     [("extend", ("D2", 1), 1), ("override", 6, 1), ("send", "D2", 16 * DAY)],
 ]
@@ -179,6 +184,10 @@ def do_rare_step(cast, action, arg, today):
         target.refresh_from_db()
         if source.active and target.active:
             agency_merge(agency=source, successor=target, on=today)
+    elif action == "found":
+        founded = AgencyFactory(kind=AgencyKind.DEPARTMENT, exists_from=today)
+        AssignmentFactory(task=cast["plan"].tasks.first(), agency=founded, role=AssignmentRole.LEAD)
+        services.report_open(period=cast["period"], agency=founded)
     elif action == "override":
         services.period_dates_override(period=cast["period"], opens_on=None, synthesis_due=None,
                                        agency_due=datetime.date(2025, 11, 5) + datetime.timedelta(days=arg))
@@ -216,10 +225,12 @@ def check_everything(client, plan, period, dfa, now, first_sent, granted):
 
 def check_what_happened(period, counted, first_sent, granted):
     # what the test saw happen: a report once sent always counts in its year, whatever became of its agency; a report
-    # of an agency that exists counts; late means the first submission came after the deadline in force at the end,
-    # the period's or, for a report the DFA gave more time, the last date it granted (the later of the two)
+    # of a body in existence on the report's due date counts (issue 15); late means the first submission came after
+    # the deadline in force at the end, the period's or, for a report the DFA gave more time, the last date it
+    # granted (the later of the two)
     assert set(first_sent) <= {r.pk for r in counted}
-    assert {r.pk for r in period.reports.filter(agency__active=True)} <= {r.pk for r in counted}
+    assert {r.pk for r in counted} == {r.pk for r in period.reports.select_related("agency", "period")
+                                       if r.pk in first_sent or r.agency.exists_on(r.due_date)}
     due = {r.pk: max(period.agency_due, granted.get(r.pk, period.agency_due)) for r in counted}
     seen_late = {pk for pk, at in first_sent.items() if at.date() > due[pk]}
     assert {r.pk for r in metrics.reports_for_metric(period=period, metric="extended")} == \

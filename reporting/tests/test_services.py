@@ -7,8 +7,11 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 
+from agencies.models import AgencyKind
+from agencies.tests.factories import AgencyFactory
 from plan119.testing import at, fill
 from reporting.cycle import services
+from reporting.dashboards import metrics
 from reporting.difficulties import services as difficulty_services
 from reporting.models import DayOff, EventKind, PeriodStatus, ReportStatus
 from tasks.models import Assignment, AssignmentRole, AssignmentSource, DeadlineKind
@@ -157,6 +160,25 @@ def test_reports_are_created_when_the_period_opens(small_periods):
     assert services.reports_open_due(today=datetime.date(2025, 9, 30)) == 3  # 2024 is already open
     assert services.reports_open_due(today=datetime.date(2025, 10, 1)) == 3
     assert services.reports_open_due(today=datetime.date(2025, 10, 2)) == 0
+
+
+def test_a_period_expects_the_bodies_in_existence_then(small_periods, small_plan):
+    """Issue 15: a district abolished on 01/07/2025 owes 2024 but not 2025; a commune founded that day owes 2025 but
+    not 2024, even while the 2024 period is still open."""
+    district = AgencyFactory(code="huyen-x", kind=AgencyKind.DISTRICT, exists_until=datetime.date(2025, 6, 30))
+    commune = AgencyFactory(code="xa-y", kind=AgencyKind.COMMUNE, exists_from=datetime.date(2025, 7, 1))
+    for agency in (district, commune):
+        Assignment.objects.create(task=small_plan.tasks["2.2"], agency=agency, role=AssignmentRole.LEAD)
+    assert services.reports_open_due(today=datetime.date(2024, 10, 1)) == 4  # the district, not yet the commune
+    district.active = False  # abolished: its last day has passed
+    district.save()
+    assert services.reports_open_due(today=datetime.date(2025, 10, 1)) == 4  # 2025: the commune, not the district
+    assert set(small_periods[2024].reports.values_list("agency__code", flat=True)) >= {"huyen-x"}
+    assert not small_periods[2024].reports.filter(agency=commune).exists()
+    assert small_periods[2025].reports.filter(agency=commune).exists()
+    assert not small_periods[2025].reports.filter(agency=district).exists()
+    # the district's unsent 2024 report still counts in 2024, as missing
+    assert metrics.counted_reports(small_periods[2024]).filter(agency=district).exists()
 
 
 def test_new_assignment_gives_a_new_section(small_report, small_plan):

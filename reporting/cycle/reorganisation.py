@@ -1,0 +1,200 @@
+"""A reorganisation's effects on the reporting cycle (issue 15): the preview and the apply step.
+
+tasks/reorganisation.py moves agencies, assignments and people; this module, above it, runs that inside its own
+transaction and then handles the reports of the open periods:
+- a report a body that ends has sent stays with it and counts in its year (reporting.dashboards.metrics.COUNTED);
+- its open draft is never silently lost: the admin chooses to move its text into the reports of the successors that
+  inherit each task, or to close it with a note; either way the draft stays as it was, with an event saying what
+  became of it (an abolished body's draft has no successor: it is closed with a note);
+- successors get their report of every open period they owe, with a section for each task they inherit;
+- reminders follow by themselves (metrics.reports_to_chase): the preview lists whom they stop and start chasing.
+
+The preview is the apply step run in a transaction that is rolled back: what it shows is what applying does.
+"""
+import dataclasses
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agencies.models import Agency, existed_on_q
+from reporting.cycle.services import SECTION_FIELDS, report_open, report_save_edited
+from reporting.dashboards.metrics import reports_to_chase
+from reporting.models import EventKind, PeriodStatus, Report, ReportEvent, ReportingPeriod, ReportStatus
+from tasks.models import Assignment, DraftHandling, Reorganisation
+from tasks.reorganisation import (
+    ChangeRow,
+    ReorganisationFile,
+    ReorganisationRefused,
+    StructureEffect,
+    reorganisation_mark_applied,
+    reorganisation_record,
+    reorganisation_rows,
+    reorganisation_structure_apply,
+)
+
+EDITABLE = (ReportStatus.DRAFT, ReportStatus.RETURNED)
+
+
+@dataclasses.dataclass
+class ReorganisationResult:
+    rows: list[ChangeRow]
+    structure: StructureEffect | None = None
+    reports: list[dict] = dataclasses.field(default_factory=list)  # the ended bodies' reports of open periods
+    opened: list[tuple[int, str]] = dataclasses.field(default_factory=list)  # year, agency: successors' new reports
+    reminders_stop: list[tuple[int, str]] = dataclasses.field(default_factory=list)
+    reminders_start: list[tuple[int, str]] = dataclasses.field(default_factory=list)
+    applied: bool = False
+    already_applied: bool = False
+
+    @property
+    def has_errors(self) -> bool:
+        return any(row.status == "error" for row in self.rows)
+
+    @property
+    def changes_anything(self) -> bool:
+        return any(row.status == "change" for row in self.rows)
+
+    def lines(self) -> list[str]:
+        """What it does, one line a fact (the command's output)."""
+        effect = self.structure or StructureEffect()
+        return [*(f"created {code}" for code in effect.created),
+                *(f"renamed {code}: {old} -> {new}" for code, old, new in effect.renamed),
+                *(f"assignment {task}: {old} -> {new}" for task, old, new in effect.moved),
+                *(f"assignment {task}: {code} withdrawn" for task, code in effect.withdrawn),
+                *(f"user {username}: {old} -> {new}" for username, old, new in effect.users),
+                *(f"report {r['year']} {r['agency']}: {r['outcome']} {', '.join(r['to'])}".rstrip()
+                  for r in self.reports),
+                *(f"report {year} {name}: opened" for year, name in self.opened),
+                *(f"reminders {year} {name}: stop" for year, name in self.reminders_stop),
+                *(f"reminders {year} {name}: start" for year, name in self.reminders_start)]
+
+    def as_json(self) -> dict:
+        return {**(self.structure.as_json() if self.structure else {}), "reports": self.reports,
+                "opened": self.opened, "reminders_stop": self.reminders_stop, "reminders_start": self.reminders_start}
+
+
+def _open_periods(today) -> list[ReportingPeriod]:
+    return list(ReportingPeriod.objects.filter(status=PeriodStatus.OPEN, opens_on__lte=today).select_related("plan"))
+
+
+def _chased(periods: list[ReportingPeriod]) -> set[tuple[int, str]]:
+    return {(period.year, name) for period in periods
+            for name in reports_to_chase(period=period).values_list("agency__name", flat=True)}
+
+
+def _append(target: str, source: str, heading: str) -> str:
+    return f"{target}\n\n{heading}\n{source}".strip() if source else target
+
+
+def _move_draft(report: Report, effect: StructureEffect, *, by, title: str) -> list[str]:
+    """Copy the text of each section into the report of the successor that inherits its task. Returns to whom."""
+    heading = _("[From the draft of %(agency)s]") % {"agency": report.agency.name}
+    receivers: dict[int, Report] = {}
+    for section in report.sections.select_related("task"):
+        if not any(getattr(section, name) for name in SECTION_FIELDS[1:]):
+            continue
+        successor_id = effect.inheritor(report.agency_id, section.task_id)
+        if successor_id is None:
+            continue
+        if successor_id not in receivers:
+            receivers[successor_id] = report_open(period=report.period, agency=Agency.objects.get(pk=successor_id))
+        target = receivers[successor_id].sections.filter(task_id=section.task_id).first()
+        if target is None or receivers[successor_id].status not in EDITABLE:
+            continue
+        for name in SECTION_FIELDS[1:]:
+            setattr(target, name, _append(getattr(target, name), getattr(section, name), heading))
+        if not target.progress:
+            target.progress = section.progress
+        target.save()
+    for receiver in receivers.values():
+        receiver.summary = _append(receiver.summary, report.summary, heading)
+        report_save_edited(report=receiver)
+        ReportEvent.objects.create(report=receiver, kind=EventKind.REORGANISED, actor=by, comment=_(
+            "Received the draft of %(agency)s (%(title)s).") % {"agency": report.agency.name, "title": title})
+    return [receiver.agency.name for receiver in receivers.values()]
+
+
+def _handle_report(report: Report, effect: StructureEffect, *, drafts: str, by, title: str) -> dict:
+    """What becomes of one report of an ended body in an open period (the module's rules)."""
+    outcome = {"year": report.period.year, "agency": report.agency.name, "status": report.get_status_display(),
+               "to": []}
+    if report.first_submitted_at is not None:
+        outcome["outcome"] = "kept"
+        return outcome
+    moved = _move_draft(report, effect, by=by, title=title) if drafts == DraftHandling.MOVE else []
+    outcome["to"] = moved
+    outcome["outcome"] = "moved" if moved else "closed"
+    comment = (_("%(agency)s ended (%(title)s); the text of this draft was copied to: %(to)s. The draft is kept here.")
+               % {"agency": report.agency.name, "title": title, "to": ", ".join(moved)} if moved else
+               _("%(agency)s ended (%(title)s); this draft was closed without being sent and is kept here.")
+               % {"agency": report.agency.name, "title": title})
+    ReportEvent.objects.create(report=report, kind=EventKind.REORGANISED, actor=by, comment=comment)
+    return outcome
+
+
+def _open_successor_reports(periods: list[ReportingPeriod], effect: StructureEffect) -> None:
+    """Each open period's report of every body that took over work, when it owes one (exists on the due date)."""
+    successor_ids = {pk for plan in effect.inheritors.values() for pk in plan.values()}
+    successor_ids |= set(Agency.objects.filter(code__in=effect.created).values_list("pk", flat=True))
+    for period in periods:
+        owing = (Agency.objects.filter(pk__in=successor_ids, active=True).filter(existed_on_q(period.agency_due))
+                 .filter(pk__in=Assignment.objects.filter(task__plan=period.plan).values("agency_id")))
+        for agency in owing:
+            report_open(period=period, agency=agency)
+
+
+def reorganisation_apply(*, reorganisation: Reorganisation, drafts: str = DraftHandling.MOVE, by=None,
+                         dry_run: bool = False) -> ReorganisationResult:
+    """Apply a reorganisation in one transaction (dry_run: the preview, rolled back). A reorganisation already
+    applied changes nothing the second time."""
+    rows = reorganisation_rows(reorganisation)
+    result = ReorganisationResult(rows=rows, already_applied=reorganisation.is_applied)
+    if result.has_errors:
+        return result
+    today = timezone.localdate()
+    title = str(reorganisation)
+    with transaction.atomic():
+        periods = _open_periods(today)
+        before = _chased(periods)
+        reports_before = set(Report.objects.filter(period__in=periods).values_list("pk", flat=True))
+        try:
+            result.structure = effect = reorganisation_structure_apply(reorganisation=reorganisation)
+        except ReorganisationRefused as refused:
+            result.rows = refused.rows
+            return result
+        # the reports at stake: of periods whose deadline the ended bodies no longer live to see (earlier years'
+        # reports stay theirs and count in their years)
+        for report in (Report.objects.filter(period__in=periods, agency_id__in=effect.ended,
+                                             period__agency_due__gte=reorganisation.effective_on)
+                       .select_related("agency", "period")):
+            result.reports.append(_handle_report(report, effect, drafts=drafts, by=by, title=title))
+        _open_successor_reports(periods, effect)
+        result.opened = sorted(Report.objects.filter(period__in=periods).exclude(pk__in=reports_before)
+                               .values_list("period__year", "agency__name"))
+        after = _chased(periods)
+        result.reminders_stop, result.reminders_start = sorted(before - after), sorted(after - before)
+        if dry_run:
+            transaction.set_rollback(True)
+            return result
+        if not reorganisation.is_applied:
+            reorganisation_mark_applied(reorganisation=reorganisation, by=by, drafts=drafts,
+                                        summary=result.as_json())
+        result.applied = True
+    return result
+
+
+
+def reorganisation_file_apply(*, parsed: ReorganisationFile, title: str = "", drafts: str = DraftHandling.MOVE,
+                              by=None, dry_run: bool = False) -> tuple[Reorganisation | None, ReorganisationResult]:
+    """Record a checked file as a reorganisation and apply it, in one transaction (`apply_reorganisation`); a dry
+    run writes nothing, not even the record. The same file applied again is the reorganisation it already is, and
+    changes nothing."""
+    if parsed.has_errors:
+        return None, ReorganisationResult(rows=parsed.rows)
+    with transaction.atomic():
+        reorganisation = reorganisation_record(parsed=parsed, title=title, by=by)
+        result = reorganisation_apply(reorganisation=reorganisation, drafts=drafts, by=by, dry_run=dry_run)
+        if dry_run:
+            transaction.set_rollback(True)
+    return reorganisation, result
