@@ -15,7 +15,7 @@ from django.utils import timezone
 from agencies.accounts import account_link, may_be_invited
 from agencies.models import AccountMail, AccountMailKind
 from reporting.delivery.mail import Mail, build_mail
-from reporting.delivery.outbox import Delivery, claims_take, deliver
+from reporting.delivery.outbox import Delivery, claims_take, deliver, pending_flush
 
 
 def account_mail_build(row: AccountMail) -> Mail | None:
@@ -55,11 +55,4 @@ def account_mail_deliver(*, mail_id: int) -> bool:
 
 def account_mails_flush(*, older_than: datetime.timedelta = datetime.timedelta(seconds=30)) -> dict:
     """Deliver the account e-mails that wait (after a broker or mail outage, or a worker death). Returns counts."""
-    sent = failed = 0
-    pending = AccountMail.objects.filter(sent_at__isnull=True, created_at__lte=timezone.now() - older_than)
-    for mail_id in pending.values_list("pk", flat=True)[:500]:
-        try:
-            sent += account_mail_deliver(mail_id=mail_id)
-        except Exception:
-            failed += 1
-    return {"sent": sent, "failed": failed}
+    return pending_flush(AccountMail, lambda pk: account_mail_deliver(mail_id=pk), older_than=older_than)

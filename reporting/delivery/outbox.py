@@ -356,13 +356,19 @@ def outbox_deliver(*, message_id: int) -> bool:
     return True
 
 
-def outbox_flush(*, older_than: datetime.timedelta = datetime.timedelta(seconds=30)) -> dict:
-    """Deliver what waits in the outbox (after a broker or mail outage, or a worker death). Returns counts."""
+def pending_flush(model, deliver_one, *, older_than: datetime.timedelta) -> dict:
+    """Deliver the rows of `model` (the outbox, the account e-mails) still unsent `older_than` after they were written
+    — after a broker or mail outage, or a worker death — 500 at a time, each with `deliver_one(pk)`. Returns counts."""
     sent = failed = 0
-    pending = OutboxMessage.objects.filter(sent_at__isnull=True, created_at__lte=timezone.now() - older_than)
-    for message_id in pending.values_list("pk", flat=True)[:500]:
+    pending = model.objects.filter(sent_at__isnull=True, created_at__lte=timezone.now() - older_than)
+    for pk in pending.values_list("pk", flat=True)[:500]:
         try:
-            sent += outbox_deliver(message_id=message_id)
+            sent += deliver_one(pk)
         except Exception:
             failed += 1
     return {"sent": sent, "failed": failed}
+
+
+def outbox_flush(*, older_than: datetime.timedelta = datetime.timedelta(seconds=30)) -> dict:
+    """Deliver what waits in the outbox (after a broker or mail outage, or a worker death). Returns counts."""
+    return pending_flush(OutboxMessage, lambda pk: outbox_deliver(message_id=pk), older_than=older_than)
