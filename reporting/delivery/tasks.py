@@ -28,6 +28,11 @@ def _day(today: str | None) -> datetime.date:
     return datetime.date.fromisoformat(today) if today else timezone.localdate()
 
 
+# one e-mail job is retried when the mail server or the network is down: from 30 s backing off to 30 min, 8 times
+MAIL_RETRIES = {"autoretry_for": (OSError, smtplib.SMTPException), "retry_backoff": 30, "retry_backoff_max": 1800,
+                "retry_jitter": True, "max_retries": 8}
+
+
 @shared_task(name=NAME.format(job="worker_health"), ignore_result=False)
 def worker_health() -> dict:
     """A round trip through broker, worker and database; `check_worker` and the tests use it."""
@@ -35,28 +40,14 @@ def worker_health() -> dict:
     return {"agencies": Agency.objects.count(), "tasks": Task.objects.count()}
 
 
-@shared_task(
-    name=NAME.format(job="deliver_outbox_message"),
-    autoretry_for=(OSError, smtplib.SMTPException),
-    retry_backoff=30,
-    retry_backoff_max=1800,
-    retry_jitter=True,
-    max_retries=8,
-)
+@shared_task(name=NAME.format(job="deliver_outbox_message"), **MAIL_RETRIES)
 def deliver_outbox_message(message_id: int) -> bool:
     """E-mail the people concerned about a report's submission, return or acceptance. Retried when mail is down."""
 
     return outbox_deliver(message_id=message_id)
 
 
-@shared_task(
-    name=NAME.format(job="deliver_account_mail"),
-    autoretry_for=(OSError, smtplib.SMTPException),
-    retry_backoff=30,
-    retry_backoff_max=1800,
-    retry_jitter=True,
-    max_retries=8,
-)
+@shared_task(name=NAME.format(job="deliver_account_mail"), **MAIL_RETRIES)
 def deliver_account_mail(mail_id: int) -> bool:
     """E-mail a person their invitation or password reset link (agencies.accounts). Retried when mail is down."""
 
