@@ -120,7 +120,8 @@ def synthesis_page(request, year):
     period = _period(year)
     if request.method == "POST":
         synthesis = synthesis_to_edit(request.user, period)
-        form = NarrativeForm(request.POST, tasks=_tasks(synthesis))
+        tasks = _tasks(synthesis)
+        form = NarrativeForm(request.POST, tasks=tasks)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -145,7 +146,6 @@ def synthesis_page(request, year):
                                       **{f"p-{t['code']}": t["text"] for t in tasks}},
                              tasks=tasks) if synthesis and request.user.is_dfa_officer else None
     content = synthesis.content if synthesis else {}
-    tasks = _tasks(synthesis)
     for task in tasks:
         task["field"] = form[f"p-{task['code']}"] if form else None
         task["ok"] = form[f"ok-{task['code']}"] if form else None
