@@ -498,27 +498,30 @@ def _indicators_sheet(wb, content: dict) -> None:
     previous year's total and the requested organisations' total apart — so every figure of the body has its cell."""
     ws = wb.create_sheet(SHEET_INDICATORS)
     previous_year = content.get("previous_year")
-    rows = []
+    rows: list[list] = []
+    totals: list[int] = []  # the rows that are totals (bold), whatever an agency happens to be called
     for group in content.get("groups", []):
         for task in group.get("tasks", []):
             for item in task.get("indicators", []):
                 head = [task["code"], item["name"], item["unit"]]
+                combine = COMBINE.get(item.get("combine"), "")
                 for v in item.get("values", []):
                     rows.append([*head, v["agency"], "Phải báo cáo" if v.get("expected", True) else VOLUNTARY_MARK,
                                  _number_cell(v["value"])])
-                rows.append([*head, TOTAL_LABEL, COMBINE.get(item.get("combine"), ""), _number_cell(item["total"])])
+                sums = [[*head, TOTAL_LABEL, combine, _number_cell(item["total"])]]
                 if item.get("voluntary_total") is not None:
-                    rows.append([*head, f"Tổng ({VOLUNTARY_MARK})", COMBINE.get(item.get("combine"), ""),
-                                 _number_cell(item["voluntary_total"])])
+                    sums.append([*head, f"Tổng ({VOLUNTARY_MARK})", combine, _number_cell(item["voluntary_total"])])
                 if previous_year and item.get("previous") is not None:
-                    rows.append([*head, f"{TOTAL_LABEL}, năm {previous_year}", "", _number_cell(item["previous"])])
+                    sums.append([*head, f"{TOTAL_LABEL}, năm {previous_year}", "", _number_cell(item["previous"])])
+                totals += range(len(rows), len(rows) + len(sums))
+                rows += sums
     _sheet_table(ws, ["Mục", "Chỉ tiêu", "Đơn vị", "Cơ quan, đơn vị", "Diện báo cáo / cách gộp",
                       f"Năm {content.get('year')}"],
                  [8, 50, 14, 45, 26, 16], rows, wrap_cols=(1, 3))
-    for i, row in enumerate(rows, 2):
-        if row[3].startswith("TỔNG") or row[3].startswith("Tổng"):
-            for j in range(1, 7):
-                ws.cell(row=i, column=j).font = HEADER_FONT
+    for i in totals:
+        for j in range(1, 7):
+            ws.cell(row=i + 2, column=j).font = HEADER_FONT
+    for i in range(2, len(rows) + 2):
         ws.cell(row=i, column=6).number_format = "#,##0.##"
     ws.freeze_panes = "A2"
 

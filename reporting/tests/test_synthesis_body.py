@@ -163,3 +163,14 @@ def test_the_body_does_not_grow_with_the_number_of_agencies(small_plan, small_pe
     many = body_words()
     assert many - few <= 10  # only figures change ("6" → "60", "12" → "120"), never a list of every agency
     assert many < 1500
+
+
+def test_only_total_rows_are_bold_whatever_an_agency_is_called():
+    item = {"code": "events", "name": "Sự kiện", "unit": "sự kiện", "kind": "count", "combine": "sum", "total": "5",
+            "previous": None, "voluntary_total": None,
+            "values": [{"agency": "Tổng công ty Cảng Nghi Sơn", "agency_code": "X", "value": "5", "expected": True}]}
+    content = {"year": 2025, "groups": [{"code": "1", "title": "Nhóm", "tasks": [
+        {"code": "1.1", "title": "Nhiệm vụ", "counts": {}, "indicators": [item]}]}]}
+    sheet = openpyxl.load_workbook(io.BytesIO(synthesis_xlsx(content)))[SHEET_INDICATORS]
+    assert [(sheet.cell(row=r, column=4).value, sheet.cell(row=r, column=4).font.b) for r in (2, 3)] == [
+        ("Tổng công ty Cảng Nghi Sơn", False), (TOTAL_LABEL, True)]
