@@ -26,6 +26,7 @@ from reporting.models import (
     Progress,
     Report,
     ReportingPeriod,
+    ReportSection,
     ReportStatus,
     Synthesis,
     SynthesisState,
@@ -146,24 +147,29 @@ def _what_each_agency_said(reports: list[Report], last_versions: dict) -> dict[s
 
 def _groups(*, period: ReportingPeriod, reports: list[Report], said: dict, figures: dict,
             previous_year: int | None) -> list[dict]:
-    """Per task group and task: the progress counts of the dashboards, the indicator totals, what each assigned
-    agency said, and the drafted paragraph (reporting.synthesis.drafting)."""
-    by_code = {r.agency.code: r for r in reports}
+    """Per task group and task: the progress counts of the dashboards, the indicator totals, what each agency said,
+    and the drafted paragraph (reporting.synthesis.drafting).
+
+    Who carried a task, and in which role, is read from the reports' own sections (set when the report was written),
+    not from today's assignments: a body merged, split or abolished since keeps what it reported in its year."""
+    by_report = {r.pk: r for r in reports}
     # per task, the same counts as the dashboards' progress table (reporting.dashboards.metrics)
     task_counts = {row["task_id"]: {**{p: row[p] for p in Progress.values}, "not_started": row["no_progress"],
                                     "no_report": row["unreported"]} for row in task_progress(period=period)}
-    tasks = list(period.plan.tasks.select_related("group").prefetch_related("assignments__agency").order_by("sort_key"))
+    carriers: dict[int, list[tuple[Report, str]]] = {}
+    for task_id, report_id, role in (ReportSection.objects.filter(report__in=list(by_report))
+                                     .values_list("task_id", "report_id", "role")):
+        carriers.setdefault(task_id, []).append((by_report[report_id], role))
+    tasks = list(period.plan.tasks.select_related("group").order_by("sort_key"))
     groups = []
     for group in period.plan.groups.order_by("position"):
         group_tasks = []
         for task in (t for t in tasks if t.group_id == group.pk):
-            assignments = sorted(
-                (a for a in task.assignments.all() if a.agency.code in by_code),
-                key=lambda a: (a.role != AssignmentRole.LEAD, a.agency.sort_key, a.agency.code),
-            )
-            if assignments:
+            carried = sorted(carriers.get(task.pk, []), key=lambda c: (
+                c[1] != AssignmentRole.LEAD, c[0].agency.sort_key, c[0].agency.code))
+            if carried:
                 group_tasks.append(_task(task, task_counts.get(task.pk, NO_PROGRESS),
-                                         _entries(assignments, said.get(task.code, {})),
+                                         _entries(carried, said.get(task.code, {})),
                                          figures.get(task.code, []), previous_year))
         groups.append({"code": group.code, "title": group.title, "tasks": group_tasks})
     return groups
@@ -181,12 +187,12 @@ def _task(task, counts: dict, entries: list[dict], figures: list[dict], previous
     return row
 
 
-def _entries(assignments, said_of_task: dict) -> list[dict]:
+def _entries(carried: list[tuple[Report, str]], said_of_task: dict) -> list[dict]:
     entries = []
-    for a in assignments:
-        section = said_of_task.get(a.agency.code)
+    for report, role in carried:
+        section = said_of_task.get(report.agency.code)
         if section is not None:
-            entries.append({"agency": a.agency.name, "role": a.role, "progress": section.get("progress", ""),
+            entries.append({"agency": report.agency.name, "role": role, "progress": section.get("progress", ""),
                             "results": section.get("results", ""), "difficulties": section.get("difficulties", ""),
                             "proposals": section.get("proposals", "")})
     return entries

@@ -128,6 +128,10 @@ def test_a_sent_report_stays_with_the_body_that_wrote_it(drafts, small_period, s
     counted = set(metrics.counted_reports(small_period).filter(expected=True).values_list("agency__code", flat=True))
     assert counted == {"T-LEAD", "T-NEW"}  # the sent one counts in its year; the successor owes the rest
     assert metrics.period_counts(period=small_period)["on_time"] == 1
+    # the synthesis says what the ended body reported, in the role it reported in
+    content, _versions = synthesis_content(period=small_period)
+    item = next(t for g in content["groups"] for t in g["tasks"] if t["code"] == "1.1")
+    assert [(e["agency"], e["role"]) for e in item["entries"]] == [("Sở Thử nghiệm Công Thương", AssignmentRole.LEAD)]
 
 
 def test_a_split_in_the_middle_of_an_open_period_drafts_closed(drafts, small_period, small_plan, outsider, english):
