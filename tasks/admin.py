@@ -69,8 +69,10 @@ class AgencyAdmin(_NewAssignmentsAreAdmins, SimpleHistoryAdmin):
             self.message_user(
                 request,
                 ngettext(
-                    "%(count)d task given to all departments and districts was assigned to this agency.",
-                    "%(count)d tasks given to all departments and districts were assigned to this agency.",
+                    "%(count)d task given to all departments and local People's Committees was assigned to this "
+                    "agency.",
+                    "%(count)d tasks given to all departments and local People's Committees were assigned to this "
+                    "agency.",
                     added,
                 )
                 % {"count": added},

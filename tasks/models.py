@@ -142,11 +142,12 @@ class Task(models.Model):
     title_en = NFCCharField(_("short title (English)"), max_length=255, blank=True)
     text = NFCTextField(_("text"), help_text=_("The plan's own words."))
     assigned_to_all = models.BooleanField(
-        _("all departments and districts"),
+        _("all departments and local People's Committees"),
         default=False,
         help_text=_(
-            "Given to every provincial department or unit and every district-level People's Committee; "
-            "each of them gets its own assignment, including agencies added later."
+            "Given to every provincial department or unit and every local People's Committee in existence (the "
+            "district level until 30/06/2025, the commune level from 01/07/2025); each of them gets its own "
+            "assignment, including agencies added later."
         ),
     )
     # Derived from `code` so that 3.10 sorts after 3.9.
@@ -183,7 +184,7 @@ class AssignmentRole(models.TextChoices):
 
 class AssignmentSource(models.TextChoices):
     PLAN = "plan", _("Named in the plan")
-    ALL_AGENCIES = "all_agencies", _("All provincial departments and district-level People's Committees")
+    ALL_AGENCIES = "all_agencies", _("All provincial departments and local People's Committees")
     ADMIN = "admin", _("Added by an admin")
 
 

@@ -246,7 +246,8 @@ def _group_tasks():
 
 
 def assignments_sync_for_agency(*, agency: Agency) -> int:
-    """Give an active department or district every task assigned to all departments and districts (II.1.1, 2.2, …).
+    """Give an active department or local People's Committee (district or commune) every task assigned to all of them
+    (II.1.1, 2.2, …).
 
     Called when an agency is added, re-activated or changes kind, so that a new agency is handled by data.
     Returns how many assignments were added. An agency that no longer belongs to the group loses the
@@ -281,7 +282,8 @@ def assignment_save(*, assignment: Assignment, by_hand: bool = False) -> Assignm
 
 @transaction.atomic
 def agency_save(*, agency: Agency) -> int:
-    """Save a new or changed agency and keep its share of the tasks given to all departments and districts.
+    """Save a new or changed agency and keep its share of the tasks given to all departments and local People's
+    Committees.
 
     The one road by which an agency is added or edited: the admin, `add_agency`, plan_load and the shell all
     come here, so that a department or district never exists without the group items (II.1.1, 2.2, …) it
@@ -297,7 +299,7 @@ def agency_create(
 ) -> tuple[Agency, int]:
     """Add an agency (a new department, a district-level People's Committee, an organisation the plan requests).
 
-    Returns the agency and how many tasks given to all departments and districts it received.
+    Returns the agency and how many tasks given to all departments and local People's Committees it received.
     """
     agency = Agency(code=code, name=name, name_en=name_en, kind=kind, contact_emails=contact_emails,
                     head_email=head_email)
@@ -305,7 +307,8 @@ def agency_create(
 
 
 def assignments_sync_for_task(*, task: Task) -> int:
-    """Expand (or withdraw) a task's 'all departments and districts' assignment after an admin toggled it."""
+    """Expand (or withdraw) a task's 'all departments and local People's Committees' assignment after an admin
+    toggled it."""
     if task.assigned_to_all:
         have = set(task.assignments.values_list("agency_id", flat=True))
         added = 0

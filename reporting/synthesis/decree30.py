@@ -409,7 +409,7 @@ class Issuer:
 
 PEOPLES_COMMITTEE = "Ủy ban nhân dân"
 # Kinds of agency that are a People's Committee (UBND): collective bodies with no governing body in their heading.
-PEOPLES_COMMITTEE_KINDS = ("district", "provincial_committee")
+PEOPLES_COMMITTEE_KINDS = ("district", "commune", "provincial_committee")
 # Heads whose title is not the default of their kind, told by the first words of the agency's name.
 HEAD_BY_NAME = (("Ban ", "TRƯỞNG BAN"), ("Thanh tra", "CHÁNH THANH TRA"), ("Văn phòng", "CHÁNH VĂN PHÒNG"))
 

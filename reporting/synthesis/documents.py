@@ -69,6 +69,7 @@ DIFFICULTY_KIND = {"difficulty": "Khó khăn, vướng mắc", "proposal": "Ki�
 AGENCY_KIND = {
     "department": "Sở, ban, ngành",
     "district": "UBND cấp huyện",
+    "commune": "UBND cấp xã",
     "mass_organisation": "Tổ chức chính trị - xã hội",
     "business_association": "Hiệp hội doanh nghiệp",
     "provincial_committee": "UBND tỉnh",

@@ -228,7 +228,8 @@ def test_issuer_of_a_department_not_headed_by_a_director(name, head):
 
 @pytest.mark.parametrize("kind,name,level", [
     ("district", "Ủy ban nhân dân huyện Đông Sơn", "HUYỆN ĐÔNG SƠN"),
-    ("district", "Ủy ban nhân dân phường Hạc Thành", "PHƯỜNG HẠC THÀNH"),  # a commune-level committee (from 2025)
+    ("commune", "Ủy ban nhân dân phường Hạc Thành", "PHƯỜNG HẠC THÀNH"),  # a commune-level committee (from 2025)
+    ("commune", "Ủy ban nhân dân xã Mường Lát", "XÃ MƯỜNG LÁT"),
     ("provincial_committee", "Ủy ban nhân dân tỉnh Thanh Hóa", "TỈNH THANH HÓA"),
 ])
 def test_issuer_of_a_peoples_committee(kind, name, level):

@@ -6,8 +6,8 @@ from tasks.services import agency_create
 
 
 class Command(BaseCommand):
-    help = ("Add an agency. A department or district-level People's Committee is given every task the plan assigns to "
-            "all departments and districts, as the admin does.")
+    help = ("Add an agency. A department or a district- or commune-level People's Committee is given every task the "
+            "plan assigns to all departments and local People's Committees, as the admin does.")
 
     def add_arguments(self, parser):
         parser.add_argument("code", help="short code, e.g. SDL")
@@ -23,4 +23,5 @@ class Command(BaseCommand):
         except ValidationError as error:
             raise CommandError("; ".join(f"{field}: {' '.join(messages)}"
                                          for field, messages in error.message_dict.items())) from None
-        self.stdout.write(f"{agency.code} added; {added} tasks given to all departments and districts assigned to it")
+        self.stdout.write(f"{agency.code} added; {added} tasks given to all departments and local People's Committees "
+                          "assigned to it")
