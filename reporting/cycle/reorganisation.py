@@ -46,6 +46,7 @@ class ReorganisationResult:
     reminders_start: list[tuple[int, str]] = dataclasses.field(default_factory=list)
     applied: bool = False
     already_applied: bool = False
+    not_yet: str = ""  # why it cannot be applied today (its effective date is ahead); the preview still shows it
 
     @property
     def has_errors(self) -> bool:
@@ -154,6 +155,13 @@ def reorganisation_apply(*, reorganisation: Reorganisation, drafts: str = DraftH
         return result
     today = timezone.localdate()
     title = str(reorganisation)
+    if reorganisation.effective_on > today and not reorganisation.is_applied:
+        # applying moves people and work at once: a body that still exists must not lose them before its last day
+        result.not_yet = _("This reorganisation takes effect on %(date)s: it can be applied from that day. Until then "
+                           "the bodies it ends still exist, keep their people and report.") % {
+            "date": f"{reorganisation.effective_on:%d/%m/%Y}"}
+        if not dry_run:
+            return result
     with transaction.atomic():
         periods = _open_periods(today)
         before = _chased(periods)

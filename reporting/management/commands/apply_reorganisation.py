@@ -41,6 +41,10 @@ class Command(BaseCommand):
             raise CommandError("nothing applied: correct the rows with errors and run again")
         for line in result.lines():
             self.stdout.write(line)
+        if result.not_yet:
+            if not dry_run:
+                raise CommandError(result.not_yet)
+            self.stderr.write(result.not_yet)
         verb = "would change" if dry_run else "changed"
         if not result.changes_anything:
             self.stdout.write(f"{reorganisation}: already in effect, nothing {verb}")
