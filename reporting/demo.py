@@ -3,16 +3,24 @@ dashboards and the leadership's page have something to show.
 
 Deterministic (seeded by agency and year). Goes through the same services as real use, then moves the
 timestamps back to plausible dates, so that timelines, versions and lateness are consistent.
+
+The province changes on the way, as it did (issue 15): 2023–2024 are reported by the provincial departments and the
+27 district-level People's Committees; the reorganisation files in fixtures/demo/ are applied through the
+reorganisation feature itself before the 2025 period opens — a merge of two departments (01/03/2025) and the
+two-level local government (01/07/2025: the districts end; a *sample* of communes and wards, not the province's 166,
+takes their place; the full list is imported as a reorganisation file when an admin has it).
 """
 import datetime
 import random
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from agencies.models import Agency, User
 from reporting.cycle import services
+from reporting.cycle.reorganisation import reorganisation_file_apply
 from reporting.difficulties import services as difficulty_services
 from reporting.models import (
     Difficulty,
@@ -28,8 +36,12 @@ from reporting.models import (
     Synthesis,
 )
 from reporting.synthesis.build import synthesis_build, synthesis_finalise
-from tasks.models import Task
+from tasks.models import DraftHandling, Task
+from tasks.reorganisation import reorganisation_read
 from tasks.selectors import indicators_by_task, plan_current
+
+# The demo's reorganisations, applied in the order of their names (their effective dates) when their time comes.
+DEMO_REORGANISATIONS = settings.BASE_DIR / "fixtures" / "demo"
 
 RESULTS = [
     "Đã tổ chức {n} hội nghị, hội thảo quán triệt, tuyên truyền với sự tham gia của {m} lượt cán bộ, doanh nghiệp.",
@@ -101,11 +113,11 @@ DEMO_DIFFICULTIES = [
      "Đơn vị chưa có kinh nghiệm biên dịch, đề nghị hướng dẫn đầu mối hỗ trợ.",
      [(4, DifficultyStatus.GUIDED,
        "Đề nghị liên hệ Phòng Hợp tác quốc tế, Sở Ngoại vụ để được giới thiệu đơn vị dịch thuật.")], 60),
-    ("TX-NGHISON", "2.2", DifficultyKind.DIFFICULTY, "Cán bộ phụ trách đối ngoại kiêm nhiệm nhiều việc",
-     "Thị xã chưa bố trí được cán bộ chuyên trách công tác đối ngoại.",
-     [(5, DifficultyStatus.GUIDED, "Sở Ngoại vụ sẽ mời cán bộ của thị xã tham gia lớp bồi dưỡng nghiệp vụ tháng tới."),
-      (30, DifficultyStatus.RESOLVED, "Cán bộ của thị xã đã hoàn thành lớp bồi dưỡng.")], 90),
-    ("SKHDT", "3.3", DifficultyKind.PROPOSAL, "Đề xuất cập nhật danh mục dự án kêu gọi đầu tư",
+    ("P-NGHISON", "2.2", DifficultyKind.DIFFICULTY, "Cán bộ phụ trách đối ngoại kiêm nhiệm nhiều việc",
+     "Phường mới thành lập chưa bố trí được cán bộ chuyên trách công tác đối ngoại.",
+     [(5, DifficultyStatus.GUIDED, "Sở Ngoại vụ sẽ mời cán bộ của phường tham gia lớp bồi dưỡng nghiệp vụ tháng tới."),
+      (30, DifficultyStatus.RESOLVED, "Cán bộ của phường đã hoàn thành lớp bồi dưỡng.")], 90),
+    ("STC", "3.3", DifficultyKind.PROPOSAL, "Đề xuất cập nhật danh mục dự án kêu gọi đầu tư",
      "Đề nghị Sở Ngoại vụ phối hợp dịch danh mục dự án sang tiếng Anh để gửi các cơ quan đại diện.", [], 6),
 ]
 
@@ -136,7 +148,7 @@ def _demo_difficulties(*, today: datetime.date, dfa: User) -> None:
 
 # The README's examples ("Demo logins"): whatever the date, each finds the report of the period its home page shows in
 # this state. The DFA's example is the report waiting for review.
-DEMO_EXAMPLES = {"SCT": "draft", "STTTT": "returned", "SKHDT": "submitted"}
+DEMO_EXAMPLES = {"SCT": "draft", "STTTT": "returned", "STC": "submitted"}
 
 
 def _demo_current_period(plan, today: datetime.date):
@@ -151,10 +163,22 @@ def _demo_current_period(plan, today: datetime.date):
     return period
 
 
+def _demo_reorganisations(*, up_to: datetime.date, by: User | None) -> None:
+    """Apply the demo's reorganisation files in force by `up_to`, through the feature itself (reading, checking,
+    recording, applying; an admin finds them under Reorganisations). A file already applied changes nothing."""
+    for path in sorted(DEMO_REORGANISATIONS.glob("*.csv")):
+        parsed = reorganisation_read(data=path.read_bytes())
+        if parsed.has_errors or parsed.effective_on is None:
+            raise ValueError(f"{path.name}: the demo's reorganisation has errors")  # tests keep the files valid
+        if parsed.effective_on <= up_to:
+            reorganisation_file_apply(parsed=parsed, drafts=DraftHandling.MOVE, by=by)
+
+
 @transaction.atomic
 def demo_reports_create(*, today: datetime.date, dfa: User) -> int:
-    """Reports for every year up to `today`'s; past years closed with a finalised synthesis, and the README's examples
-    in their states (again on every run). Returns reports accepted."""
+    """Reports for every year up to `today`'s, year after year, with the demo's reorganisations applied when their
+    time comes; past years closed with a finalised synthesis, and the README's examples in their states (again on
+    every run). Returns reports accepted."""
     plan = plan_current()
     if plan is None:
         return 0
@@ -162,20 +186,26 @@ def demo_reports_create(*, today: datetime.date, dfa: User) -> int:
     if ReportVersion.objects.exists():
         _demo_examples(current, today=today, dfa=dfa)
         return 0
-    _demo_difficulties(today=today, dfa=dfa)
-    periods = services.periods_ensure(plan=plan)
-    services.reports_open_due(today=today)
-    touched = 0
-    for period in periods:
+    admin = User.objects.filter(is_superuser=True).order_by("pk").first()
+    touched, synthesised = 0, []
+    for period in sorted(services.periods_ensure(plan=plan), key=lambda p: p.year):
         if period.opens_on > today:
             continue
+        # the province as it is when the period opens: the bodies in existence then are asked for its reports
+        _demo_reorganisations(up_to=period.opens_on, by=admin)
+        services.reports_open_due(today=period.opens_on)
         is_current = current is not None and period.pk == current.pk
         for report in period.reports.select_related("agency").order_by("agency__code"):
             if is_current and report.agency.code in DEMO_EXAMPLES:
                 continue
             touched += _demo_report(report, period=period, today=today, dfa=dfa, current=is_current)
         if not is_current and period.synthesis_due < today:
-            _demo_synthesis(period, today=today, dfa=dfa)
+            synthesised.append(period)
+    _demo_reorganisations(up_to=today, by=admin)
+    # built once every year has its reports: building one opens the reports of every period open today
+    for period in synthesised:
+        _demo_synthesis(period, today=today, dfa=dfa)
+    _demo_difficulties(today=today, dfa=dfa)
     _demo_examples(current, today=today, dfa=dfa)
     return touched
 

@@ -7,7 +7,9 @@ from agencies.models import Agency, Role, User
 from .models import AssignmentSource
 
 DEMO_PASSWORD = "plan119-demo"  # noqa: S105  # the demo users of `make run`, named in the README
-# Two district users as well, so that the all-departments-and-districts items and a merge can be tried.
+# Two district users as well (2023–2024), moved to the wards that succeed their districts by the demo's
+# reorganisation of 01/07/2025 (reporting.demo): the items for all departments and local committees and a split can
+# be tried.
 DEMO_DISTRICTS = ["TP-THANHHOA", "TX-NGHISON"]
 
 
