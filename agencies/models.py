@@ -71,7 +71,8 @@ class Agency(models.Model):
     Renaming keeps identity (the code and the row stay; history records the old name). Merging marks the agency
     inactive and points it at its successor; its assignments move there (see tasks.services.agency_merge).
     An agency exists for a span of time, `exists_from` … `exists_until` (sắp xếp, issue 15): a period expects the
-    reports of the bodies in existence then, and a body's past reports stay with it.
+    reports of the bodies in existence then, and a body's past reports stay with it. Its line of succession
+    (`lineage`) is what the across-years dashboard follows to show a successor with its predecessors' earlier years.
     """
 
     code = models.SlugField(_("code"), max_length=40, unique=True, allow_unicode=False)
@@ -158,6 +159,25 @@ class Agency(models.Model):
             seen.add(successor.pk)
             agency = successor
         return agency
+
+    def lineage(self) -> list["Agency"]:
+        """The line of succession that ends in this body (dòng kế thừa, issue 15): itself first, then every body merged
+        into it, directly or through others (A merged into B, B into C: C's line is C, B, A), nearest first and in
+        Vietnamese order within a level. The one rule of whose earlier years a body carries.
+
+        `merged_into` decides: the bodies of a merge point at the body they merged into; a split's "*" successor (the
+        one that takes the rest, the people) is the one its predecessor points at, so it carries the predecessor's
+        line, while the other successors of a split start a line of their own. An abolished body passes its line to
+        nobody. One query per level; a cycle in bad data ends the walk instead of looping.
+        """
+        line, seen, level = [self], {self.pk}, [self.pk]
+        while level and self.pk is not None:
+            found = list(Agency.objects.filter(merged_into_id__in=level).exclude(pk__in=seen)
+                         .order_by("sort_key", "pk"))
+            line.extend(found)
+            seen.update(agency.pk for agency in found)
+            level = [agency.pk for agency in found]
+        return line
 
     def clean(self):
         errors = {}

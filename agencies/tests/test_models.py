@@ -36,6 +36,28 @@ def test_successor_follows_the_merge_chain():
     assert a.successor() == c and c.successor() == c
 
 
+def test_lineage_follows_the_merges_backwards_level_by_level(django_assert_max_num_queries):
+    """C's line: C, then B (merged into C), then A and A2 (merged into B), in Vietnamese order within a level; D, merged
+    into A2, one level further. E, which B was not merged into, is not in it; a body's line starts with itself."""
+    c = AgencyFactory(code="L-C", name="Sở C")
+    b = AgencyFactory(code="L-B", name="Sở B", merged_into=c, active=False)
+    a2 = AgencyFactory(code="L-A2", name="Sở Đông", merged_into=b, active=False)
+    a = AgencyFactory(code="L-A", name="Sở Dương", merged_into=b, active=False)
+    d = AgencyFactory(code="L-D", name="Sở D", merged_into=a2, active=False)
+    e = AgencyFactory(code="L-E", name="Sở E")
+    with django_assert_max_num_queries(5):  # one per level and the empty last one
+        assert c.lineage() == [c, b, a, a2, d]  # "Dương" before "Đông": Đ comes after D
+    assert b.lineage() == [b, a, a2, d]
+    assert d.lineage() == [d] and e.lineage() == [e]
+
+
+def test_lineage_survives_a_cycle_in_bad_data():
+    a, b = AgencyFactory(), AgencyFactory()
+    Agency.objects.filter(pk=a.pk).update(merged_into=b)
+    Agency.objects.filter(pk=b.pk).update(merged_into=a)
+    assert a.lineage() == [a, b] and b.lineage() == [b, a]
+
+
 def test_display_name_follows_the_language():
     agency = AgencyFactory(name="Sở Tài chính", name_en="Department of Finance")
     with translation.override("en"):

@@ -1,8 +1,13 @@
+import datetime
+
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.forms.utils import flatatt
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from agencies.forms import bootstrap_classes
@@ -98,3 +103,48 @@ class AgencyReportFilter(django_filters.FilterSet):
 
     def by_sort(self, queryset, name, value):
         return queryset.order_by(*SORTS.get(value, SORTS["agency"]))
+
+
+def agency_choice_label(agency: Agency, today: datetime.date) -> str:
+    """An agency as the across-years page offers it: a body that has ended is marked so, with its last day."""
+    if agency.exists_until is not None and agency.exists_until < today:
+        return _("%(name)s (ended, last day %(day)s)") % {"name": agency,
+                                                          "day": agency.exists_until.strftime("%d/%m/%Y")}
+    if not agency.active:
+        return _("%(name)s (ended)") % {"name": agency}
+    return str(agency)
+
+
+class AgencyLineForm(forms.Form):
+    """The across-years page's choice of one agency whose line to show, by code (the address is bookmarked and
+    exported), and whether its line follows the bodies it succeeds (agencies.models.Agency.lineage)."""
+
+    agency = forms.CharField(label=_("The line of one agency"), required=False,
+                             widget=CompactSelect(attrs={"class": "form-select form-select-sm"}))
+    lineage = forms.BooleanField(label=_("with the earlier years of the bodies it succeeds"), required=False,
+                                 widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))
+
+    def __init__(self, data, *, agencies):
+        """`agencies`: the ones that may be chosen (reporting.dashboards.metrics.agencies_counted), read once."""
+        super().__init__(data)
+        agencies, today = list(agencies), timezone.localdate()
+        self.agencies = {agency.code: agency for agency in agencies}
+        self.folded = {agency.code.upper(): agency for agency in reversed(agencies)}  # a code typed in another case
+        self.fields["agency"].widget.choices = [("", "---------")] + [
+            (agency.code, agency_choice_label(agency, today)) for agency in agencies]
+
+    def clean_agency(self) -> Agency | None:
+        code = self.cleaned_data["agency"]
+        if not code:
+            return None
+        agency = self.agencies.get(code) or self.folded.get(code.upper())
+        if agency is None:
+            raise ValidationError(_("No agency with the code “%(code)s” has reports in this plan."),
+                                  params={"code": Truncator(code).chars(40)})
+        return agency
+
+    def chosen(self) -> tuple[Agency | None, bool]:
+        """The agency chosen (None: none, or a code that is not offered) and whether to follow its line."""
+        if not self.is_valid():
+            return None, False
+        return self.cleaned_data["agency"], self.cleaned_data["lineage"]

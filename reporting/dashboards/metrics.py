@@ -28,7 +28,7 @@ from decimal import Decimal
 from django.db.models import BooleanField, Case, Count, F, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 
-from agencies.models import existed_on_q
+from agencies.models import Agency, existed_on_q
 from reporting.models import (
     Progress,
     Report,
@@ -157,10 +157,17 @@ def reports_to_invite(*, period: ReportingPeriod) -> QuerySet:
     return counted_reports(period).filter(VOLUNTARY & ~SENT, agency__active=True)
 
 
-def metric_counts_by_year(*, plan: Plan, metrics) -> dict[int, dict[str, int]]:
-    """Per plan year that has reports: how many each of `metrics` counts, in one query."""
+def _counted_in_plan(plan: Plan, agency_ids) -> QuerySet:
+    """The reports that count in their years across `plan`; only those of `agency_ids` when given."""
+    reports = Report.objects.filter(period__plan=plan).filter(COUNTED)
+    return reports if agency_ids is None else reports.filter(agency_id__in=agency_ids)
+
+
+def metric_counts_by_year(*, plan: Plan, metrics, agency_ids=None) -> dict[int, dict[str, int]]:
+    """Per plan year that has reports: how many each of `metrics` counts, in one query. With `agency_ids`, only the
+    reports of those bodies (an agency's line on the across-years page, agencies.models.Agency.lineage)."""
     rows = (
-        Report.objects.filter(period__plan=plan).filter(COUNTED)
+        _counted_in_plan(plan, agency_ids)
         .values("period__year")
         .annotate(**{f"n_{name}": Count("pk", filter=METRICS[name]) for name in metrics})
         .order_by()
@@ -168,12 +175,30 @@ def metric_counts_by_year(*, plan: Plan, metrics) -> dict[int, dict[str, int]]:
     return {r["period__year"]: {name: r[f"n_{name}"] for name in metrics} for r in rows}
 
 
+def counted_reports_by_year(*, plan: Plan, agency_ids) -> dict[int, dict[int, int]]:
+    """Per plan year: which of `agency_ids` have an expected report that counts in it, agency id → report id, i.e.
+    the reports the year's figures of years_series(agency_ids=…) are made of. One query."""
+    rows = _counted_in_plan(plan, agency_ids).filter(EXPECTED).values_list("period__year", "agency_id", "pk").order_by()
+    out: dict[int, dict[int, int]] = {}
+    for year, agency_id, report_id in rows:
+        out.setdefault(year, {})[agency_id] = report_id
+    return out
+
+
+def agencies_counted(*, plan: Plan) -> QuerySet:
+    """The agencies with at least one expected report that counts in a year of `plan` (whose line the across-years
+    page can show), in Vietnamese order. Requested organisations only ever report voluntarily, outside the figures."""
+    return (Agency.objects.filter(pk__in=_counted_in_plan(plan, None).filter(EXPECTED).values("agency_id"))
+            .order_by("sort_key", "code"))
+
+
 YEAR_METRICS = ("expected", "submitted", "on_time", "late", "missing")
 
 
-def years_series(*, plan: Plan) -> list[dict]:
-    """Reporting rate and on-time rate per plan year, in one query."""
-    by_year = metric_counts_by_year(plan=plan, metrics=YEAR_METRICS)
+def years_series(*, plan: Plan, agency_ids=None) -> list[dict]:
+    """Every plan year's figures of YEAR_METRICS with the reporting rate and on-time rate, in one query: of the whole
+    province, or with `agency_ids` of those bodies' reports only."""
+    by_year = metric_counts_by_year(plan=plan, metrics=YEAR_METRICS, agency_ids=agency_ids)
     out = []
     for year in plan.years():
         r = by_year.get(year, dict.fromkeys(YEAR_METRICS, 0))

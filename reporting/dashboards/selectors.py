@@ -10,7 +10,14 @@ from collections import defaultdict
 from django.core.cache import cache
 from django.db.models import Count, Max, Sum
 
-from reporting.dashboards.metrics import SECTION_SENT, period_counts, reports_overdue
+from agencies.models import Agency
+from reporting.dashboards.metrics import (
+    SECTION_SENT,
+    counted_reports_by_year,
+    period_counts,
+    reports_overdue,
+    years_series,
+)
 from reporting.models import Report, ReportingPeriod, ReportSection
 from tasks.models import AssignmentRole, Plan, Task
 
@@ -112,3 +119,21 @@ def progress_by_year(*, plan: Plan) -> list[dict]:
 def overdue_reports(*, period: ReportingPeriod, today: datetime.date):
     """Missing reports past their own due date (reporting.dashboards.metrics.reports_overdue)."""
     return reports_overdue(period=period, today=today)
+
+
+def agency_line(*, plan: Plan, agency: Agency, lineage: bool) -> dict:
+    """One agency's figures per plan year, as the province's (reporting.dashboards.metrics.years_series): of its own
+    reports only, or with `lineage` also of the bodies it succeeds (Agency.lineage), whose reports of earlier years
+    then count in its line. Each year names the bodies whose reports its figures count, and those reports
+    (`reported_by`: agency and report id, Vietnamese order); a year in which a predecessor sent its report before it
+    ended and the successor owes one too names both. A fixed number of queries, one more per level of the line.
+    """
+    bodies = agency.lineage() if lineage else [agency]
+    by_id = {body.pk: body for body in bodies}
+    counted = counted_reports_by_year(plan=plan, agency_ids=list(by_id))
+    rows = years_series(plan=plan, agency_ids=list(by_id))
+    for row in rows:
+        reports = counted.get(row["year"], {})
+        row["reported_by"] = [{"agency": by_id[pk], "report_id": reports[pk]}
+                              for pk in sorted(reports, key=lambda pk: (by_id[pk].sort_key, pk))]
+    return {"agency": agency, "lineage": lineage, "bodies": bodies, "years": rows}

@@ -7,7 +7,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
@@ -15,12 +17,13 @@ from django.views.decorators.http import require_POST, require_safe
 from agencies.models import Agency, AgencyKind
 from agencies.parsing import parse_id
 from reporting.cycle.services import period_current
-from reporting.dashboards.filters import AgencyReportFilter
+from reporting.dashboards.filters import AgencyLineForm, AgencyReportFilter
 from reporting.dashboards.metrics import (
     DEFINITIONS,
     EXPECTED,
     LABELS,
     METRICS,
+    agencies_counted,
     counted_reports,
     reports_for_metric,
     sections_for,
@@ -28,6 +31,7 @@ from reporting.dashboards.metrics import (
     years_series,
 )
 from reporting.dashboards.selectors import (
+    agency_line,
     dashboard_stats,
     overdue_reports,
     progress_by_year,
@@ -243,44 +247,71 @@ def dashboard_matrix(request, year):
                                                                "extra": _pager_query(request)})
 
 
+SHOWN = [Progress.COMPLETED, Progress.IN_PROGRESS, Progress.ONGOING, Progress.NOT_STARTED]  # the caption's order
+
+
+def _year_headers() -> list[str]:
+    return [_("Expected"), _("Submitted"), _("On time"), _("Late"), _("Missing"), _("Reporting rate"),
+            _("On-time rate")]
+
+
+def _year_figures(row: dict) -> list:
+    return [row["expected"], row["submitted"], row["on_time"], row["late"], row["missing"], row["reporting_rate"],
+            row["on_time_rate"]]
+
+
+def _years_export(request, *, series, progress, line):
+    """The across-years page's tables as files: ?table=progress, ?table=agency (the line chosen), else the rates."""
+    table = request.GET.get("table")
+    if table == "agency":
+        if line is None:  # no agency, or a bad one: the page says so
+            return None
+        lineage = "-ke-thua" if line["lineage"] else ""
+        return table_response(
+            request, filename=f"theo-nam-{slugify(line['agency'].code)}{lineage}",
+            headers=[_("Year"), _("Reported by"), *_year_headers()],
+            rows=([r["year"], "; ".join(item["agency"].name for item in r["reported_by"]), *_year_figures(r)]
+                  for r in line["years"]),
+        )
+    if table == "progress":
+        labels = dict(Progress.choices)
+        return table_response(
+            request, filename="tien-do-theo-nam", headers=[_("Task"), _("Year"), *(labels[p] for p in SHOWN)],
+            rows=([row["code"], year, *(counts.get(p, 0) for p in SHOWN)]
+                  for row in progress for year, counts in row["years"].items()),
+        )
+    return table_response(request, filename="theo-nam", headers=[_("Year"), *_year_headers()],
+                          rows=([r["year"], *_year_figures(r)] for r in series))
+
+
 @require_safe
 @readers_only
 def dashboard_years(request):
-    """Across the plan's years: rates per year and progress per task per year."""
+    """Across the plan's years: rates per year and progress per task per year; with ?agency=<code> one agency's line
+    too, and with &lineage=1 its line follows the bodies it succeeds (issue 15)."""
     plan = plan_current()
     if plan is None:
         raise Http404
     series = years_series(plan=plan)
     progress = progress_by_year(plan=plan)
-    years = list(plan.years())
-    labels = dict(Progress.choices)
-    shown = [Progress.COMPLETED, Progress.IN_PROGRESS, Progress.ONGOING, Progress.NOT_STARTED]  # the caption's order
-    if request.GET.get("table") == "progress":
-        export = table_response(
-            request, filename="tien-do-theo-nam", headers=[_("Task"), _("Year"), *(labels[p] for p in shown)],
-            rows=([row["code"], year, *(counts.get(p, 0) for p in shown)]
-                  for row in progress for year, counts in row["years"].items()),
-        )
-    else:
-        export = table_response(
-            request, filename="theo-nam",
-            headers=[_("Year"), _("Expected"), _("Submitted"), _("On time"), _("Late"), _("Missing"),
-                     _("Reporting rate"), _("On-time rate")],
-            rows=([r["year"], r["expected"], r["submitted"], r["on_time"], r["late"], r["missing"], r["reporting_rate"],
-                   r["on_time_rate"]] for r in series),
-        )
+    line_form = AgencyLineForm(request.GET, agencies=agencies_counted(plan=plan))
+    agency, lineage = line_form.chosen()
+    line = agency_line(plan=plan, agency=agency, lineage=lineage) if agency else None
+    export = _years_export(request, series=series, progress=progress, line=line)
     if export:
         return export
+    years = list(plan.years())
+    labels = dict(Progress.choices)
     # each count links to the sections it counts (that year, that task, that status). The links are written here:
     # a few thousand of them through template tags cost more than all the rest of the page (bench/LOAD.md). Only
     # integers and the escaped status labels go into them.
     link = ('<a href="' + reverse("dashboard_sections", args=[9999]).replace("9999", "{year}")
             + '?task={task}&amp;progress={progress}" title="{label}">{n}</a>')
-    titles = {p: str(escape(str(labels[p]))) for p in shown}  # translated once, not once per link
+    titles = {p: str(escape(str(labels[p]))) for p in SHOWN}  # translated once, not once per link
 
     def links(task_id, year, counts):
         parts = (link.format(year=year, task=task_id, progress=p, label=titles[p], n=int(counts.get(p, 0)))
-                 for p in shown)
+                 for p in SHOWN)
         # safe: integers, fixed status values and escaped labels only
         return mark_safe(" / ".join(parts))  # noqa: S308  # nosec B308 B703
 
@@ -300,8 +331,16 @@ def dashboard_years(request):
                      for p in Progress.values},
         "tasks": per_task,
     }
-    return render(request, "reporting/dashboard_years.html", {"plan": plan, "series": series, "years": years,
-                                                              "progress_rows": progress_rows, "chart": chart})
+    line_query = ""
+    if line:
+        chart["line"] = {"label": _("Reporting rate of %(agency)s (%%)") % {"agency": line["agency"]},
+                         "reporting_rate": [r["reporting_rate"] for r in line["years"]]}
+        line_query = urlencode({"table": "agency", "agency": line["agency"].code,
+                                **({"lineage": 1} if lineage else {})})
+    return render(request, "reporting/dashboard_years.html", {
+        "plan": plan, "series": series, "years": years, "progress_rows": progress_rows, "chart": chart,
+        "line_form": line_form, "line": line, "line_query": line_query,
+    })
 
 
 @require_POST

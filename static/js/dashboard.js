@@ -6,15 +6,18 @@
   var data = JSON.parse(source.textContent);
   var rates = document.getElementById("rates-chart");
   if (rates) {
+    var datasets = [
+      {label: data.labels.reporting_rate, data: data.reporting_rate, borderColor: "#0b5394", backgroundColor: "#0b5394"},
+      {label: data.labels.on_time_rate, data: data.on_time_rate, borderColor: "#e69138", backgroundColor: "#e69138"}
+    ];
+    // one agency's line (?agency=…), dashed beside the province's
+    if (data.line) {
+      datasets.push({label: data.line.label, data: data.line.reporting_rate, borderColor: "#38761d",
+                     backgroundColor: "#38761d", borderDash: [6, 4]});
+    }
     new Chart(rates, {
       type: "line",
-      data: {
-        labels: data.years,
-        datasets: [
-          {label: data.labels.reporting_rate, data: data.reporting_rate, borderColor: "#0b5394", backgroundColor: "#0b5394"},
-          {label: data.labels.on_time_rate, data: data.on_time_rate, borderColor: "#e69138", backgroundColor: "#e69138"}
-        ]
-      },
+      data: {labels: data.years, datasets: datasets},
       options: {animation: false, scales: {y: {min: 0, max: 100}}}
     });
   }
