@@ -262,6 +262,14 @@ class YearFiguresSerializer(serializers.Serializer):
     missing = serializers.IntegerField()
     reporting_rate = serializers.FloatField(allow_null=True)
     on_time_rate = serializers.FloatField(allow_null=True)
+    reported_by = serializers.ListField(
+        child=serializers.CharField(), required=False,
+        help_text=_("With agency: the codes of the bodies whose reports the year's figures count."))
+
+
+class YearFiguresQuerySerializer(serializers.Serializer):
+    agency = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    lineage = serializers.BooleanField(required=False, default=False)
 
 
 # --- Difficulties, synthesis, feed ------------------------------------------------------------------------

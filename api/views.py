@@ -29,6 +29,7 @@ from reporting.dashboards.metrics import (
     task_progress,
     years_series,
 )
+from reporting.dashboards.selectors import agency_line
 from reporting.delivery.feed import feed_since
 from reporting.models import Difficulty, Report, ReportingPeriod, ReportSection
 from reporting.permissions import (
@@ -306,15 +307,32 @@ class IndicatorFigures(ApiView):
         return Response(s.IndicatorFiguresSerializer(rows, many=True).data)
 
 
-@extend_schema(summary=_("Reporting and on-time rates, year by year"), parameters=[PLAN],
-               responses=s.YearFiguresSerializer(many=True))
+@extend_schema(summary=_("Reporting and on-time rates, year by year"), parameters=[
+    PLAN,
+    OpenApiParameter("agency", str, description=_("One agency's line (its code) instead of the whole province.")),
+    OpenApiParameter("lineage", bool, description=_(
+        "With agency: also count the reports of the bodies it succeeds (merged into it) in their years.")),
+], responses=s.YearFiguresSerializer(many=True))
 class YearFigures(ApiView):
+    """The across-years page's figures: of the province, or of one agency's line (reporting.dashboards.selectors
+    .agency_line, the same rule as the page's)."""
+
     permission_classes = [ReadsFigures]
     serializer_class = s.YearFiguresSerializer
     queryset = ReportingPeriod.objects.none()
 
     def get(self, request, *args, **kwargs):
-        return Response(s.YearFiguresSerializer(years_series(plan=self.plan()), many=True).data)
+        query = s.YearFiguresQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        code = query.validated_data.get("agency")
+        if not code:
+            return Response(s.YearFiguresSerializer(years_series(plan=self.plan()), many=True).data)
+        agency = Agency.objects.filter(code=code).first() or Agency.objects.filter(code__iexact=code).first()
+        if agency is None:
+            raise exceptions.ValidationError({"agency": [_("No agency has the code “%(code)s”.") % {"code": code}]})
+        line = agency_line(plan=self.plan(), agency=agency, lineage=query.validated_data["lineage"])
+        rows = [{**row, "reported_by": [item["agency"].code for item in row["reported_by"]]} for row in line["years"]]
+        return Response(s.YearFiguresSerializer(rows, many=True).data)
 
 
 # --- Difficulties, synthesis, the changes feed ---------------------------------------------------------------

@@ -264,3 +264,24 @@ def test_the_page_keeps_its_queries_at_any_size(client, merged, dfa, small_perio
     with django_assert_max_num_queries(16):
         line_of(client, **params)
 
+
+
+def test_the_api_gives_the_same_line(merged, dfa, small_plan):
+    """GET /api/v1/plans/{plan}/figures/years/?agency=&lineage=: the page's line, the same rule (agency_line)."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_login(dfa)
+    url = f"/api/v1/plans/{small_plan.plan.pk}/figures/years/"
+    province = client.get(url).json()
+    assert "reported_by" not in province[0]
+    own = {row["year"]: row for row in client.get(url, {"agency": "T-NEW"}).json()}
+    assert (own[2024]["expected"], own[2024]["reported_by"]) == (0, [])
+    assert (own[2025]["on_time"], own[2025]["reported_by"]) == (1, ["T-NEW"])
+    line = {row["year"]: row for row in client.get(url, {"agency": "t-new", "lineage": "true"}).json()}
+    assert (line[2024]["expected"], line[2024]["late"], line[2024]["reported_by"]) == (2, 1, ["T-LEAD", "T-COOP"])
+    assert line[2024]["on_time_rate"] == 50.0
+    assert client.get(url).json() == province  # the province's figures do not move
+    bad = client.get(url, {"agency": "KHONG-CO"})
+    assert bad.status_code == 400 and "KHONG-CO" in str(bad.json())
+    assert client.get(url, {"agency": "T-NEW", "lineage": "maybe"}).status_code == 400
