@@ -38,8 +38,8 @@ run: install messages
 	$(PY) manage.py prepare_dirs
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_plan
-	$(PY) manage.py open_periods
 	$(PY) manage.py seed_demo
+	$(PY) manage.py open_periods
 	@echo "Open http://localhost:$(PORT)/ and log in as one of the demo users in README.md. Ctrl-C stops everything."
 	@# Ctrl-C: honcho stops web, worker and scheduler and exits 130; that is the normal end of `make run`, not an error
 	$(VENV)/bin/honcho -f Procfile.dev start -p $(PORT) || [ $$? -eq 130 ]

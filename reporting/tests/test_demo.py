@@ -19,6 +19,7 @@ def test_demo_has_reports_and_difficulties_in_every_state(plan119, settings):
     settings.DEBUG = True
     with at(2026, 11, 20, 9):
         call_command("seed_demo", stdout=io.StringIO())
+        call_command("open_periods", stdout=io.StringIO())  # as `make run` does next, and the scheduler every day
     current = Report.objects.filter(period__year=2026, expected=True)
     statuses = set(current.values_list("status", flat=True))
     assert statuses >= {ReportStatus.DRAFT, ReportStatus.SUBMITTED, ReportStatus.RETURNED, ReportStatus.ACCEPTED}
