@@ -23,6 +23,7 @@ from api.problems import Conflict, PreconditionFailed, PreconditionRequired, Unp
 from reporting.cycle import services
 from reporting.dashboards.metrics import (
     DEFINITIONS,
+    agencies_with_a_line,
     indicator_figures,
     period_counts,
     reports_with_metrics,
@@ -327,9 +328,11 @@ class YearFigures(ApiView):
         code = query.validated_data.get("agency")
         if not code:
             return Response(s.YearFiguresSerializer(years_series(plan=self.plan()), many=True).data)
-        agency = Agency.objects.filter(code=code).first() or Agency.objects.filter(code__iexact=code).first()
+        choosable = agencies_with_a_line(plan=self.plan())  # the page's choice (reporting.dashboards.metrics)
+        agency = choosable.filter(code=code).first() or choosable.filter(code__iexact=code).first()
         if agency is None:
-            raise exceptions.ValidationError({"agency": [_("No agency has the code “%(code)s”.") % {"code": code}]})
+            raise exceptions.ValidationError({"agency": [
+                _("No agency with the code “%(code)s” has reports in this plan.") % {"code": code}]})
         line = agency_line(plan=self.plan(), agency=agency, lineage=query.validated_data["lineage"])
         rows = [{**row, "reported_by": [item["agency"].code for item in row["reported_by"]]} for row in line["years"]]
         return Response(s.YearFiguresSerializer(rows, many=True).data)

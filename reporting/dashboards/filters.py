@@ -107,12 +107,12 @@ class AgencyReportFilter(django_filters.FilterSet):
 
 def agency_choice_label(agency: Agency, today: datetime.date) -> str:
     """An agency as the across-years page offers it: a body that has ended is marked so, with its last day."""
-    if agency.exists_until is not None and agency.exists_until < today:
+    if agency.exists_on(today) or (agency.exists_from is not None and agency.exists_from > today):
+        return str(agency)  # exists (or is about to): agencies.models.existed_on_q
+    if agency.exists_until is not None:
         return _("%(name)s (ended, last day %(day)s)") % {"name": agency,
                                                           "day": agency.exists_until.strftime("%d/%m/%Y")}
-    if not agency.active:
-        return _("%(name)s (ended)") % {"name": agency}
-    return str(agency)
+    return _("%(name)s (ended)") % {"name": agency}
 
 
 class AgencyLineForm(forms.Form):
@@ -125,7 +125,7 @@ class AgencyLineForm(forms.Form):
                                  widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))
 
     def __init__(self, data, *, agencies):
-        """`agencies`: the ones that may be chosen (reporting.dashboards.metrics.agencies_counted), read once."""
+        """`agencies`: the ones that may be chosen (reporting.dashboards.metrics.agencies_with_a_line), read once."""
         super().__init__(data)
         agencies, today = list(agencies), timezone.localdate()
         self.agencies = {agency.code: agency for agency in agencies}

@@ -185,11 +185,18 @@ def counted_reports_by_year(*, plan: Plan, agency_ids) -> dict[int, dict[int, in
     return out
 
 
-def agencies_counted(*, plan: Plan) -> QuerySet:
-    """The agencies with at least one expected report that counts in a year of `plan` (whose line the across-years
-    page can show), in Vietnamese order. Requested organisations only ever report voluntarily, outside the figures."""
-    return (Agency.objects.filter(pk__in=_counted_in_plan(plan, None).filter(EXPECTED).values("agency_id"))
-            .order_by("sort_key", "code"))
+def agencies_with_a_line(*, plan: Plan) -> QuerySet:
+    """The agencies whose line the across-years page and the API can show, in Vietnamese order: those with at least
+    one expected report that counts in a year of `plan`, and every body that succeeds one of them (merged_into,
+    agencies.models.Agency.lineage) — a successor has its predecessors' years before its first report of its own.
+    Requested organisations only ever report voluntarily, outside the figures. One query per level of succession."""
+    ids = set(_counted_in_plan(plan, None).filter(EXPECTED).values_list("agency_id", flat=True).distinct())
+    level = ids
+    while level:
+        level = set(Agency.objects.filter(pk__in=level, merged_into__isnull=False)
+                    .values_list("merged_into_id", flat=True)) - ids
+        ids |= level
+    return Agency.objects.filter(pk__in=ids).order_by("sort_key", "code")
 
 
 YEAR_METRICS = ("expected", "submitted", "on_time", "late", "missing")

@@ -23,7 +23,7 @@ from reporting.dashboards.metrics import (
     EXPECTED,
     LABELS,
     METRICS,
-    agencies_counted,
+    agencies_with_a_line,
     counted_reports,
     reports_for_metric,
     sections_for,
@@ -270,7 +270,7 @@ def _years_export(request, *, series, progress, line):
         return table_response(
             request, filename=f"theo-nam-{slugify(line['agency'].code)}{lineage}",
             headers=[_("Year"), _("Reported by"), *_year_headers()],
-            rows=([r["year"], "; ".join(item["agency"].name for item in r["reported_by"]), *_year_figures(r)]
+            rows=([r["year"], "; ".join(str(item["agency"]) for item in r["reported_by"]), *_year_figures(r)]
                   for r in line["years"]),
         )
     if table == "progress":
@@ -294,9 +294,11 @@ def dashboard_years(request):
         raise Http404
     series = years_series(plan=plan)
     progress = progress_by_year(plan=plan)
-    line_form = AgencyLineForm(request.GET, agencies=agencies_counted(plan=plan))
+    line_form = AgencyLineForm(request.GET, agencies=agencies_with_a_line(plan=plan))
     agency, lineage = line_form.chosen()
     line = agency_line(plan=plan, agency=agency, lineage=lineage) if agency else None
+    if line is None and request.GET.get("table") == "agency" and not line_form.errors:
+        line_form.add_error("agency", _("Choose the agency whose line to download."))
     export = _years_export(request, series=series, progress=progress, line=line)
     if export:
         return export

@@ -210,6 +210,34 @@ def test_a_bad_agency_gets_a_message_not_an_error(client, merged, dfa, code):
         assert 'id="rates-table"' in html  # the province is shown all the same
     if code == "NOPE":
         assert "Không có cơ quan, đơn vị nào mang mã “NOPE” có báo cáo trong kế hoạch này." in html
+    if "\x00" in code:
+        assert "Không được chứa ký tự rỗng (null)." in html  # in Vietnamese, like every message
+
+
+def test_a_download_of_no_agency_s_line_says_what_to_choose(client, merged, dfa):
+    client.force_login(dfa)
+    response = line_of(client, table="agency", format="xlsx")
+    assert response["Content-Type"].startswith("text/html")
+    assert "Hãy chọn cơ quan, đơn vị cần tải số liệu qua các năm." in response.content.decode()
+
+
+def test_a_successor_s_line_is_there_before_its_first_report(client, year_2024, dfa, small_plan):
+    """Merged on 01/03/2025, T-NEW has no report before the 2025 period opens; its line already shows its
+    predecessors' 2024, on the page and in the API alike."""
+    from rest_framework.test import APIClient
+
+    apply(MERGE, 2025, 3, 1)
+    assert not Report.objects.filter(agency__code="T-NEW").exists()
+    client.force_login(dfa)
+    line = line_of(client, agency="T-NEW", lineage="1").context["line"]
+    assert figures(line["years"][0]) == (2, 2, 1, 1, 0, 100.0, 50.0) and names(line["years"][0]) == [TRADE, FINANCE]
+    api = APIClient()
+    api.force_login(dfa)
+    rows = api.get(f"/api/v1/plans/{small_plan.plan.pk}/figures/years/", {"agency": "T-NEW", "lineage": "true"}).json()
+    assert rows[0]["reported_by"] == ["T-LEAD", "T-COOP"]
+    # an organisation the plan only requests has no line to show, on the page as in the API
+    assert line_of(client, agency="T-ORG").context["line"] is None
+    assert api.get(f"/api/v1/plans/{small_plan.plan.pk}/figures/years/", {"agency": "T-ORG"}).status_code == 400
 
 
 def test_odd_but_harmless_parameters(client, merged, dfa):

@@ -11,7 +11,8 @@ from tasks.reorganisation import reorganisation_read
 class Command(BaseCommand):
     help = ("Apply a reorganisation of the province's bodies from a CSV or XLSX file (README, 'Reorganisations'): "
             "create, rename, merge, split, abolish, from one effective date, in one transaction. Applying the same "
-            "file again changes nothing. Exits with status 1 when a row has an error.")
+            "file again changes nothing. Exits with status 1 when a row has an error, or when the effective date is "
+            "still ahead (the reorganisation is then kept, to be applied from that day; --dry-run previews it).")
 
     def add_arguments(self, parser):
         parser.add_argument("--file", required=True, help="the CSV or XLSX file")
