@@ -8,7 +8,8 @@ extension and the DFA grants it),
 then reads the figures every way a user can: the dashboard, its drill-downs and their CSV, the agency table's
 filters, the per-task table, the synthesis, the reminder runs and the home pages.
 
-`make test` runs a few dozen histories; CI runs 200 more in a step of its own (PLAN119_HYPOTHESIS_EXAMPLES, see .ci/run).
+`make test` runs a few dozen histories; CI runs 200 more in a step of its own (PLAN119_HYPOTHESIS_EXAMPLES, see
+.ci/run).
 """
 import csv
 import datetime
