@@ -147,13 +147,6 @@ def may_read_synthesis(user, synthesis: Synthesis | None) -> bool:
                                    and synthesis.built_at is not None)
 
 
-def may_read_reviews(user) -> bool:
-    """Mid-term and final reviews (sơ kết, tổng kết): whoever reads syntheses — the DFA, who drafts them, and
-    leadership, to whom they are addressed (and admins). A review has no draft to finalise first: it is made on the
-    spot from submitted reports only, so leadership does not wait for a final synthesis as in `may_read_synthesis`."""
-    return user.is_dfa_officer or user.can_read_everything
-
-
 def synthesis_of(period: ReportingPeriod) -> Synthesis | None:
     """The period's synthesis, None while none was built."""
     return Synthesis.objects.filter(period=period).select_related("finalised_by").first()

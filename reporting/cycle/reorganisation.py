@@ -17,11 +17,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agencies.models import Agency, existed_on_q
-from reporting.cycle.services import SECTION_FIELDS, report_open, report_save_edited
+from agencies.models import Agency
+from reporting.cycle.services import SECTION_FIELDS, agencies_owing, periods_opened, report_open, report_save_edited
 from reporting.dashboards.metrics import reports_to_chase
-from reporting.models import EventKind, PeriodStatus, Report, ReportEvent, ReportingPeriod, ReportStatus
-from tasks.models import Assignment, DraftHandling, Reorganisation
+from reporting.models import EventKind, Report, ReportEvent, ReportingPeriod
+from tasks.models import DraftHandling, Reorganisation
 from tasks.reorganisation import (
     ChangeRow,
     ReorganisationFile,
@@ -32,8 +32,6 @@ from tasks.reorganisation import (
     reorganisation_rows,
     reorganisation_structure_apply,
 )
-
-EDITABLE = (ReportStatus.DRAFT, ReportStatus.RETURNED)
 
 
 @dataclasses.dataclass
@@ -75,10 +73,6 @@ class ReorganisationResult:
                 "opened": self.opened, "reminders_stop": self.reminders_stop, "reminders_start": self.reminders_start}
 
 
-def _open_periods(today) -> list[ReportingPeriod]:
-    return list(ReportingPeriod.objects.filter(status=PeriodStatus.OPEN, opens_on__lte=today).select_related("plan"))
-
-
 def _chased(periods: list[ReportingPeriod]) -> set[tuple[int, str]]:
     return {(period.year, name) for period in periods
             for name in reports_to_chase(period=period).values_list("agency__name", flat=True)}
@@ -101,7 +95,7 @@ def _move_draft(report: Report, effect: StructureEffect, *, by, title: str) -> l
         if successor_id not in receivers:
             receivers[successor_id] = report_open(period=report.period, agency=Agency.objects.get(pk=successor_id))
         target = receivers[successor_id].sections.filter(task_id=section.task_id).first()
-        if target is None or receivers[successor_id].status not in EDITABLE:
+        if target is None or not receivers[successor_id].is_editable():
             continue
         for name in SECTION_FIELDS[1:]:
             setattr(target, name, _append(getattr(target, name), getattr(section, name), heading))
@@ -139,9 +133,7 @@ def _open_successor_reports(periods: list[ReportingPeriod], effect: StructureEff
     successor_ids = {pk for plan in effect.inheritors.values() for pk in plan.values()}
     successor_ids |= set(Agency.objects.filter(code__in=effect.created).values_list("pk", flat=True))
     for period in periods:
-        owing = (Agency.objects.filter(pk__in=successor_ids, active=True).filter(existed_on_q(period.agency_due))
-                 .filter(pk__in=Assignment.objects.filter(task__plan=period.plan).values("agency_id")))
-        for agency in owing:
+        for agency in agencies_owing(period=period).filter(pk__in=successor_ids):
             report_open(period=period, agency=agency)
 
 
@@ -163,7 +155,7 @@ def reorganisation_apply(*, reorganisation: Reorganisation, drafts: str = DraftH
         if not dry_run:
             return result
     with transaction.atomic():
-        periods = _open_periods(today)
+        periods = periods_opened(today=today)
         before = _chased(periods)
         reports_before = set(Report.objects.filter(period__in=periods).values_list("pk", flat=True))
         try:

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Prefetch
+from django.db.models import F, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agencies.models import Agency, existed_on_q
+from agencies.models import Agency
 from reporting.cycle.files import UnpackedTooLarge, classify_upload
 from reporting.delivery.feed import feed_record
 from reporting.delivery.outbox import outbox_record
@@ -331,16 +331,23 @@ def reports_open_due(*, today: datetime.date) -> int:
     due date — the rule by which its report counts (reporting.dashboards.metrics.COUNTED).
     """
     created = 0
-    for period in ReportingPeriod.objects.filter(status=PeriodStatus.OPEN, opens_on__lte=today).select_related("plan"):
-        agency_ids = set(
-            Assignment.objects.filter(task__plan=period.plan, agency__active=True)
-            .filter(existed_on_q(period.agency_due, prefix="agency__")).values_list("agency_id", flat=True)
-        )
-        have = set(period.reports.values_list("agency_id", flat=True))
-        for agency in Agency.objects.filter(pk__in=agency_ids - have):
+    for period in periods_opened(today=today):
+        for agency in agencies_owing(period=period).exclude(pk__in=period.reports.values("agency_id")):
             report_open(period=period, agency=agency)
             created += 1
     return created
+
+
+def periods_opened(*, today: datetime.date) -> list[ReportingPeriod]:
+    """The periods open for reports on `today`: opened, and not closed."""
+    return list(ReportingPeriod.objects.filter(status=PeriodStatus.OPEN, opens_on__lte=today).select_related("plan"))
+
+
+def agencies_owing(*, period: ReportingPeriod) -> QuerySet:
+    """The bodies that owe `period` a report: those that carry a task of its plan and are in existence on its due
+    date (agencies.models.existed_on_q, the rule by which a report counts)."""
+    return (Agency.objects.active().existing_on(period.agency_due)
+            .filter(pk__in=Assignment.objects.filter(task__plan=period.plan).values("agency_id")))
 
 
 def _check_editable(report: Report) -> None:

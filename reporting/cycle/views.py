@@ -337,7 +337,6 @@ def report_detail(request, pk):
             "extensions": extension_list, "pending_extension": pending,
             "can_request_extension": pending is None and may_request_extension(user, report),
             "can_decide_extension": pending is not None and may_decide_extension(user),
-            "decision_form": ExtensionDecisionForm(),
         },
     )
 

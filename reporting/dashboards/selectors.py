@@ -15,7 +15,6 @@ from reporting.dashboards.metrics import (
     SECTION_SENT,
     counted_reports_by_year,
     period_counts,
-    reports_overdue,
     years_series,
 )
 from reporting.models import Report, ReportingPeriod, ReportSection
@@ -114,11 +113,6 @@ def progress_by_year(*, plan: Plan) -> list[dict]:
         {"task_id": task_id, "code": code, "years": dict(sorted(by_task[task_id].items()))}
         for task_id, code in Task.objects.filter(pk__in=by_task).order_by("sort_key").values_list("pk", "code")
     ]
-
-
-def overdue_reports(*, period: ReportingPeriod, today: datetime.date):
-    """Missing reports past their own due date (reporting.dashboards.metrics.reports_overdue)."""
-    return reports_overdue(period=period, today=today)
 
 
 def agency_line(*, plan: Plan, agency: Agency, lineage: bool) -> dict:

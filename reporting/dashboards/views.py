@@ -26,6 +26,7 @@ from reporting.dashboards.metrics import (
     agencies_with_a_line,
     counted_reports,
     reports_for_metric,
+    reports_overdue,
     sections_for,
     task_progress,
     years_series,
@@ -33,7 +34,6 @@ from reporting.dashboards.metrics import (
 from reporting.dashboards.selectors import (
     agency_line,
     dashboard_stats,
-    overdue_reports,
     progress_by_year,
     task_matrix,
 )
@@ -118,7 +118,7 @@ def dashboard(request, year=None):
     page = Paginator(shown, PAGE).get_page(request.GET.get("page"))
     page.rows = _agency_rows(page)
     stats = dashboard_stats(period=period, today=today)
-    overdue = overdue_reports(period=period, today=today)
+    overdue = reports_overdue(period=period, today=today)
     voluntary = reports_for_metric(period=period, metric="voluntary")
     return render(request, "reporting/dashboard.html", {
         "period": period, "today": today, "stats": stats, "definitions": DEFINITIONS,

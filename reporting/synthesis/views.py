@@ -6,7 +6,7 @@ from typing import cast
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -19,7 +19,7 @@ from agencies.forms import TEXT_LIMIT, pasted_controls_notice
 from reporting.cycle.services import ReportingError
 from reporting.dashboards.metrics import DEFINITIONS, LABELS
 from reporting.models import ReportingPeriod, Synthesis, SynthesisState
-from reporting.permissions import dfa_required, may_read_reviews, synthesis_for, synthesis_to_edit
+from reporting.permissions import dfa_required, may_read_figures, readers_only, synthesis_for, synthesis_to_edit
 from reporting.synthesis import drafting
 from reporting.synthesis.build import synthesis_edit, synthesis_finalise, synthesis_set_state
 from reporting.synthesis.documents import synthesis_docx, synthesis_xlsx
@@ -154,7 +154,7 @@ def synthesis_page(request, year):
         "tasks": tasks, "stale": sum(t["stale"] for t in tasks), "drafts": content.get("drafts", {}),
         "narrative_fields": [form[name] for name in ("doc_number", "introduction", "assessment", "shortcomings",
                                                      "directions", "proposals")] if form else [],
-        "review_form": review_form_for(period.plan, last=period.year) if may_read_reviews(request.user) else None})
+        "review_form": review_form_for(period.plan, last=period.year) if may_read_figures(request.user) else None})
 
 
 # the synthesis page's table of figures, in this order, with the words of reporting.dashboards.metrics
@@ -228,12 +228,12 @@ def synthesis_download(request, year, fmt):
 
 
 @require_safe
-@login_required
+@readers_only
 def review_download(request):
     """A mid-term or final review as DOCX or XLSX (the form's two buttons); without a span, or with a wrong one, the
-    form again with what to correct."""
-    if not may_read_reviews(request.user):
-        raise PermissionDenied
+    form again with what to correct. Whoever reads every agency's figures reads the reviews: the DFA, who drafts
+    them, and leadership, to whom they are addressed; made on the spot from submitted reports, a review has no draft
+    to finalise first (unlike may_read_synthesis)."""
     plan = plan_current()
     if plan is None:
         raise Http404
