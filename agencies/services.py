@@ -6,6 +6,14 @@ from django.db import transaction
 from .models import Agency, User
 
 
+def agency_end(*, agency: Agency, on: datetime.date) -> None:
+    """`agency` ends when `on` begins: its last day is the day before (Agency.merged_on is the inverse), and it is no
+    longer active. Merged, split or abolished alike."""
+    agency.active = False
+    agency.exists_until = on - datetime.timedelta(days=1)
+    agency.save()
+
+
 @transaction.atomic
 def agency_retire_into(*, agency: Agency, successor: Agency, on: datetime.date) -> int:
     """Mark `agency` as merged into `successor` on `on` (its last day is the day before) and move its people there.
@@ -18,10 +26,8 @@ def agency_retire_into(*, agency: Agency, successor: Agency, on: datetime.date) 
         raise ValueError("An agency cannot be merged into itself.")
     if successor.successor().pk == agency.pk:
         raise ValueError("The successor was itself merged into this agency.")
-    agency.active = False
     agency.merged_into = successor
-    agency.exists_until = on - datetime.timedelta(days=1)
-    agency.save()
+    agency_end(agency=agency, on=on)
     moved = 0
     for user in User.objects.filter(agency=agency):
         user.agency = successor

@@ -469,5 +469,14 @@ class ReorganisationChange(models.Model):
         return _codes(self.tasks)
 
     @property
+    def split_key(self) -> str:
+        """The body a split row divides (rows of one split share it)."""
+        return ";".join(self.predecessor_codes()).upper()
+
+    def renames(self, agency) -> bool:
+        """Would this change give `agency` another name (an empty English name keeps the old one)?"""
+        return (agency.name, agency.name_en) != (self.name, self.name_en or agency.name_en)
+
+    @property
     def inherits_the_rest(self) -> bool:
         return "*" in self.task_codes()

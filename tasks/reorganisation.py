@@ -26,14 +26,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency, AgencyKind, User
-from agencies.services import agency_retire_into
+from agencies.services import agency_end, agency_retire_into
 from agencies.sheets import ImportFileError, header_key, sheet_table
 from agencies.text import clean_text
 
 from .models import Assignment, Reorganisation, ReorganisationAction, ReorganisationChange, Task
 from .services import agency_merge, agency_save, assignment_move
 
-DAY = datetime.timedelta(days=1)
 CODE = re.compile(r"[-a-zA-Z0-9_]{1,40}")
 NAME_MAX = 255
 
@@ -259,7 +258,7 @@ def _check_one(row: ChangeRow, board: _Board) -> bool:
         if agency is None or not change.name:
             row.messages.append(_("Renaming needs the code of an existing agency and its new name."))
             return False
-        return (agency.name, agency.name_en) != (change.name, change.name_en or agency.name_en)
+        return change.renames(agency)
     if action == ReorganisationAction.ABOLISH:
         if change.code.upper() not in board.agencies:
             row.messages.append(_("No agency has the code “%(code)s”.") % {"code": change.code})
@@ -294,7 +293,7 @@ def reorganisation_check(rows: list[ChangeRow], *, effective_on: datetime.date |
     changes = {}
     for row in rows:
         if row.change.action == ReorganisationAction.SPLIT:
-            splits.setdefault(";".join(row.change.predecessor_codes()).upper(), []).append(row)
+            splits.setdefault(row.change.split_key, []).append(row)
     for row in rows:
         if row.change.action and row.change.code:
             changes[row.line] = _check_one(row, board)
@@ -437,14 +436,12 @@ def _abolish(change: ReorganisationChange, on: datetime.date, effect: StructureE
     effect.left.extend((u, agency.code) for u in User.objects.filter(agency=agency).values_list("username", flat=True))
     effect.ended[agency.pk] = agency
     effect.inheritors[agency.pk] = {}
-    agency.active = False
-    agency.exists_until = on - DAY
-    agency.save()
+    agency_end(agency=agency, on=on)
 
 
 def _rename(change: ReorganisationChange, effect: StructureEffect) -> None:
     agency = _agency(change.code)
-    if agency is None or (agency.name, agency.name_en) == (change.name, change.name_en or agency.name_en):
+    if agency is None or not change.renames(agency):
         return
     effect.renamed.append((agency.code, agency.name, change.name))
     agency.name, agency.name_en = change.name, change.name_en or agency.name_en
@@ -463,7 +460,7 @@ def reorganisation_structure_apply(*, reorganisation: Reorganisation) -> Structu
     for row in rows:
         change = row.change
         if change.action == ReorganisationAction.SPLIT:
-            splits.setdefault(";".join(change.predecessor_codes()).upper(), []).append(change)
+            splits.setdefault(change.split_key, []).append(change)
         elif change.action == ReorganisationAction.CREATE:
             if _agency(change.code) is None:
                 _successor(change, on, effect)
