@@ -30,7 +30,7 @@ from reporting.dashboards.metrics import (
     task_progress,
     years_series,
 )
-from reporting.dashboards.selectors import agency_line
+from reporting.dashboards.selectors import agency_line, agency_named
 from reporting.delivery.feed import feed_since
 from reporting.models import Difficulty, Report, ReportingPeriod, ReportSection
 from reporting.permissions import (
@@ -326,14 +326,15 @@ class YearFigures(ApiView):
         query = s.YearFiguresQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         code = query.validated_data.get("agency")
+        plan = self.plan()
         if not code:
-            return Response(s.YearFiguresSerializer(years_series(plan=self.plan()), many=True).data)
-        choosable = agencies_with_a_line(plan=self.plan())  # the page's choice (reporting.dashboards.metrics)
-        agency = choosable.filter(code=code).first() or choosable.filter(code__iexact=code).first()
+            return Response(s.YearFiguresSerializer(years_series(plan=plan), many=True).data)
+        # the page's choice (reporting.dashboards.metrics.agencies_with_a_line, selectors.agency_named)
+        agency = agency_named(agencies_with_a_line(plan=plan).filter(code__iexact=code), code)
         if agency is None:
             raise exceptions.ValidationError({"agency": [
                 _("No agency with the code “%(code)s” has reports in this plan.") % {"code": code}]})
-        line = agency_line(plan=self.plan(), agency=agency, lineage=query.validated_data["lineage"])
+        line = agency_line(plan=plan, agency=agency, lineage=query.validated_data["lineage"])
         rows = [{**row, "reported_by": [item["agency"].code for item in row["reported_by"]]} for row in line["years"]]
         return Response(s.YearFiguresSerializer(rows, many=True).data)
 

@@ -14,6 +14,7 @@ from agencies.forms import bootstrap_classes
 from agencies.models import Agency, AgencyKind
 from agencies.parsing import SEARCH_MAX_CHARS, SEARCH_MAX_WORDS, search_words
 from reporting.dashboards.metrics import METRICS
+from reporting.dashboards.selectors import agency_named
 from reporting.models import Report, ReportStatus
 from tasks.models import AssignmentRole, Task
 
@@ -128,8 +129,7 @@ class AgencyLineForm(forms.Form):
         """`agencies`: the ones that may be chosen (reporting.dashboards.metrics.agencies_with_a_line), read once."""
         super().__init__(data)
         agencies, today = list(agencies), timezone.localdate()
-        self.agencies = {agency.code: agency for agency in agencies}
-        self.folded = {agency.code.upper(): agency for agency in reversed(agencies)}  # a code typed in another case
+        self.agencies = agencies
         self.fields["agency"].widget.choices = [("", "---------")] + [
             (agency.code, agency_choice_label(agency, today)) for agency in agencies]
 
@@ -137,7 +137,7 @@ class AgencyLineForm(forms.Form):
         code = self.cleaned_data["agency"]
         if not code:
             return None
-        agency = self.agencies.get(code) or self.folded.get(code.upper())
+        agency = agency_named(self.agencies, code)
         if agency is None:
             raise ValidationError(_("No agency with the code “%(code)s” has reports in this plan."),
                                   params={"code": Truncator(code).chars(40)})
