@@ -24,13 +24,14 @@ from reporting.cycle import services
 from reporting.dashboards.metrics import (
     DEFINITIONS,
     agencies_with_a_line,
+    agency_named,
     indicator_figures,
     period_counts,
     reports_with_metrics,
     task_progress,
     years_series,
 )
-from reporting.dashboards.selectors import agency_line, agency_named
+from reporting.dashboards.selectors import agency_line
 from reporting.delivery.feed import feed_since
 from reporting.models import Difficulty, Report, ReportingPeriod, ReportSection
 from reporting.permissions import (
@@ -329,7 +330,7 @@ class YearFigures(ApiView):
         plan = self.plan()
         if not code:
             return Response(s.YearFiguresSerializer(years_series(plan=plan), many=True).data)
-        # the page's choice (reporting.dashboards.metrics.agencies_with_a_line, selectors.agency_named)
+        # the page's choice (reporting.dashboards.metrics.agencies_with_a_line, agency_named)
         agency = agency_named(agencies_with_a_line(plan=plan).filter(code__iexact=code), code)
         if agency is None:
             raise exceptions.ValidationError({"agency": [

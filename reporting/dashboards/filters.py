@@ -13,8 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from agencies.forms import bootstrap_classes
 from agencies.models import Agency, AgencyKind
 from agencies.parsing import SEARCH_MAX_CHARS, SEARCH_MAX_WORDS, search_words
-from reporting.dashboards.metrics import METRICS
-from reporting.dashboards.selectors import agency_named
+from reporting.dashboards.metrics import METRICS, agency_named
 from reporting.models import Report, ReportStatus
 from tasks.models import AssignmentRole, Task
 

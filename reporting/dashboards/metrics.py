@@ -199,6 +199,14 @@ def agencies_with_a_line(*, plan: Plan) -> QuerySet:
     return Agency.objects.filter(pk__in=ids).order_by("sort_key", "code")
 
 
+def agency_named(agencies, code: str) -> Agency | None:
+    """Of `agencies` (those whose line can be shown, agencies_with_a_line), the one `code` names: written
+    exactly, else in another case ("stc" for "STC"); the first in their order. The page and the API alike."""
+    agencies = list(agencies)
+    return (next((agency for agency in agencies if agency.code == code), None)
+            or next((agency for agency in agencies if agency.code.upper() == code.upper()), None))
+
+
 YEAR_METRICS = ("expected", "submitted", "on_time", "late", "missing")
 
 

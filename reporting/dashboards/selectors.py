@@ -115,14 +115,6 @@ def progress_by_year(*, plan: Plan) -> list[dict]:
     ]
 
 
-def agency_named(agencies, code: str) -> Agency | None:
-    """Of `agencies` (those whose line can be shown, metrics.agencies_with_a_line), the one `code` names: written
-    exactly, else in another case ("stc" for "STC"); the first in their order. The page and the API alike."""
-    agencies = list(agencies)
-    return (next((agency for agency in agencies if agency.code == code), None)
-            or next((agency for agency in agencies if agency.code.upper() == code.upper()), None))
-
-
 def agency_line(*, plan: Plan, agency: Agency, lineage: bool) -> dict:
     """One agency's figures per plan year, as the province's (reporting.dashboards.metrics.years_series): of its own
     reports only, or with `lineage` also of the bodies it succeeds (Agency.lineage), whose reports of earlier years
