@@ -12,11 +12,10 @@ the database or the clock, so the same content always gives the same document.
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal, InvalidOperation
 
-from django.utils import timezone, translation
+from django.utils import timezone
 
-from agencies.numbers import format_number
+from agencies.numbers import format_number_vi
 from reporting.cycle.services import report_snapshot
 from reporting.models import Report, ReportStatus
 from reporting.synthesis.decree30 import (
@@ -71,12 +70,7 @@ def report_document_content(report: Report, *, today: datetime.date | None = Non
 
 def _number(value) -> str:
     """A stored value ("1234.50") as people write it in Vietnamese ("1.234,5"); anything else as it is."""
-    try:
-        number = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return str(value or "")
-    with translation.override("vi"):
-        return format_number(number)
+    return format_number_vi(value) or str(value or "")
 
 
 def _labelled(doc, label: str, text: str | None) -> None:

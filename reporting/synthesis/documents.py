@@ -16,13 +16,12 @@ import functools
 import io
 from decimal import Decimal
 
-from django.utils import translation
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from agencies.numbers import format_number
+from agencies.numbers import format_number_vi
 from agencies.text import safe_text, sheet_cell
 from reporting.synthesis import decree30, drafting
 from reporting.synthesis.decree30 import (
@@ -118,8 +117,7 @@ def _percent(value) -> str:
     """One decimal in the document's Vietnamese number format (agencies.numbers): 83.3 → "83,3"."""
     if value is None:
         return "-"
-    with translation.override("vi"):
-        return format_number(value, decimals=1)
+    return format_number_vi(value, decimals=1)
 
 
 
@@ -259,8 +257,8 @@ def _part_indicators(doc, content: dict) -> None:
     c, left = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.LEFT
     for task, item in rows:
         ordered = sum(1 for v in item.get("values", []) if v.get("expected", True))
-        add_row(table, [task["code"], f"{item['name']} ({item['unit']})", drafting.number(item.get("total")),
-                     drafting.number(item.get("previous")), str(ordered)], widths, size=12,
+        add_row(table, [task["code"], f"{item['name']} ({item['unit']})", format_number_vi(item.get("total")),
+                     format_number_vi(item.get("previous")), str(ordered)], widths, size=12,
              aligns=[c, left, c, c, c])
     add_body(doc, "Số liệu của từng cơ quan, đơn vị tại bảng tính kèm theo (trang \"Chỉ tiêu\").", italic=True)
 

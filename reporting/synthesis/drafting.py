@@ -13,9 +13,7 @@ import json
 import re
 from decimal import Decimal
 
-from django.utils import translation
-
-from agencies.numbers import format_number
+from agencies.numbers import format_number_vi
 
 LEAD_WORDS = 40  # the lead agency's key results, at most this many words
 TEXT_WORDS = 30  # an excerpt of a difficulty, a plan for next year
@@ -27,12 +25,6 @@ PROGRESS_WORDS = [
     ("not_started", "chưa triển khai"),
 ]
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
-
-
-def number(value) -> str:
-    """A figure of the document: Vietnamese format whatever the page's language (1.234,5)."""
-    with translation.override("vi"):
-        return format_number(value)
 
 
 def excerpt(text: str, words: int) -> str:
@@ -71,13 +63,13 @@ def change(total, previous, previous_year: int | None) -> str:
     if percent == 0:
         return f"bằng năm {previous_year}"
     word = "tăng" if percent > 0 else "giảm"
-    return f"{word} {number(abs(percent))} % so với năm {previous_year}"
+    return f"{word} {format_number_vi(abs(percent))} % so với năm {previous_year}"
 
 
 def indicator_phrase(item: dict, previous_year: int | None) -> str:
     """"Sự kiện xúc tiến: 1.234 sự kiện (tăng 12 % so với năm 2025)" — the total of the agencies that had to
     report."""
-    phrase = f"{item['name']}: {number(item['total'])} {item['unit']}".rstrip()
+    phrase = f"{item['name']}: {format_number_vi(item['total'])} {item['unit']}".rstrip()
     compared = change(item["total"], item.get("previous"), previous_year)
     return f"{phrase} ({compared})" if compared else phrase
 

@@ -3,7 +3,7 @@
 Pure functions of the plain data of reporting/synthesis/review.py (`review_content`): no database, no clock in the
 body. The layout is the yearly synthesis's, through its helpers (header block, body paragraphs, tables, closing
 block, page numbers), imported from reporting/synthesis/documents.py and never copied. Numbers in the DOCX are
-written the Vietnamese way (1.234,5) by agencies.numbers.format_number; XLSX cells hold real numbers; every text
+written the Vietnamese way (1.234,5) by agencies.numbers.format_number_vi; XLSX cells hold real numbers; every text
 goes through agencies/text.py.
 """
 from __future__ import annotations
@@ -11,11 +11,10 @@ from __future__ import annotations
 import datetime
 import io
 
-from django.utils import translation
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from openpyxl import Workbook
 
-from agencies.numbers import format_number
+from agencies.numbers import format_number_vi
 from agencies.text import safe_text
 from reporting.synthesis.decree30 import (
     TEXT_W,
@@ -74,8 +73,7 @@ def review_title(content: dict) -> str:
 
 def _number(value) -> str:
     """1.234,5 whatever the language of the request; a dash when nobody reported it (not 0)."""
-    with translation.override("vi"):
-        return format_number(value) or "-"
+    return format_number_vi(value) or "-"
 
 
 # --------------------------------------------------------------------------- DOCX
