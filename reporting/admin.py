@@ -269,10 +269,7 @@ class ReorganisationAdmin(SimpleHistoryAdmin):
         form = ReorganisationUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
-            try:
-                if upload.size > FILE_MAX_BYTES:
-                    raise ImportFileError(gettext("The file is larger than %(size)d MB.") % {
-                        "size": FILE_MAX_BYTES // (1024 * 1024)})
+            try:  # a file over the limit is refused by the reader (agencies.sheets), from its first bytes too many
                 parsed = reorganisation_read(data=upload.read(FILE_MAX_BYTES + 1))
             except ImportFileError as error:
                 form.add_error("file", str(error))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import io
 
+from django.utils import timezone
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from openpyxl import Workbook
 
@@ -226,3 +227,10 @@ def review_xlsx(content: dict) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def review_file(content: dict, fmt: str) -> bytes:
+    """The review as a DOCX (dated today, to be signed) or an XLSX: the page's download and `export_synthesis`."""
+    if fmt == "docx":
+        return review_docx(content, signed_on=timezone.localdate())
+    return review_xlsx(content)

@@ -24,7 +24,7 @@ from reporting.synthesis import drafting
 from reporting.synthesis.build import synthesis_edit, synthesis_finalise, synthesis_set_state
 from reporting.synthesis.documents import synthesis_docx, synthesis_xlsx
 from reporting.synthesis.review import FINAL, review_content, review_span_check
-from reporting.synthesis.review_documents import review_docx, review_xlsx
+from reporting.synthesis.review_documents import review_file
 from tasks.models import Plan
 from tasks.selectors import plan_current
 
@@ -244,10 +244,7 @@ def review_download(request):
         return render(request, "reporting/review.html", {"plan": plan, "review_form": form}, status=400)
     first, last, fmt = form.cleaned_data["first"], form.cleaned_data["last"], form.cleaned_data["format"] or "docx"
     content = review_content(plan, first, last)
-    if fmt == "docx":
-        response = HttpResponse(review_docx(content, signed_on=timezone.localdate()), content_type=DOCX)
-    else:
-        response = HttpResponse(review_xlsx(content), content_type=XLSX)
+    response = HttpResponse(review_file(content, fmt), content_type=DOCX if fmt == "docx" else XLSX)
     kind = "tong-ket" if content["kind"] == FINAL else "so-ket"
     response["Content-Disposition"] = f'attachment; filename="{kind}-KH119-{first}-{last}.{fmt}"'
     return response

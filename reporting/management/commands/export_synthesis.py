@@ -7,7 +7,7 @@ from reporting.cycle.services import ReportingError
 from reporting.models import Synthesis
 from reporting.synthesis.documents import synthesis_docx, synthesis_xlsx
 from reporting.synthesis.review import review_content
-from reporting.synthesis.review_documents import review_docx, review_xlsx
+from reporting.synthesis.review_documents import review_file
 from tasks.selectors import plan_current
 
 
@@ -53,6 +53,4 @@ class Command(BaseCommand):
             content = review_content(plan, first, last)
         except ReportingError as error:
             raise CommandError(str(error)) from error
-        if format == "docx":
-            return review_docx(content, signed_on=timezone.localdate())
-        return review_xlsx(content)
+        return review_file(content, format)
