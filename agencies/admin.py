@@ -12,7 +12,8 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from .accounts import invitation_send
 from .models import AccountMail, User
-from .people import FILE_MAX_BYTES, ImportFileError, people_import, people_read, people_rows
+from .people import people_import, people_read, people_rows
+from .sheets import FILE_MAX_BYTES, ImportFileError
 
 IMPORT_SALT = "plan119.agencies.admin.people_import"
 IMPORT_MAX_AGE = 3600  # seconds between the dry run and the apply step

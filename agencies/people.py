@@ -25,15 +25,12 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower, Upper
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from .accounts import account_mail_record
 from .models import AccountMailKind, Agency, Role, User
-from .sheets import FILE_MAX_BYTES, ImportFileError, header_key, sheet_table
-from .text import clean_text
+from .sheets import ImportFileError, choice_spellings, header_key, sheet_records, sheet_table
 
-__all__ = ["FILE_MAX_BYTES", "ImportFileError", "people_check", "people_import", "people_read", "people_rows"]
 NAME_MAX = 150  # Django's first_name and last_name
 EMAIL_MAX = 150  # the username it becomes
 
@@ -52,21 +49,9 @@ ROLE_ALIASES = {
 }
 
 
-_key = header_key
-
-_HEADERS = {_key(name): column for column, names in COLUMNS.items() for name in names}
-
-
 def _role_names() -> dict[str, str]:
     """Every accepted spelling of a role: its code, its name in English and Vietnamese, and the aliases above."""
-    names = {}
-    for role in Role:
-        spellings = [role.value, *ROLE_ALIASES[role]]
-        for language in ("en", "vi"):
-            with translation.override(language):
-                spellings.append(str(role.label))
-        names.update({_key(spelling): role.value for spelling in spellings})
-    return names
+    return choice_spellings(Role, ROLE_ALIASES)
 
 
 @dataclasses.dataclass
@@ -116,32 +101,12 @@ class ImportResult:
 
 # --- reading --------------------------------------------------------------------------------------------------------
 
-def _header_columns(header: list[str]) -> dict[str, int]:
-    columns: dict[str, int] = {}
-    for index, name in enumerate(header):
-        column = _HEADERS.get(_key(name))
-        if column and column not in columns:
-            columns[column] = index
-    missing = [COLUMNS[c][0] for c in ("full_name", "email") if c not in columns]
-    if missing:
-        raise ImportFileError(
-            _("The first row must name the columns; missing: %(columns)s. Expected: %(expected)s.") % {
-                "columns": ", ".join(missing), "expected": "; ".join(names[0] for names in COLUMNS.values())})
-    return columns
-
-
 def people_read(*, name: str, data: bytes) -> list[PersonRow]:
     """The rows of a CSV or XLSX file (its first sheet), by the names in its first row; empty rows are left out.
     Raises ImportFileError with a message for the admin."""
-    table = sheet_table(data=data)
-    columns = _header_columns(table[0])
-    rows = []
-    for line, values in enumerate(table[1:], start=2):
-        cells = {column: clean_text(values[index])[0].strip() if index < len(values) else ""
-                 for column, index in columns.items()}
-        if any(cells.values()):
-            rows.append(PersonRow(line=line, full_name=cells.get("full_name", ""), email=cells.get("email", ""),
-                                  agency_code=cells.get("agency_code", ""), role=cells.get("role", "")))
+    rows = [PersonRow(line=line, full_name=cells.get("full_name", ""), email=cells.get("email", ""),
+                      agency_code=cells.get("agency_code", ""), role=cells.get("role", ""))
+            for line, cells in sheet_records(sheet_table(data=data), columns=COLUMNS, required=("full_name", "email"))]
     if not rows:
         raise ImportFileError(_("The file names its columns but holds nobody."))
     return rows
@@ -199,7 +164,7 @@ def _check_row(row: PersonRow, *, roles: dict[str, str], agencies: dict[str, Age
     elif len(row.full_name) > NAME_MAX:
         row.messages.append(_("The full name is longer than %(limit)d characters.") % {"limit": NAME_MAX})
     _check_email(row, seen)
-    row.role_value = roles.get(_key(row.role), "") if row.role else Role.AGENCY_STAFF
+    row.role_value = roles.get(header_key(row.role), "") if row.role else Role.AGENCY_STAFF
     if not row.role_value:
         row.messages.append(_("Unknown role “%(role)s”; one of: %(roles)s.") % {
             "role": row.role, "roles": ", ".join(str(role.label) for role in Role)})

@@ -15,6 +15,7 @@ import io
 import re
 import zipfile
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from .fields import fold
@@ -33,6 +34,41 @@ class ImportFileError(Exception):
 def header_key(text: str) -> str:
     """A column's name compared without accents, case, spaces or punctuation ("Thư điện tử" = "THU_DIEN_TU")."""
     return re.sub(r"[^a-z0-9]", "", fold(clean_text(text)[0]))
+
+
+def choice_spellings(choices, aliases: dict) -> dict[str, str]:
+    """Every accepted spelling of a choice in a cell (header_key): its value, its label in English and Vietnamese,
+    and `aliases` (choice → spellings) — role, action, kind of agency alike."""
+    names = {}
+    for choice in choices:
+        spellings = [choice.value, *aliases.get(choice, ())]
+        for language in ("en", "vi"):
+            with translation.override(language):
+                spellings.append(str(choice.label))
+        names.update({header_key(spelling): choice.value for spelling in spellings})
+    return names
+
+
+def sheet_records(table: list[list[str]], *, columns: dict[str, tuple], required: tuple):
+    """The rows after the first of `table`, as (line number, {column: cleaned text}), empty rows left out. The first
+    row names the columns, in any of the spellings `columns` lists (column → names, the README's first); a missing
+    `required` column raises ImportFileError naming what is expected."""
+    headers = {header_key(name): column for column, names in columns.items() for name in names}
+    found: dict[str, int] = {}
+    for index, name in enumerate(table[0]):
+        column = headers.get(header_key(name))
+        if column and column not in found:
+            found[column] = index
+    missing = [columns[c][0] for c in required if c not in found]
+    if missing:
+        raise ImportFileError(
+            _("The first row must name the columns; missing: %(columns)s. Expected: %(expected)s.") % {
+                "columns": ", ".join(missing), "expected": "; ".join(names[0] for names in columns.values())})
+    for line, values in enumerate(table[1:], start=2):
+        cells = {column: clean_text(values[index])[0].strip() if index < len(values) else ""
+                 for column, index in found.items()}
+        if any(cells.values()):
+            yield line, cells
 
 
 def _decode(data: bytes) -> str:

@@ -22,13 +22,12 @@ import re
 
 from django.db import transaction
 from django.db.models.functions import Upper
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency, AgencyKind, User
 from agencies.services import agency_end, agency_retire_into
-from agencies.sheets import ImportFileError, header_key, sheet_table
-from agencies.text import clean_text
+from agencies.sheets import ImportFileError, choice_spellings, header_key, sheet_records, sheet_table
 
 from .models import Assignment, Reorganisation, ReorganisationAction, ReorganisationChange, Task
 from .services import agency_merge, agency_save, assignment_move
@@ -61,19 +60,6 @@ KIND_ALIASES = {
     AgencyKind.DISTRICT: ("UBND huyện", "Cấp huyện"),
     AgencyKind.COMMUNE: ("UBND xã", "Cấp xã", "Xã", "Phường"),
 }
-_HEADERS = {header_key(name): column for column, names in COLUMNS.items() for name in names}
-
-
-def _spellings(choices, aliases: dict) -> dict[str, str]:
-    """Every accepted spelling of a choice: its value, its label in English and Vietnamese, and the aliases."""
-    names = {}
-    for choice in choices:
-        spellings = [choice.value, *aliases.get(choice, ())]
-        for language in ("en", "vi"):
-            with translation.override(language):
-                spellings.append(str(choice.label))
-        names.update({header_key(spelling): choice.value for spelling in spellings})
-    return names
 
 
 def _date(text: str) -> datetime.date | None:
@@ -109,34 +95,16 @@ class ReorganisationFile:
 
 # --- reading --------------------------------------------------------------------------------------------------------
 
-def _header_columns(header: list[str]) -> dict[str, int]:
-    columns: dict[str, int] = {}
-    for index, name in enumerate(header):
-        column = _HEADERS.get(header_key(name))
-        if column and column not in columns:
-            columns[column] = index
-    missing = [COLUMNS[c][0] for c in REQUIRED if c not in columns]
-    if missing:
-        raise ImportFileError(
-            _("The first row must name the columns; missing: %(columns)s. Expected: %(expected)s.") % {
-                "columns": ", ".join(missing), "expected": "; ".join(names[0] for names in COLUMNS.values())})
-    return columns
-
-
 def reorganisation_read(*, data: bytes) -> ReorganisationFile:
     """The changes of a CSV or XLSX file (agencies.sheets reads it), checked row by row (reorganisation_check).
     Raises ImportFileError when the file as a whole cannot be read."""
-    table = sheet_table(data=data)
-    columns = _header_columns(table[0])
-    actions, kinds = _spellings(ReorganisationAction, ACTION_ALIASES), _spellings(AgencyKind, KIND_ALIASES)
+    records = sheet_records(sheet_table(data=data), columns=COLUMNS, required=REQUIRED)
+    actions = choice_spellings(ReorganisationAction, ACTION_ALIASES)
+    kinds = choice_spellings(AgencyKind, KIND_ALIASES)
     rows: list[ChangeRow] = []
     dates: dict[datetime.date, int] = {}
     titles: set[str] = set()
-    for line, values in enumerate(table[1:], start=2):
-        cells = {column: clean_text(values[index])[0].strip() if index < len(values) else ""
-                 for column, index in columns.items()}
-        if not any(cells.values()):
-            continue
+    for line, cells in records:
         change = ReorganisationChange(
             position=len(rows), action=actions.get(header_key(cells.get("action", "")), ""),
             code=cells.get("code", ""), name=cells.get("name", ""), name_en=cells.get("name_en", ""),

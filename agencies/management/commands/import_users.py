@@ -2,7 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from agencies.people import FILE_MAX_BYTES, ImportFileError, people_import, people_read
+from agencies.people import people_import, people_read
+from agencies.sheets import FILE_MAX_BYTES, ImportFileError
 
 
 class Command(BaseCommand):
