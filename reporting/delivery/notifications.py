@@ -17,19 +17,26 @@ REMINDERS_KIND = "reminders"  # the reminder runs' e-mails (reporting.delivery.r
 TO_DFA = frozenset({"extension_requested"})
 
 
-def _agency_staff(report: Report) -> QuerySet:
-    return User.objects.filter(agency=report.agency, is_active=True, groups__name=Role.AGENCY_STAFF).distinct()
+def agency_staff(agency_ids) -> QuerySet:
+    """The active staff accounts of these agencies: whom report events and reminders are told to."""
+    return User.objects.filter(agency_id__in=agency_ids, is_active=True, groups__name=Role.AGENCY_STAFF).distinct()
 
 
-def _dfa_officers() -> QuerySet:
+def dfa_officers() -> QuerySet:
+    """The active DFA officers: whom a request for a decision and the morning digest are told to."""
     return User.objects.filter(is_active=True, groups__name=Role.DFA_OFFICER).distinct()
+
+
+def _by_language(users: QuerySet) -> defaultdict[str, set[str]]:
+    by_language = defaultdict(set)
+    for user in users.exclude(email=""):
+        by_language[user.language].add(user.email)
+    return by_language
 
 
 def _agency_recipients(report: Report) -> dict[str, set[str]]:
     """Addresses grouped by language: the agency's staff in their own language, contact addresses in Vietnamese."""
-    by_language = defaultdict(set)
-    for user in _agency_staff(report).exclude(email=""):
-        by_language[user.language].add(user.email)
+    by_language = _by_language(agency_staff([report.agency_id]))
     known = set().union(*by_language.values()) if by_language else set()
     for address in report.agency.email_list():
         if address not in known:
@@ -38,10 +45,7 @@ def _agency_recipients(report: Report) -> dict[str, set[str]]:
 
 
 def _dfa_recipients() -> dict[str, set[str]]:
-    by_language = defaultdict(set)
-    for user in _dfa_officers().exclude(email=""):
-        by_language[user.language].add(user.email)
-    return by_language
+    return _by_language(dfa_officers())
 
 
 def _extension_of(kind: str, report: Report) -> DeadlineExtension | None:
@@ -77,7 +81,7 @@ def report_event_notify(*, kind: str, report_id: int) -> list[Notification]:
     account it concerns, each in their own language (an account without an e-mail address is told in the app only),
     linking to the report."""
     report = _report(report_id)
-    users = list(_dfa_officers() if kind in TO_DFA else _agency_staff(report))
+    users = list(dfa_officers() if kind in TO_DFA else agency_staff([report.agency_id]))
     context = _context(kind, report)
     rendered: dict[str, tuple[str, str, str]] = {}
     notifications = []

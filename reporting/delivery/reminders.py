@@ -15,15 +15,14 @@ from functools import partial
 from typing import cast
 
 from django.conf import settings as django_settings
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from agencies.models import Role, User
+from agencies.models import User
 from reporting.cycle.services import reports_open_due
 from reporting.dashboards.metrics import counted_reports, reports_for_metric, reports_to_chase, reports_to_invite
 from reporting.delivery.mail import compose_mail, render_mail
-from reporting.delivery.notifications import REMINDERS_KIND
+from reporting.delivery.notifications import REMINDERS_KIND, agency_staff, dfa_officers
 from reporting.delivery.outbox import STALE_CLAIM, Delivery, claims_take, deliver
 from reporting.models import (
     Notification,
@@ -101,22 +100,13 @@ def synthesis_stage(days_left: int, settings: ReminderSettings) -> int | None:
 def _staff_by_agency(agency_ids) -> dict[int | None, list[User]]:
     """The active staff accounts with an address, by agency id (the ids asked for; never None)."""
     staff: defaultdict[int | None, list[User]] = defaultdict(list)
-    users = User.objects.filter(
-        agency_id__in=agency_ids, is_active=True, groups__name=Role.AGENCY_STAFF
-    ).exclude(email="")
-    for user in users.distinct():
+    for user in agency_staff(agency_ids).exclude(email=""):
         staff[user.agency_id].append(user)
     return staff
 
 
 def _dfa_officers() -> list[User]:
-    return list(
-        User.objects.filter(is_active=True)
-        .filter(Q(groups__name=Role.DFA_OFFICER))
-        .exclude(email="")
-        .distinct()
-        .order_by("pk")
-    )
+    return list(dfa_officers().exclude(email="").order_by("pk"))
 
 
 def _digest(period: ReportingPeriod, reports: list[Report], missing: set[int], today: datetime.date) -> dict:
