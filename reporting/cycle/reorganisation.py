@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from agencies.models import Agency
 from reporting.cycle.services import SECTION_FIELDS, agencies_owing, periods_opened, report_open, report_save_edited
 from reporting.dashboards.metrics import reports_to_chase
-from reporting.models import EventKind, Report, ReportEvent, ReportingPeriod
+from reporting.models import EventKind, Report, ReportEvent, ReportingPeriod, ReportSection
 from tasks.models import DraftHandling, Reorganisation
 from tasks.reorganisation import (
     ChangeRow,
@@ -86,7 +86,8 @@ def _move_draft(report: Report, effect: StructureEffect, *, by, title: str) -> l
     """Copy the text of each section into the report of the successor that inherits its task. Returns to whom."""
     heading = _("[From the draft of %(agency)s]") % {"agency": report.agency.name}
     receivers: dict[int, Report] = {}
-    for section in report.sections.select_related("task"):
+    targets: dict[int, dict[int, ReportSection]] = {}  # successor id → its report's sections by task
+    for section in report.sections.all():
         if not any(getattr(section, name) for name in SECTION_FIELDS[1:]):
             continue
         successor_id = effect.inheritor(report.agency_id, section.task_id)
@@ -94,7 +95,8 @@ def _move_draft(report: Report, effect: StructureEffect, *, by, title: str) -> l
             continue
         if successor_id not in receivers:
             receivers[successor_id] = report_open(period=report.period, agency=Agency.objects.get(pk=successor_id))
-        target = receivers[successor_id].sections.filter(task_id=section.task_id).first()
+            targets[successor_id] = {s.task_id: s for s in receivers[successor_id].sections.all()}
+        target = targets[successor_id].get(section.task_id)
         if target is None or not receivers[successor_id].is_editable():
             continue
         for name in SECTION_FIELDS[1:]:
